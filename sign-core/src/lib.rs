@@ -1,0 +1,2 @@
+//! Pure signing.
+#![deny(missing_docs)]
