@@ -1,2 +1,50 @@
-//! Pure signing.
+//! Pure signing and verification for the four payment gateways this workspace serves.
+//!
+//! Every function here is deterministic given its inputs (the only exception is
+//! [`new_nonce`], which reads the OS random number generator): no network, no files, no
+//! clock. Callers pass "now" explicitly, so every check is testable without a clock.
+//!
+//! | module | gateway | scheme |
+//! |---|---|---|
+//! | [`ecpay`] | ECPay AIO | CheckMacValue (.NET URL-encode, lowercase, SHA-256 or MD5) |
+//! | [`ljpay`] | LJPay | HMAC-SHA256 over a six-line canonical request |
+//! | [`octopus`] | Octopus O! ePay | HMAC-SHA256 auth headers and webhook body signature |
+//! | [`wattt`] | Wattt | MD5 over sorted scalar fields plus `&key=` |
+//!
+//! Key material is held in [`Secret`], which never prints and is zeroized on drop.
+//! Verification failures are a [`VerifyError`] that says which check failed without
+//! echoing the expected signature or any key.
+//!
+//! ```
+//! use sign_core::{ecpay::{self, HashAlgorithm}, Secret};
+//!
+//! let key = Secret::from("pwFHCqoQZGmho4w6");
+//! let iv = Secret::from("EkRm7iFT261dpevs");
+//! let params = [("MerchantID", "3002607"), ("TotalAmount", "100")];
+//! let mac = ecpay::check_mac_value(params, &key, &iv, HashAlgorithm::Sha256);
+//! assert_eq!(mac.len(), 64);
+//!
+//! let mut received = params.map(|(k, v)| (k.to_string(), v.to_string())).to_vec();
+//! received.push(("CheckMacValue".into(), mac));
+//! assert!(ecpay::verify(&received, &key, &iv, HashAlgorithm::Sha256).is_ok());
+//! ```
 #![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+mod compare;
+mod error;
+mod hmac_hex;
+mod nonce;
+mod pair;
+mod secret;
+
+pub mod ecpay;
+pub mod ljpay;
+pub mod octopus;
+pub mod wattt;
+
+pub use compare::constant_time_eq;
+pub use error::VerifyError;
+pub use nonce::new_nonce;
+pub use pair::ParamPair;
+pub use secret::Secret;

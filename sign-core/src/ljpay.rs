@@ -1,0 +1,361 @@
+//! LJPay request signatures: HMAC-SHA256 over a six-line canonical request.
+//!
+//! ```text
+//! METHOD \n PATH_WITH_QUERY \n TIMESTAMP \n NONCE \n SITE_CODE \n hex(sha256(raw_body))
+//! ```
+//! sent as `X-Pay-Site`, `X-Pay-Timestamp`, `X-Pay-Nonce` and
+//! `X-Pay-Signature: sha256=<hex>`. Webhooks from LJPay to the merchant are signed the same
+//! way; [`verify_request`] checks them (site, timestamp window, signature, then replay).
+//!
+//! ```
+//! use sign_core::{ljpay, Secret};
+//! let secret = Secret::from("s3cr3t");
+//! let body = br#"{"amount_fen":100}"#;
+//! let h = ljpay::sign_request(&secret, "SITE1", "POST", "/api/v1/orders", body, 1_700_000_000, "0123456789abcdef0123456789abcdef");
+//! assert!(h.signature.starts_with("sha256="));
+//!
+//! let incoming = ljpay::IncomingHeaders {
+//!     site: Some(&h.site), timestamp: Some(&h.timestamp), nonce: Some(&h.nonce), signature: Some(&h.signature),
+//! };
+//! let store = ljpay::MemoryNonceStore::default();
+//! let ok = ljpay::verify_request(&secret, "SITE1", "POST", "/api/v1/orders", &incoming, body, 1_700_000_010, 300, &store);
+//! assert!(ok.is_ok());
+//! // The same request again is a replay.
+//! let again = ljpay::verify_request(&secret, "SITE1", "POST", "/api/v1/orders", &incoming, body, 1_700_000_011, 300, &store);
+//! assert_eq!(again, Err(sign_core::VerifyError::Replayed));
+//! ```
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{check_window, required, VerifyError};
+use crate::hmac_hex::{hmac_sha256_hex, is_hex_of_len};
+use crate::{constant_time_eq, Secret};
+
+/// Header carrying the merchant site code.
+pub const HEADER_SITE: &str = "X-Pay-Site";
+/// Header carrying the Unix timestamp in seconds.
+pub const HEADER_TIMESTAMP: &str = "X-Pay-Timestamp";
+/// Header carrying the 32-hex-character nonce.
+pub const HEADER_NONCE: &str = "X-Pay-Nonce";
+/// Header carrying `sha256=<hex>`.
+pub const HEADER_SIGNATURE: &str = "X-Pay-Signature";
+/// Default accepted distance between a message's timestamp and now.
+pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
+
+const SIGNATURE_PREFIX: &str = "sha256=";
+
+/// Builds the canonical string that is signed. `method` is upper-cased here;
+/// `path_with_query` must be the request target exactly as sent (including any base-URL
+/// path prefix and percent-encoding); an empty body hashes as the empty string.
+///
+/// ```
+/// let c = sign_core::ljpay::canonical_string("get", "/orders/A1?x=1", 42, "n", "S", b"");
+/// assert_eq!(
+///     c,
+///     "GET\n/orders/A1?x=1\n42\nn\nS\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+/// );
+/// ```
+pub fn canonical_string(
+    method: &str,
+    path_with_query: &str,
+    timestamp: i64,
+    nonce: &str,
+    site_code: &str,
+    body: &[u8],
+) -> String {
+    canonical(
+        method,
+        path_with_query,
+        &timestamp.to_string(),
+        nonce,
+        site_code,
+        body,
+    )
+}
+
+/// The timestamp goes in exactly as it was sent, so a verifier signs the same bytes.
+fn canonical(
+    method: &str,
+    path_with_query: &str,
+    timestamp: &str,
+    nonce: &str,
+    site_code: &str,
+    body: &[u8],
+) -> String {
+    let body_hash = hex::encode(Sha256::digest(body));
+    format!(
+        "{}\n{}\n{}\n{}\n{}\n{}",
+        method.to_ascii_uppercase(),
+        path_with_query,
+        timestamp,
+        nonce,
+        site_code,
+        body_hash
+    )
+}
+
+/// The `X-Pay-Signature` value for a canonical string: `sha256=<hex(hmac_sha256)>`.
+///
+/// ```
+/// let s = sign_core::ljpay::signature(&"k".into(), "canonical");
+/// assert!(s.starts_with("sha256=") && s.len() == 7 + 64);
+/// ```
+pub fn signature(secret: &Secret, canonical: &str) -> String {
+    let mut out = String::from(SIGNATURE_PREFIX);
+    out.push_str(&hmac_sha256_hex(
+        secret.expose().as_bytes(),
+        &[canonical.as_bytes()],
+    ));
+    out
+}
+
+/// The four header values of a signed request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedHeaders {
+    /// `X-Pay-Site`.
+    pub site: String,
+    /// `X-Pay-Timestamp` (Unix seconds).
+    pub timestamp: String,
+    /// `X-Pay-Nonce`.
+    pub nonce: String,
+    /// `X-Pay-Signature` (`sha256=<hex>`).
+    pub signature: String,
+}
+
+impl SignedHeaders {
+    /// `(header name, value)` pairs, ready to add to a request.
+    ///
+    /// ```
+    /// let h = sign_core::ljpay::sign_request(&"k".into(), "S", "GET", "/", b"", 1, "n");
+    /// assert_eq!(h.pairs()[0], ("X-Pay-Site", "S"));
+    /// ```
+    pub fn pairs(&self) -> [(&'static str, &str); 4] {
+        [
+            (HEADER_SITE, &self.site),
+            (HEADER_TIMESTAMP, &self.timestamp),
+            (HEADER_NONCE, &self.nonce),
+            (HEADER_SIGNATURE, &self.signature),
+        ]
+    }
+}
+
+/// Signs one request attempt. Each attempt (including a retry) needs a fresh `timestamp`
+/// and `nonce` ([`crate::new_nonce`]).
+///
+/// ```
+/// let h = sign_core::ljpay::sign_request(&"k".into(), "S", "post", "/p", b"{}", 1_700_000_000, "ab");
+/// assert_eq!(h.timestamp, "1700000000");
+/// ```
+pub fn sign_request(
+    secret: &Secret,
+    site_code: &str,
+    method: &str,
+    path_with_query: &str,
+    body: &[u8],
+    timestamp: i64,
+    nonce: &str,
+) -> SignedHeaders {
+    let canonical = canonical_string(method, path_with_query, timestamp, nonce, site_code, body);
+    SignedHeaders {
+        site: site_code.to_owned(),
+        timestamp: timestamp.to_string(),
+        nonce: nonce.to_owned(),
+        signature: signature(secret, &canonical),
+    }
+}
+
+/// The four `X-Pay-*` header values of an incoming request, as found (header lookup is the
+/// caller's: HTTP header names are case-insensitive).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct IncomingHeaders<'a> {
+    /// `X-Pay-Site`.
+    pub site: Option<&'a str>,
+    /// `X-Pay-Timestamp`.
+    pub timestamp: Option<&'a str>,
+    /// `X-Pay-Nonce`.
+    pub nonce: Option<&'a str>,
+    /// `X-Pay-Signature`.
+    pub signature: Option<&'a str>,
+}
+
+/// What a [`NonceStore`] says about a nonce.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NonceCheck {
+    /// Not seen within the window; now recorded.
+    Fresh,
+    /// Seen before within the window.
+    Replayed,
+    /// The store cannot record it without forgetting a live entry.
+    Full,
+}
+
+/// Remembers nonces of accepted messages so a captured message cannot be replayed.
+///
+/// Implement it over Redis or a database when several processes receive webhooks; the
+/// in-process [`MemoryNonceStore`] suits one process.
+pub trait NonceStore: Send + Sync {
+    /// Records `nonce` (sent with `timestamp`) if it is new, at time `now` (Unix seconds).
+    fn check_and_insert(&self, nonce: &str, timestamp: i64, now: i64) -> NonceCheck;
+}
+
+/// A bounded in-memory [`NonceStore`] that forgets entries once they are older than the
+/// tolerance window (a message that old is refused by the timestamp check anyway).
+///
+/// ```
+/// use sign_core::ljpay::{MemoryNonceStore, NonceCheck, NonceStore};
+/// let store = MemoryNonceStore::new(300, 2);
+/// assert_eq!(store.check_and_insert("a", 100, 100), NonceCheck::Fresh);
+/// assert_eq!(store.check_and_insert("a", 100, 101), NonceCheck::Replayed);
+/// assert_eq!(store.check_and_insert("b", 100, 101), NonceCheck::Fresh);
+/// assert_eq!(store.check_and_insert("c", 100, 102), NonceCheck::Full);
+/// // Once "a" and "b" are out of the window they are forgotten.
+/// assert_eq!(store.check_and_insert("c", 900, 900), NonceCheck::Fresh);
+/// ```
+#[derive(Debug)]
+pub struct MemoryNonceStore {
+    tolerance_secs: u64,
+    capacity: usize,
+    inner: Mutex<Seen>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    /// Nonce → the time until which it must be remembered.
+    until: HashMap<String, i64>,
+    /// Insertion order, for pruning.
+    order: VecDeque<(i64, String)>,
+}
+
+impl MemoryNonceStore {
+    /// A store for messages accepted within `tolerance_secs` of now, holding at most
+    /// `capacity` live nonces (beyond that it answers [`NonceCheck::Full`]).
+    pub fn new(tolerance_secs: u64, capacity: usize) -> Self {
+        Self {
+            tolerance_secs,
+            capacity,
+            inner: Mutex::new(Seen::default()),
+        }
+    }
+
+    /// How many nonces are remembered now.
+    pub fn len(&self) -> usize {
+        self.lock().until.len()
+    }
+
+    /// Whether no nonce is remembered.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
+        // A panic while holding the lock cannot leave the maps inconsistent in a way that
+        // matters for safety (worst case: a nonce is remembered longer), so recover.
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+impl Default for MemoryNonceStore {
+    /// 300 s window, 100 000 live nonces (about 330 accepted messages a second).
+    fn default() -> Self {
+        Self::new(DEFAULT_TOLERANCE_SECS, 100_000)
+    }
+}
+
+impl NonceStore for MemoryNonceStore {
+    fn check_and_insert(&self, nonce: &str, timestamp: i64, now: i64) -> NonceCheck {
+        let tolerance = i64::try_from(self.tolerance_secs).unwrap_or(i64::MAX);
+        let mut seen = self.lock();
+        // An entry must outlive both its own timestamp's window and the time it was seen.
+        while let Some((until, _)) = seen.order.front() {
+            if *until >= now {
+                break;
+            }
+            if let Some((_, old)) = seen.order.pop_front() {
+                if seen.until.get(&old).is_some_and(|u| *u < now) {
+                    seen.until.remove(&old);
+                }
+            }
+        }
+        if seen.until.get(nonce).is_some_and(|u| *u >= now) {
+            return NonceCheck::Replayed;
+        }
+        if seen.until.len() >= self.capacity {
+            // Entries behind a long-lived one may have expired unseen by the front pruning.
+            seen.until.retain(|_, until| *until >= now);
+            let Seen { until, order } = &mut *seen;
+            order.retain(|(_, n)| until.contains_key(n));
+        }
+        if seen.until.len() >= self.capacity {
+            return NonceCheck::Full;
+        }
+        let until = timestamp.max(now).saturating_add(tolerance);
+        seen.until.insert(nonce.to_owned(), until);
+        seen.order.push_back((until, nonce.to_owned()));
+        NonceCheck::Fresh
+    }
+}
+
+/// Verifies an incoming signed request (an LJPay webhook, or a request to a simulator).
+///
+/// Checks, in order: all four headers present; the signature has the `sha256=<64 hex>`
+/// form; the site code is `expected_site`; the timestamp is an integer within
+/// `tolerance_secs` of `now_unix`; the signature matches (constant time); and only then the
+/// nonce is new (so forged requests cannot fill the nonce store).
+#[allow(clippy::too_many_arguments)]
+pub fn verify_request(
+    secret: &Secret,
+    expected_site: &str,
+    method: &str,
+    path_with_query: &str,
+    headers: &IncomingHeaders<'_>,
+    body: &[u8],
+    now_unix: i64,
+    tolerance_secs: u64,
+    nonces: &dyn NonceStore,
+) -> Result<(), VerifyError> {
+    let site = required(HEADER_SITE, headers.site)?;
+    let timestamp = required(HEADER_TIMESTAMP, headers.timestamp)?;
+    let nonce = required(HEADER_NONCE, headers.nonce)?;
+    let received = required(HEADER_SIGNATURE, headers.signature)?;
+
+    let received_hex = received
+        .strip_prefix(SIGNATURE_PREFIX)
+        .filter(|hex| is_hex_of_len(hex, 64))
+        .ok_or_else(|| {
+            VerifyError::malformed(HEADER_SIGNATURE, "expected `sha256=` and 64 hex characters")
+        })?;
+    if !constant_time_eq(site.as_bytes(), expected_site.as_bytes()) {
+        return Err(VerifyError::malformed(
+            HEADER_SITE,
+            "not the configured site code",
+        ));
+    }
+    let ts: i64 = timestamp
+        .parse()
+        .map_err(|_| VerifyError::malformed(HEADER_TIMESTAMP, "expected Unix seconds"))?;
+    if nonce.len() > 128 {
+        return Err(VerifyError::malformed(
+            HEADER_NONCE,
+            "longer than 128 characters",
+        ));
+    }
+    check_window(ts, now_unix, tolerance_secs)?;
+
+    let canonical = canonical(method, path_with_query, timestamp, nonce, site, body);
+    let expected = signature(secret, &canonical);
+    let expected_hex = &expected[SIGNATURE_PREFIX.len()..];
+    if !constant_time_eq(
+        expected_hex.as_bytes(),
+        received_hex.to_ascii_lowercase().as_bytes(),
+    ) {
+        return Err(VerifyError::Mismatch);
+    }
+    match nonces.check_and_insert(nonce, ts, now_unix) {
+        NonceCheck::Fresh => Ok(()),
+        NonceCheck::Replayed => Err(VerifyError::Replayed),
+        NonceCheck::Full => Err(VerifyError::NonceStoreFull),
+    }
+}

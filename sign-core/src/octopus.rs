@@ -1,0 +1,237 @@
+//! Octopus O! ePay platform signatures.
+//!
+//! - Request auth (when merchant credentials are configured):
+//!   `X-Octopus-Signature = hex(hmac_sha256(secret_key, merchant_id + timestamp + nonce))`
+//!   with `X-Octopus-Timestamp` in RFC 3339 UTC to the second (`2024-01-01T00:00:00Z`) and a
+//!   32-hex-character `X-Octopus-Nonce`.
+//! - Webhooks: `X-Octopus-Signature = hex(hmac_sha256(webhook_secret, raw_body))`, accepted only
+//!   while `X-Octopus-Timestamp` is inside the tolerance window.
+//!
+//! ```
+//! use chrono::{TimeZone, Utc};
+//! use sign_core::{octopus, Secret};
+//! let secret = Secret::from("whsec");
+//! let body = br#"{"eventType":"payment.completed"}"#;
+//! let sig = octopus::webhook_signature(&secret, body);
+//! let now = Utc.with_ymd_and_hms(2024, 1, 1, 0, 1, 0).unwrap();
+//! let sent = octopus::verify_webhook(&secret, body, Some(&sig), Some("2024-01-01T00:00:00Z"), now, 300);
+//! assert!(sent.is_ok());
+//! ```
+
+use chrono::{DateTime, SecondsFormat, Utc};
+
+use crate::error::{check_window, required, VerifyError};
+use crate::hmac_hex::{hmac_sha256_hex, is_hex_of_len};
+use crate::{constant_time_eq, Secret};
+
+/// Header carrying the merchant id.
+pub const HEADER_MERCHANT_ID: &str = "X-Octopus-Merchant-ID";
+/// Header carrying the RFC 3339 UTC timestamp.
+pub const HEADER_TIMESTAMP: &str = "X-Octopus-Timestamp";
+/// Header carrying the request nonce.
+pub const HEADER_NONCE: &str = "X-Octopus-Nonce";
+/// Header carrying the hex HMAC-SHA256 signature.
+pub const HEADER_SIGNATURE: &str = "X-Octopus-Signature";
+/// Default accepted distance between a timestamp and now.
+pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
+
+/// Formats a time as the platform's timestamp: RFC 3339, UTC, whole seconds, `Z`.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// let t = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// assert_eq!(sign_core::octopus::format_timestamp(t), "2024-01-01T00:00:00Z");
+/// ```
+pub fn format_timestamp(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Secs, true)
+}
+
+/// Parses an `X-Octopus-Timestamp` (RFC 3339, any offset).
+///
+/// ```
+/// let t = sign_core::octopus::parse_timestamp("2024-01-01T08:00:00+08:00").unwrap();
+/// assert_eq!(sign_core::octopus::format_timestamp(t), "2024-01-01T00:00:00Z");
+/// assert!(sign_core::octopus::parse_timestamp("yesterday").is_err());
+/// ```
+pub fn parse_timestamp(value: &str) -> Result<DateTime<Utc>, VerifyError> {
+    DateTime::parse_from_rfc3339(value)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|_| {
+            VerifyError::malformed(
+                HEADER_TIMESTAMP,
+                "expected an RFC 3339 time such as 2024-01-01T00:00:00Z",
+            )
+        })
+}
+
+/// `hex(hmac_sha256(secret_key, merchant_id + timestamp + nonce))`.
+///
+/// ```
+/// let s = sign_core::octopus::auth_signature(&"key".into(), "m1", "2024-01-01T00:00:00Z", "n");
+/// assert_eq!(s.len(), 64);
+/// ```
+pub fn auth_signature(
+    secret_key: &Secret,
+    merchant_id: &str,
+    timestamp: &str,
+    nonce: &str,
+) -> String {
+    hmac_sha256_hex(
+        secret_key.expose().as_bytes(),
+        &[
+            merchant_id.as_bytes(),
+            timestamp.as_bytes(),
+            nonce.as_bytes(),
+        ],
+    )
+}
+
+/// The four merchant-auth header values of one request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthHeaders {
+    /// `X-Octopus-Merchant-ID`.
+    pub merchant_id: String,
+    /// `X-Octopus-Timestamp`.
+    pub timestamp: String,
+    /// `X-Octopus-Nonce`.
+    pub nonce: String,
+    /// `X-Octopus-Signature`.
+    pub signature: String,
+}
+
+impl AuthHeaders {
+    /// `(header name, value)` pairs, ready to add to a request.
+    ///
+    /// ```
+    /// use chrono::Utc;
+    /// let h = sign_core::octopus::auth_headers(&"k".into(), "m1", Utc::now(), "n");
+    /// assert_eq!(h.pairs()[0], ("X-Octopus-Merchant-ID", "m1"));
+    /// ```
+    pub fn pairs(&self) -> [(&'static str, &str); 4] {
+        [
+            (HEADER_MERCHANT_ID, &self.merchant_id),
+            (HEADER_TIMESTAMP, &self.timestamp),
+            (HEADER_NONCE, &self.nonce),
+            (HEADER_SIGNATURE, &self.signature),
+        ]
+    }
+}
+
+/// Signs one request attempt; a retry needs a new `now` and `nonce`.
+///
+/// ```
+/// use chrono::{TimeZone, Utc};
+/// let now = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap();
+/// let h = sign_core::octopus::auth_headers(&"k".into(), "m1", now, "n");
+/// assert_eq!(h.timestamp, "2024-01-01T00:00:00Z");
+/// ```
+pub fn auth_headers(
+    secret_key: &Secret,
+    merchant_id: &str,
+    now: DateTime<Utc>,
+    nonce: &str,
+) -> AuthHeaders {
+    let timestamp = format_timestamp(now);
+    let signature = auth_signature(secret_key, merchant_id, &timestamp, nonce);
+    AuthHeaders {
+        merchant_id: merchant_id.to_owned(),
+        timestamp,
+        nonce: nonce.to_owned(),
+        signature,
+    }
+}
+
+/// Verifies the merchant-auth headers of a request (what the platform, or a simulator, does).
+///
+/// ```
+/// use chrono::Utc;
+/// use sign_core::octopus::{auth_headers, verify_auth};
+/// let now = Utc::now();
+/// let h = auth_headers(&"k".into(), "m1", now, "n");
+/// let ok = verify_auth(&"k".into(), Some("m1"), Some(&h.timestamp), Some("n"), Some(&h.signature), now, 300);
+/// assert!(ok.is_ok());
+/// ```
+pub fn verify_auth(
+    secret_key: &Secret,
+    merchant_id: Option<&str>,
+    timestamp: Option<&str>,
+    nonce: Option<&str>,
+    signature: Option<&str>,
+    now: DateTime<Utc>,
+    tolerance_secs: u64,
+) -> Result<(), VerifyError> {
+    let merchant_id = required(HEADER_MERCHANT_ID, merchant_id)?;
+    let timestamp = required(HEADER_TIMESTAMP, timestamp)?;
+    let nonce = required(HEADER_NONCE, nonce)?;
+    let received = required(HEADER_SIGNATURE, signature)?;
+    if !is_hex_of_len(received, 64) {
+        return Err(VerifyError::malformed(
+            HEADER_SIGNATURE,
+            "expected 64 hex characters",
+        ));
+    }
+    let sent = parse_timestamp(timestamp)?;
+    check_window(sent.timestamp(), now.timestamp(), tolerance_secs)?;
+    let expected = auth_signature(secret_key, merchant_id, timestamp, nonce);
+    if constant_time_eq(
+        expected.as_bytes(),
+        received.to_ascii_lowercase().as_bytes(),
+    ) {
+        Ok(())
+    } else {
+        Err(VerifyError::Mismatch)
+    }
+}
+
+/// `hex(hmac_sha256(webhook_secret, raw_body))`.
+///
+/// ```
+/// assert_eq!(sign_core::octopus::webhook_signature(&"k".into(), b"{}").len(), 64);
+/// ```
+pub fn webhook_signature(webhook_secret: &Secret, body: &[u8]) -> String {
+    hmac_sha256_hex(webhook_secret.expose().as_bytes(), &[body])
+}
+
+/// Verifies a webhook: the signature over the raw body (constant time) and the timestamp
+/// inside `tolerance_secs` of `now`. Returns the time the platform says it sent it.
+///
+/// ```
+/// use chrono::Utc;
+/// use sign_core::{octopus, VerifyError};
+/// let now = Utc::now();
+/// let ts = octopus::format_timestamp(now);
+/// let sig = octopus::webhook_signature(&"k".into(), b"{}");
+/// assert!(octopus::verify_webhook(&"k".into(), b"{}", Some(&sig), Some(&ts), now, 300).is_ok());
+/// assert_eq!(
+///     octopus::verify_webhook(&"k".into(), b"{ }", Some(&sig), Some(&ts), now, 300),
+///     Err(VerifyError::Mismatch)
+/// );
+/// ```
+pub fn verify_webhook(
+    webhook_secret: &Secret,
+    body: &[u8],
+    signature: Option<&str>,
+    timestamp: Option<&str>,
+    now: DateTime<Utc>,
+    tolerance_secs: u64,
+) -> Result<DateTime<Utc>, VerifyError> {
+    let received = required(HEADER_SIGNATURE, signature)?;
+    let timestamp = required(HEADER_TIMESTAMP, timestamp)?;
+    if !is_hex_of_len(received, 64) {
+        return Err(VerifyError::malformed(
+            HEADER_SIGNATURE,
+            "expected 64 hex characters",
+        ));
+    }
+    let sent = parse_timestamp(timestamp)?;
+    check_window(sent.timestamp(), now.timestamp(), tolerance_secs)?;
+    let expected = webhook_signature(webhook_secret, body);
+    if constant_time_eq(
+        expected.as_bytes(),
+        received.to_ascii_lowercase().as_bytes(),
+    ) {
+        Ok(sent)
+    } else {
+        Err(VerifyError::Mismatch)
+    }
+}
