@@ -1,0 +1,813 @@
+//! An in-process LJPay payment centre for tests (`testing` feature), on wiremock.
+//!
+//! The [`Simulator`] checks every request the way the real server does: all four `X-Pay-*`
+//! headers, the site code, the timestamp (300 s tolerance), the HMAC signature over the request
+//! target as received, and a nonce never seen before; failures get the spec's 401 codes
+//! (`INVALID_SIGNATURE`, `EXPIRED_TIMESTAMP`, `REPLAYED_NONCE`, `SITE_NOT_FOUND`). It keeps
+//! orders and refunds in memory with the spec's status rules (409 `DUPLICATE_PENDING_ORDER` for
+//! a second pending order with the same business number, 409 `ORDER_ALREADY_PAID`,
+//! `ORDER_NOT_REFUNDABLE`, `REFUND_AMOUNT_EXCEEDED`, `INVALID_AMOUNT` …), lets a test mark an
+//! order paid, and then POSTs a correctly signed webhook to a configured URL.
+//!
+//! Routes are matched on the part of the path from `/api/v1/order/` on, so a client whose
+//! base URL carries a path prefix works too (the prefix is still part of the signed path).
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use ljpay_sdk::testing::Simulator;
+//! use ljpay_sdk::{Channel, CreateOrderRequest, OrderStatus};
+//!
+//! let sim = Simulator::start().await;
+//! let client = sim.client()?;
+//! let req = CreateOrderRequest::new("B-1", 1000, Channel::WechatNative, "tea");
+//! let created = client.orders().create(&req).await?;
+//! sim.mark_paid(created.order_no()).await?; // would POST a webhook if a URL were set
+//! let order = client.orders().get_by_biz_order_no("B-1").await?;
+//! assert_eq!(order.status, OrderStatus::Paid);
+//! # Ok(()) }
+//! ```
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use percent_encoding::percent_decode_str;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use serde_json::{json, Map};
+use sign_core::ljpay::{
+    IncomingHeaders, MemoryNonceStore, DEFAULT_TOLERANCE_SECS, HEADER_NONCE, HEADER_SIGNATURE,
+    HEADER_SITE, HEADER_TIMESTAMP,
+};
+use sign_core::{Secret, VerifyError};
+use url::Url;
+use wiremock::matchers::any;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+use crate::models::{Channel, ErrorCode, OrderInfo, OrderStatus, RefundResponse, RefundStatus};
+use crate::webhook::{sign_headers, WebhookConfig};
+use crate::{Client, ClientBuilder, Error, RetryPolicy};
+
+/// A 1×1 PNG, base64: the QR image the simulator hands out (the SDK only needs valid PNG data).
+const PNG_1X1: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==";
+
+/// How long a simulated order stays payable.
+const ORDER_TTL_SECS: i64 = 15 * 60;
+
+/// An order as the simulator keeps it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SimOrder {
+    /// Payment-centre order number (`lp_…`).
+    pub order_no: String,
+    /// Business order number.
+    pub biz_order_no: String,
+    /// Channel as requested.
+    pub channel: Channel,
+    /// Status.
+    pub status: OrderStatus,
+    /// Amount in fen.
+    pub amount_fen: i64,
+    /// Paid amount in fen.
+    pub paid_amount_fen: i64,
+    /// Refunded so far in fen.
+    pub refunded_fen: i64,
+    /// Subject.
+    pub subject: String,
+    /// Channel trade number, once paid.
+    pub channel_trade_no: Option<String>,
+    /// Creation time.
+    pub created_at: DateTime<Utc>,
+    /// Expiry time.
+    pub expires_at: DateTime<Utc>,
+    /// Payment time.
+    pub paid_at: Option<DateTime<Utc>>,
+    /// `metadata` as received, raw JSON text.
+    pub metadata: Option<String>,
+}
+
+impl SimOrder {
+    /// The order as the query endpoints return it.
+    pub fn to_order_info(&self) -> OrderInfo {
+        OrderInfo {
+            order_no: self.order_no.clone(),
+            biz_order_no: self.biz_order_no.clone(),
+            channel: Some(self.channel.clone()),
+            status: self.status.clone(),
+            amount_fen: Some(self.amount_fen),
+            paid_amount_fen: Some(self.paid_amount_fen),
+            refunded_fen: Some(self.refunded_fen),
+            channel_trade_no: self.channel_trade_no.clone(),
+            created_at: Some(self.created_at),
+            paid_at: self.paid_at,
+            extra: Map::new(),
+        }
+    }
+}
+
+/// A refund as the simulator keeps it.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct SimRefund {
+    /// Payment-centre refund number (`lpr_…`).
+    pub refund_no: String,
+    /// Merchant refund number.
+    pub out_refund_no: String,
+    /// Business order number.
+    pub biz_order_no: String,
+    /// Amount in fen.
+    pub refund_fen: i64,
+    /// Status (always `SUCCESS` in the simulator).
+    pub status: RefundStatus,
+    /// Reason, if given.
+    pub reason: Option<String>,
+}
+
+impl SimRefund {
+    fn to_response(&self) -> RefundResponse {
+        RefundResponse {
+            refund_no: Some(self.refund_no.clone()),
+            out_refund_no: Some(self.out_refund_no.clone()),
+            status: self.status.clone(),
+            refund_fen: Some(self.refund_fen),
+            channel_refund_id: Some(format!("sim-{}", self.refund_no)),
+            extra: Map::new(),
+        }
+    }
+}
+
+/// A fault the simulator applies to the next request that passes the signature check.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub enum Fault {
+    /// Answer with this status and body without processing the request.
+    Respond {
+        /// HTTP status.
+        status: u16,
+        /// Body.
+        body: String,
+    },
+    /// Process the request normally but hold the answer back this long; with a shorter client
+    /// timeout this is a request that took effect while the caller saw a timeout.
+    DelayAnswer(Duration),
+}
+
+/// Counters of what the simulator received.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SimStats {
+    /// Requests received.
+    pub requests: u64,
+    /// Requests refused with a 401 (signature, timestamp, nonce or site).
+    pub rejected: u64,
+}
+
+/// The answer of the merchant's webhook endpoint to a delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct WebhookDelivery {
+    /// HTTP status the endpoint answered.
+    pub status: u16,
+    /// The body the simulator sent.
+    pub sent_body: String,
+}
+
+/// What can go wrong driving the simulator.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// No order with that order number or business order number.
+    #[error("no simulated order {0:?}")]
+    OrderNotFound(String),
+    /// The order cannot be paid in its status.
+    #[error("order {order_no} is {status} and cannot be paid")]
+    NotPayable {
+        /// Order number.
+        order_no: String,
+        /// Its status.
+        status: OrderStatus,
+    },
+    /// The webhook URL is not a valid http(s) URL.
+    #[error("invalid webhook URL: {0}")]
+    InvalidWebhookUrl(String),
+    /// The webhook could not be delivered.
+    #[error("webhook delivery failed: {0}")]
+    Delivery(String),
+}
+
+#[derive(Default)]
+struct State {
+    orders: Vec<SimOrder>,
+    refunds: Vec<SimRefund>,
+    webhook_url: Option<Url>,
+    faults: VecDeque<Fault>,
+    next_id: u64,
+    stats: SimStats,
+}
+
+struct Shared {
+    site_code: String,
+    secret: Secret,
+    nonces: MemoryNonceStore,
+    state: Mutex<State>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+/// An in-process LJPay. Dropping it stops the server.
+pub struct Simulator {
+    server: MockServer,
+    shared: Arc<Shared>,
+    http: reqwest::Client,
+}
+
+impl fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.server.uri())
+            .field("site_code", &self.shared.site_code)
+            .field("secret", &self.shared.secret)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Simulator {
+    /// Starts a simulator on 127.0.0.1 with site code `sim-site` and a random secret.
+    pub async fn start() -> Simulator {
+        Simulator::start_with("sim-site", Secret::new(sign_core::new_nonce())).await
+    }
+
+    /// Starts a simulator with the given site code and secret.
+    pub async fn start_with(site_code: impl Into<String>, secret: impl Into<Secret>) -> Simulator {
+        let shared = Arc::new(Shared {
+            site_code: site_code.into(),
+            secret: secret.into(),
+            nonces: MemoryNonceStore::default(),
+            state: Mutex::new(State::default()),
+        });
+        let server = MockServer::start().await;
+        Mock::given(any())
+            .respond_with(Responder(shared.clone()))
+            .mount(&server)
+            .await;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
+        Simulator {
+            server,
+            shared,
+            http,
+        }
+    }
+
+    /// The base URL to give a client (`http://127.0.0.1:<port>`).
+    pub fn base_url(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The site code the simulator accepts.
+    pub fn site_code(&self) -> &str {
+        &self.shared.site_code
+    }
+
+    /// The site's secret.
+    pub fn secret(&self) -> &Secret {
+        &self.shared.secret
+    }
+
+    /// A client builder configured for this simulator, with short retry backoffs.
+    pub fn client_builder(&self) -> ClientBuilder {
+        Client::builder()
+            .base_url(self.base_url())
+            .site_code(self.site_code())
+            .secret(self.secret().clone())
+            .retry(
+                RetryPolicy::default()
+                    .with_backoff(Duration::from_millis(5), Duration::from_millis(20)),
+            )
+    }
+
+    /// A client for this simulator.
+    pub fn client(&self) -> Result<Client, Error> {
+        self.client_builder().build()
+    }
+
+    /// A webhook config that accepts this simulator's webhooks.
+    pub fn webhook_config(&self) -> WebhookConfig {
+        WebhookConfig::new(self.site_code(), self.secret().clone())
+    }
+
+    /// Where [`Simulator::mark_paid`] POSTs the webhook.
+    pub fn set_webhook_url(&self, url: &str) -> Result<(), SimError> {
+        let parsed = Url::parse(url).map_err(|e| SimError::InvalidWebhookUrl(e.to_string()))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(SimError::InvalidWebhookUrl(format!(
+                "scheme {} is not http(s)",
+                parsed.scheme()
+            )));
+        }
+        self.shared.lock().webhook_url = Some(parsed);
+        Ok(())
+    }
+
+    /// Queues a fault for the next request that passes the signature check.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.shared.lock().faults.push_back(fault);
+    }
+
+    /// An order by payment-centre order number or (latest) business order number.
+    pub fn order(&self, order_no_or_biz_no: &str) -> Option<SimOrder> {
+        let st = self.shared.lock();
+        find(&st, order_no_or_biz_no).map(|i| st.orders[i].clone())
+    }
+
+    /// All orders, oldest first.
+    pub fn orders(&self) -> Vec<SimOrder> {
+        self.shared.lock().orders.clone()
+    }
+
+    /// All refunds, oldest first.
+    pub fn refunds(&self) -> Vec<SimRefund> {
+        self.shared.lock().refunds.clone()
+    }
+
+    /// Request counters.
+    pub fn stats(&self) -> SimStats {
+        self.shared.lock().stats
+    }
+
+    /// Marks an order (by order number or business order number) paid in full, and POSTs a
+    /// signed webhook to the configured URL if there is one (returning its answer). A
+    /// `CANCELED` or `EXPIRED` order becomes `PAY_AFTER_CLOSE`, as on the real centre.
+    pub async fn mark_paid(
+        &self,
+        order_no_or_biz_no: &str,
+    ) -> Result<Option<WebhookDelivery>, SimError> {
+        let (body, url) = {
+            let mut st = self.shared.lock();
+            let i = find(&st, order_no_or_biz_no)
+                .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
+            let now = Utc::now();
+            let order = &mut st.orders[i];
+            order.status = match order.status {
+                OrderStatus::Pending => OrderStatus::Paid,
+                OrderStatus::Canceled | OrderStatus::Expired => OrderStatus::PayAfterClose,
+                ref other => {
+                    return Err(SimError::NotPayable {
+                        order_no: order.order_no.clone(),
+                        status: other.clone(),
+                    })
+                }
+            };
+            order.paid_amount_fen = order.amount_fen;
+            order.paid_at = Some(now);
+            order.channel_trade_no = Some(format!("sim{}", order.order_no));
+            (webhook_body(order), st.webhook_url.clone())
+        };
+        let Some(url) = url else { return Ok(None) };
+        self.deliver(&url, body).await.map(Some)
+    }
+
+    /// Marks a pending order `EXPIRED`.
+    pub fn expire(&self, order_no_or_biz_no: &str) -> Result<(), SimError> {
+        let mut st = self.shared.lock();
+        let i = find(&st, order_no_or_biz_no)
+            .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
+        if st.orders[i].status == OrderStatus::Pending {
+            st.orders[i].status = OrderStatus::Expired;
+        }
+        Ok(())
+    }
+
+    async fn deliver(&self, url: &Url, body: String) -> Result<WebhookDelivery, SimError> {
+        let path_with_query = match url.query() {
+            Some(q) => format!("{}?{}", url.path(), q),
+            None => url.path().to_owned(),
+        };
+        let headers = sign_headers(
+            &self.shared.secret,
+            &self.shared.site_code,
+            "POST",
+            &path_with_query,
+            body.as_bytes(),
+            Utc::now().timestamp(),
+            &sign_core::new_nonce(),
+        );
+        let resp = self
+            .http
+            .post(url.clone())
+            .headers(headers)
+            .header("content-type", "application/json")
+            .body(body.clone())
+            .send()
+            .await
+            .map_err(|e| SimError::Delivery(e.to_string()))?;
+        Ok(WebhookDelivery {
+            status: resp.status().as_u16(),
+            sent_body: body,
+        })
+    }
+}
+
+fn find(st: &State, key: &str) -> Option<usize> {
+    st.orders
+        .iter()
+        .position(|o| o.order_no == key)
+        .or_else(|| st.orders.iter().rposition(|o| o.biz_order_no == key))
+}
+
+fn webhook_body(order: &SimOrder) -> String {
+    let mut v = json!({
+        "event": "order.paid",
+        "order_no": order.order_no,
+        "biz_order_no": order.biz_order_no,
+        "channel": order.channel.as_str(),
+        "status": order.status.as_str(),
+        "amount_fen": order.amount_fen,
+        "paid_amount_fen": order.paid_amount_fen,
+        "refunded_fen": order.refunded_fen,
+        "channel_trade_no": order.channel_trade_no,
+        "paid_at": order.paid_at.map(|t| t.to_rfc3339()),
+    })
+    .to_string();
+    // Append metadata as raw text, so it goes back byte for byte.
+    if let Some(meta) = &order.metadata {
+        v.pop();
+        v.push_str(",\"metadata\":");
+        v.push_str(meta);
+        v.push('}');
+    }
+    v
+}
+
+struct Responder(Arc<Shared>);
+
+fn error(status: u16, code: ErrorCode, message: impl Into<String>) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({
+        "code": code.as_str(),
+        "message": message.into(),
+    }))
+}
+
+fn ok_json<T: serde::Serialize>(v: &T) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(v)
+}
+
+impl Respond for Responder {
+    fn respond(&self, req: &Request) -> ResponseTemplate {
+        let shared = &*self.0;
+        shared.lock().stats.requests += 1;
+        if let Some(resp) = check_signature(shared, req) {
+            shared.lock().stats.rejected += 1;
+            return resp;
+        }
+        let fault = shared.lock().faults.pop_front();
+        match fault {
+            Some(Fault::Respond { status, body }) => {
+                ResponseTemplate::new(status).set_body_raw(body.into_bytes(), "application/json")
+            }
+            Some(Fault::DelayAnswer(d)) => route(shared, req).set_delay(d),
+            None => route(shared, req),
+        }
+    }
+}
+
+/// The rejection of a request that fails the signature checks, if it does.
+fn check_signature(shared: &Shared, req: &Request) -> Option<ResponseTemplate> {
+    let get = |name: &str| req.headers.get(name).and_then(|v| v.to_str().ok());
+    if let Some(site) = get(HEADER_SITE) {
+        if site != shared.site_code {
+            return Some(error(401, ErrorCode::SiteNotFound, "unknown site"));
+        }
+    }
+    let path_with_query = match req.url.query() {
+        Some(q) => format!("{}?{}", req.url.path(), q),
+        None => req.url.path().to_owned(),
+    };
+    let incoming = IncomingHeaders {
+        site: get(HEADER_SITE),
+        timestamp: get(HEADER_TIMESTAMP),
+        nonce: get(HEADER_NONCE),
+        signature: get(HEADER_SIGNATURE),
+    };
+    sign_core::ljpay::verify_request(
+        &shared.secret,
+        &shared.site_code,
+        req.method.as_str(),
+        &path_with_query,
+        &incoming,
+        &req.body,
+        Utc::now().timestamp(),
+        DEFAULT_TOLERANCE_SECS,
+        &shared.nonces,
+    )
+    .err()
+    .map(|e| match e {
+        VerifyError::Expired { .. } => {
+            error(401, ErrorCode::ExpiredTimestamp, "timestamp out of window")
+        }
+        VerifyError::Replayed => error(401, ErrorCode::ReplayedNonce, "nonce already used"),
+        VerifyError::NonceStoreFull => error(429, ErrorCode::RateLimited, "too many requests"),
+        other => error(401, ErrorCode::InvalidSignature, other.to_string()),
+    })
+}
+
+fn route(shared: &Shared, req: &Request) -> ResponseTemplate {
+    let path = req.url.path();
+    let Some(at) = path.find("/api/v1/order/") else {
+        return error(404, ErrorCode::InvalidRequest, "no such route");
+    };
+    let rest = &path[at + "/api/v1/order/".len()..];
+    let method = req.method.as_str();
+    let segment = |prefix: &str| {
+        rest.strip_prefix(prefix)
+            .filter(|s| !s.contains('/'))
+            .and_then(|s| percent_decode_str(s).decode_utf8().ok())
+            .map(|s| s.into_owned())
+    };
+    match (method, rest) {
+        ("POST", "create") => create(shared, &req.body),
+        ("POST", "cancel") => cancel(shared, &req.body),
+        ("POST", "refund") => refund(shared, &req.body),
+        ("GET", _) if segment("by-biz-no/").is_some() => {
+            let key = segment("by-biz-no/").unwrap_or_default();
+            let st = shared.lock();
+            match st.orders.iter().rev().find(|o| o.biz_order_no == key) {
+                Some(o) => ok_json(&o.to_order_info()),
+                None => error(404, ErrorCode::OrderNotFound, "order not found"),
+            }
+        }
+        ("GET", _) if segment("by-pay-no/").is_some() => {
+            let key = segment("by-pay-no/").unwrap_or_default();
+            let st = shared.lock();
+            match st.orders.iter().find(|o| o.order_no == key) {
+                Some(o) => ok_json(&o.to_order_info()),
+                None => error(404, ErrorCode::OrderNotFound, "order not found"),
+            }
+        }
+        _ => error(404, ErrorCode::InvalidRequest, "no such route"),
+    }
+}
+
+fn invalid(message: impl Into<String>) -> ResponseTemplate {
+    error(400, ErrorCode::InvalidRequest, message)
+}
+
+fn too_long(field: &str, value: Option<&str>, max: usize) -> Option<ResponseTemplate> {
+    value
+        .filter(|v| v.chars().count() > max)
+        .map(|_| invalid(format!("{field} longer than {max}")))
+}
+
+#[derive(Deserialize)]
+struct CreateBody {
+    biz_order_no: Option<String>,
+    amount_fen: Option<i64>,
+    channel: Option<String>,
+    subject: Option<String>,
+    client_ip: Option<String>,
+    user_agent: Option<String>,
+    payer_openid: Option<String>,
+    return_url: Option<String>,
+    metadata: Option<Box<RawValue>>,
+}
+
+fn create(shared: &Shared, body: &[u8]) -> ResponseTemplate {
+    let Ok(b) = serde_json::from_slice::<CreateBody>(body) else {
+        return invalid("body is not a CreateOrderRequest");
+    };
+    let (Some(biz), Some(amount), Some(channel), Some(subject)) =
+        (b.biz_order_no, b.amount_fen, b.channel, b.subject)
+    else {
+        return invalid("biz_order_no, amount_fen, channel and subject are required");
+    };
+    let checks = [
+        too_long("biz_order_no", Some(&biz), 128),
+        too_long("subject", Some(&subject), 127),
+        too_long("client_ip", b.client_ip.as_deref(), 64),
+        too_long("user_agent", b.user_agent.as_deref(), 512),
+        too_long("payer_openid", b.payer_openid.as_deref(), 128),
+        too_long("return_url", b.return_url.as_deref(), 512),
+    ];
+    if let Some(resp) = checks.into_iter().flatten().next() {
+        return resp;
+    }
+    if amount < 1 {
+        return error(
+            400,
+            ErrorCode::InvalidAmount,
+            "amount_fen must be at least 1",
+        );
+    }
+    let channel = Channel::from_wire(&channel);
+    if let Channel::Other(c) = &channel {
+        return error(
+            400,
+            ErrorCode::ChannelNotImplemented,
+            format!("channel {c} is not implemented"),
+        );
+    }
+    if channel.requires_payer_openid() && b.payer_openid.is_none() {
+        return invalid("payer_openid is required for wechat_jsapi");
+    }
+    if channel.requires_return_url() && b.return_url.is_none() {
+        return invalid("return_url is required for this channel");
+    }
+    if let Some(m) = &b.metadata {
+        if !m.get().trim_start().starts_with('{') {
+            return invalid("metadata must be an object");
+        }
+    }
+    let mut st = shared.lock();
+    for o in st.orders.iter().filter(|o| o.biz_order_no == biz) {
+        if o.status == OrderStatus::Pending {
+            return error(
+                409,
+                ErrorCode::DuplicatePendingOrder,
+                "a pending order exists for this biz_order_no",
+            );
+        }
+        if o.status.money_received() {
+            return error(
+                409,
+                ErrorCode::OrderAlreadyPaid,
+                "this biz_order_no is already paid",
+            );
+        }
+    }
+    st.next_id += 1;
+    let order_no = format!("lp_sim{:08}", st.next_id);
+    let now = Utc::now();
+    let expires_at = now + chrono::Duration::seconds(ORDER_TTL_SECS);
+    let instructions = match channel.route() {
+        Channel::WechatNative | Channel::AlipayQr => json!({
+            "type": "QR",
+            "qr_data_url": format!("data:image/png;base64,{PNG_1X1}"),
+            "raw_pay_url": if channel == Channel::WechatNative {
+                format!("weixin://wxpay/bizpayurl?pr={order_no}")
+            } else {
+                format!("https://qr.alipay.com/{order_no}")
+            },
+        }),
+        Channel::WechatJsapi => json!({
+            "type": "JSAPI",
+            "jsapi_params": {
+                "appId": "wxsimulator",
+                "timeStamp": now.timestamp().to_string(),
+                "nonceStr": sign_core::new_nonce(),
+                "package": format!("prepay_id=wx{order_no}"),
+                "signType": "RSA",
+                "paySign": "simulated",
+            },
+        }),
+        _ => json!({
+            "type": "REDIRECT",
+            "redirect_url": format!("https://openapi.alipay.com/gateway.do?out_trade_no={order_no}"),
+        }),
+    };
+    let order = SimOrder {
+        order_no: order_no.clone(),
+        biz_order_no: biz.clone(),
+        channel: channel.clone(),
+        status: OrderStatus::Pending,
+        amount_fen: amount,
+        paid_amount_fen: 0,
+        refunded_fen: 0,
+        subject,
+        channel_trade_no: None,
+        created_at: now,
+        expires_at,
+        paid_at: None,
+        metadata: b.metadata.map(|m| m.get().to_owned()),
+    };
+    st.orders.push(order);
+    ok_json(&json!({
+        "order_no": order_no,
+        "biz_order_no": biz,
+        "channel": channel.as_str(),
+        "amount_fen": amount,
+        "expires_at": expires_at.timestamp(),
+        "instructions": instructions,
+    }))
+}
+
+#[derive(Deserialize)]
+struct CancelBody {
+    biz_order_no: Option<String>,
+}
+
+fn cancel(shared: &Shared, body: &[u8]) -> ResponseTemplate {
+    let Some(biz) = serde_json::from_slice::<CancelBody>(body)
+        .ok()
+        .and_then(|b| b.biz_order_no)
+    else {
+        return invalid("biz_order_no is required");
+    };
+    let mut st = shared.lock();
+    let Some(order) = st.orders.iter_mut().rev().find(|o| o.biz_order_no == biz) else {
+        return error(404, ErrorCode::OrderNotFound, "order not found");
+    };
+    match order.status {
+        OrderStatus::Pending | OrderStatus::Canceled => {
+            order.status = OrderStatus::Canceled;
+            ok_json(&json!({}))
+        }
+        ref s if s.money_received() => {
+            error(400, ErrorCode::OrderAlreadyPaid, "order is already paid")
+        }
+        ref s => invalid(format!("order is {s} and cannot be canceled")),
+    }
+}
+
+#[derive(Deserialize)]
+struct RefundBody {
+    biz_order_no: Option<String>,
+    out_refund_no: Option<String>,
+    refund_fen: Option<i64>,
+    reason: Option<String>,
+}
+
+fn refund(shared: &Shared, body: &[u8]) -> ResponseTemplate {
+    let Ok(b) = serde_json::from_slice::<RefundBody>(body) else {
+        return invalid("body is not a RefundRequest");
+    };
+    let (Some(biz), Some(out_no), Some(fen)) = (b.biz_order_no, b.out_refund_no, b.refund_fen)
+    else {
+        return invalid("biz_order_no, out_refund_no and refund_fen are required");
+    };
+    let checks = [
+        too_long("biz_order_no", Some(&biz), 128),
+        too_long("out_refund_no", Some(&out_no), 128),
+        too_long("reason", b.reason.as_deref(), 255),
+    ];
+    if let Some(resp) = checks.into_iter().flatten().next() {
+        return resp;
+    }
+    if fen < 1 {
+        return error(
+            400,
+            ErrorCode::InvalidAmount,
+            "refund_fen must be at least 1",
+        );
+    }
+    let mut st = shared.lock();
+    if let Some(existing) = st.refunds.iter().find(|r| r.out_refund_no == out_no) {
+        return if existing.biz_order_no == biz && existing.refund_fen == fen {
+            ok_json(&existing.to_response())
+        } else {
+            invalid("out_refund_no was already used for another refund")
+        };
+    }
+    let Some(i) = st.orders.iter().rposition(|o| o.biz_order_no == biz) else {
+        return error(404, ErrorCode::OrderNotFound, "order not found");
+    };
+    let order = &st.orders[i];
+    if !matches!(
+        order.status,
+        OrderStatus::Paid | OrderStatus::PartialRefunded | OrderStatus::PayAfterClose
+    ) {
+        return error(
+            400,
+            ErrorCode::OrderNotRefundable,
+            format!("order is {}", order.status),
+        );
+    }
+    if order.refunded_fen.saturating_add(fen) > order.paid_amount_fen {
+        return error(
+            400,
+            ErrorCode::RefundAmountExceeded,
+            format!(
+                "refund of {fen} exceeds the refundable {}",
+                order.paid_amount_fen - order.refunded_fen
+            ),
+        );
+    }
+    st.next_id += 1;
+    let refund = SimRefund {
+        refund_no: format!("lpr_sim{:08}", st.next_id),
+        out_refund_no: out_no,
+        biz_order_no: biz,
+        refund_fen: fen,
+        status: RefundStatus::Success,
+        reason: b.reason,
+    };
+    let order = &mut st.orders[i];
+    order.refunded_fen += fen;
+    order.status = if order.refunded_fen == order.paid_amount_fen {
+        OrderStatus::Refunded
+    } else {
+        OrderStatus::PartialRefunded
+    };
+    let resp = ok_json(&refund.to_response());
+    st.refunds.push(refund);
+    resp
+}
