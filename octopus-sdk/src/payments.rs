@@ -1,0 +1,364 @@
+//! Payments: create (with de-duplication), get, update status (internal),
+//! simulate (test environments only), and wait for a final status.
+
+use std::time::{Duration, Instant};
+
+use reqwest::Method;
+use rust_decimal::Decimal;
+use serde::Serialize;
+
+use crate::client::{Call, Client, Environment};
+use crate::error::{ApiErrorCode, Error, Result};
+use crate::models::{default_currency, Payment, PaymentMethod, PaymentStatus, PaymentStatusChange};
+use crate::validate;
+
+/// Body of `POST /payments`.
+///
+/// ```
+/// use octopus_sdk::payments::CreatePayment;
+/// let req = CreatePayment::new("order-1", "100.00".parse().unwrap())
+///     .return_url("https://shop.example/ok");
+/// assert_eq!(
+///     serde_json::to_string(&req).unwrap(),
+///     r#"{"orderId":"order-1","amount":100.00,"currency":"HKD","method":"octopus_qr","returnUrl":"https://shop.example/ok"}"#
+/// );
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CreatePayment {
+    /// The order to pay.
+    pub order_id: String,
+    /// Amount: > 0, at most 2 decimals.
+    #[serde(with = "crate::money")]
+    pub amount: Decimal,
+    /// Currency, `HKD` by default.
+    pub currency: String,
+    /// Method, `octopus_qr`.
+    pub method: PaymentMethod,
+    /// Description.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Where the customer returns after paying.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub return_url: Option<String>,
+    /// Where the customer returns after cancelling.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cancel_url: Option<String>,
+}
+
+impl CreatePayment {
+    /// An `octopus_qr` payment of `amount` HKD for `order_id`.
+    pub fn new(order_id: impl Into<String>, amount: Decimal) -> Self {
+        Self {
+            order_id: order_id.into(),
+            amount,
+            currency: default_currency(),
+            method: PaymentMethod::OctopusQr,
+            description: None,
+            return_url: None,
+            cancel_url: None,
+        }
+    }
+
+    /// Sets the currency.
+    pub fn currency(mut self, c: impl Into<String>) -> Self {
+        self.currency = c.into();
+        self
+    }
+
+    /// Sets the description.
+    pub fn description(mut self, d: impl Into<String>) -> Self {
+        self.description = Some(d.into());
+        self
+    }
+
+    /// Sets the return URL.
+    pub fn return_url(mut self, u: impl Into<String>) -> Self {
+        self.return_url = Some(u.into());
+        self
+    }
+
+    /// Sets the cancel URL.
+    pub fn cancel_url(mut self, u: impl Into<String>) -> Self {
+        self.cancel_url = Some(u.into());
+        self
+    }
+
+    /// Checks the spec's rules.
+    pub fn validate(&self) -> Result<()> {
+        validate::id("orderId", &self.order_id)?;
+        validate::amount("amount", &self.amount)?;
+        validate::currency("currency", &self.currency)?;
+        if let PaymentMethod::Other(m) = &self.method {
+            return Err(Error::validation(
+                "method",
+                format!("{m:?} is not supported; use octopus_qr"),
+            ));
+        }
+        if let Some(d) = &self.description {
+            validate::non_empty("description", d)?;
+        }
+        if let Some(u) = &self.return_url {
+            validate::http_url("returnUrl", u)?;
+        }
+        if let Some(u) = &self.cancel_url {
+            validate::http_url("cancelUrl", u)?;
+        }
+        Ok(())
+    }
+}
+
+/// Body of `PATCH /payments/{id}/status` (an internal endpoint).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpdatePaymentStatus {
+    /// The new status.
+    pub status: PaymentStatus,
+    /// Octopus transaction id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub octopus_transaction_id: Option<String>,
+    /// Octopus's raw response (a JSON string).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub octopus_response: Option<String>,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub failure_reason: Option<String>,
+}
+
+impl UpdatePaymentStatus {
+    /// A change to `status` with nothing else.
+    pub fn new(status: PaymentStatus) -> Self {
+        Self {
+            status,
+            octopus_transaction_id: None,
+            octopus_response: None,
+            failure_reason: None,
+        }
+    }
+
+    /// Checks the status is a documented one.
+    pub fn validate(&self) -> Result<()> {
+        if let PaymentStatus::Other(s) = &self.status {
+            return Err(Error::validation(
+                "status",
+                format!("{s:?} is not a documented payment status"),
+            ));
+        }
+        if let Some(t) = &self.octopus_transaction_id {
+            validate::non_empty("octopusTransactionId", t)?;
+        }
+        Ok(())
+    }
+}
+
+/// The payments API, borrowed from a [`Client`] with [`Client::payments`].
+#[derive(Debug, Clone, Copy)]
+pub struct Payments<'a> {
+    client: &'a Client,
+}
+
+impl Client {
+    /// The payments API.
+    pub fn payments(&self) -> Payments<'_> {
+        Payments { client: self }
+    }
+}
+
+impl Payments<'_> {
+    /// `POST /payments` (answers 201), made safe to call again.
+    ///
+    /// - `PAYMENT_ALREADY_EXISTS` resolves to the order's existing payment
+    ///   (when its amount and currency match the request; otherwise the API
+    ///   error is returned).
+    /// - When the outcome is unknown (timeout or connection lost after
+    ///   sending, a 5xx), the order is looked up first: if it now has a
+    ///   payment that one is returned; only if it has none is the request sent
+    ///   again (within the retry policy's attempts). If even the look-up fails
+    ///   the error is [`Error::OutcomeUnknown`].
+    pub async fn create(&self, req: &CreatePayment) -> Result<Payment> {
+        req.validate()?;
+        let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
+        let policy = self.client.inner.retry.clone();
+        let started = Instant::now();
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            let result = self
+                .client
+                .call::<Payment>(Call {
+                    op: "payments.create",
+                    method: Method::POST,
+                    segments: &["payments"],
+                    query: vec![],
+                    body: Some(body.clone()),
+                    idempotent: false,
+                })
+                .await;
+            let err = match result {
+                Ok(p) => return Ok(p),
+                Err(e) => e,
+            };
+            let can_retry = attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
+            match &err {
+                Error::Api {
+                    code: Some(ApiErrorCode::PaymentAlreadyExists),
+                    ..
+                } => {
+                    return match self.existing_for_order(&req.order_id).await {
+                        Ok(Some(p)) if p.amount == req.amount && p.currency == req.currency => {
+                            tracing::info!(payment_id = %p.id, "payment already existed; returning it");
+                            Ok(p)
+                        }
+                        _ => Err(err),
+                    };
+                }
+                Error::OutcomeUnknown { .. } | Error::Api { status: 500.., .. } => {
+                    match self.existing_for_order(&req.order_id).await {
+                        Ok(Some(p)) if !matches!(p.status, PaymentStatus::Failed | PaymentStatus::Cancelled) => {
+                            tracing::info!(payment_id = %p.id, "create outcome was unknown; found the payment");
+                            return Ok(p);
+                        }
+                        Ok(_) if can_retry => {}
+                        Ok(_) => return Err(err),
+                        Err(lookup) => {
+                            return Err(Error::OutcomeUnknown {
+                                operation: "payments.create",
+                                reason: format!(
+                                    "the create request may have been applied ({err}) and looking up the order's payment failed ({lookup})"
+                                ),
+                                source: Some(Box::new(err)),
+                            })
+                        }
+                    }
+                }
+                // Not applied: the connection never opened, or the platform throttled us.
+                Error::Transport { .. } | Error::Api { status: 429, .. } if can_retry => {}
+                _ => return Err(err),
+            }
+            let delay = policy.delay(attempt, None);
+            tokio::time::sleep(delay).await;
+        }
+    }
+
+    /// The order's payment, if it has one (full record).
+    async fn existing_for_order(&self, order_id: &str) -> Result<Option<Payment>> {
+        let order = self.client.orders().get(order_id).await?;
+        match order.payment {
+            Some(p) => self.get(&p.id).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// `GET /payments/{paymentId}`. Retried.
+    pub async fn get(&self, payment_id: &str) -> Result<Payment> {
+        validate::id("paymentId", payment_id)?;
+        self.client
+            .call(Call {
+                op: "payments.get",
+                method: Method::GET,
+                segments: &["payments", payment_id],
+                query: vec![],
+                body: None,
+                idempotent: true,
+            })
+            .await
+    }
+
+    /// `PATCH /payments/{paymentId}/status`.
+    ///
+    /// **Internal**: the spec documents this endpoint as for internal use (the
+    /// platform's own Octopus integration). Merchants normally never call it;
+    /// it is kept for platform operators and tests. Not retried.
+    pub async fn update_status(
+        &self,
+        payment_id: &str,
+        req: &UpdatePaymentStatus,
+    ) -> Result<PaymentStatusChange> {
+        validate::id("paymentId", payment_id)?;
+        req.validate()?;
+        let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
+        self.client
+            .call(Call {
+                op: "payments.update_status",
+                method: Method::PATCH,
+                segments: &["payments", payment_id, "status"],
+                query: vec![],
+                body: Some(body),
+                idempotent: false,
+            })
+            .await
+    }
+
+    /// `POST /payments/{paymentId}/simulate`: marks the payment paid.
+    ///
+    /// **Test environments only.** A client built for
+    /// [`Environment::Production`] (the default) refuses it with
+    /// [`Error::NotAllowed`] before sending anything.
+    pub async fn simulate(&self, payment_id: &str) -> Result<PaymentStatusChange> {
+        if self.client.environment() == Environment::Production {
+            return Err(Error::NotAllowed {
+                operation: "payments.simulate",
+                reason: "simulating a payment is for test environments only; build the client with Environment::Sandbox".into(),
+            });
+        }
+        validate::id("paymentId", payment_id)?;
+        self.client
+            .call(Call {
+                op: "payments.simulate",
+                method: Method::POST,
+                segments: &["payments", payment_id, "simulate"],
+                query: vec![],
+                body: None,
+                idempotent: false,
+            })
+            .await
+    }
+
+    /// Waits until the payment reaches a final status
+    /// ([`PaymentStatus::is_final`]) and returns it, or fails with
+    /// [`Error::Timeout`].
+    ///
+    /// With the `realtime` feature it listens for `paymentUpdate` in the
+    /// payment's room and falls back to polling `GET /payments/{id}` (every
+    /// `poll_interval`) while the socket is unavailable; without it, it polls.
+    pub async fn wait_for_payment(&self, payment_id: &str, timeout: Duration) -> Result<Payment> {
+        validate::id("paymentId", payment_id)?;
+        #[cfg(feature = "realtime")]
+        {
+            crate::realtime::wait_for_payment(self.client, payment_id, timeout).await
+        }
+        #[cfg(not(feature = "realtime"))]
+        {
+            self.poll_until_final(payment_id, timeout).await
+        }
+    }
+
+    /// Polls `GET /payments/{id}` until final or `timeout`.
+    pub(crate) async fn poll_until_final(
+        &self,
+        payment_id: &str,
+        timeout: Duration,
+    ) -> Result<Payment> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        let interval = self.client.inner.poll_interval;
+        loop {
+            match self.get(payment_id).await {
+                Ok(p) if p.status.is_final() => return Ok(p),
+                Ok(_) => {}
+                // Transient read errors: keep polling until the deadline.
+                Err(Error::Transport { .. })
+                | Err(Error::Api {
+                    status: 429 | 500..,
+                    ..
+                }) => {}
+                Err(e) => return Err(e),
+            }
+            if tokio::time::Instant::now() + interval > deadline {
+                return Err(Error::Timeout {
+                    what: format!("payment {payment_id} to reach a final status"),
+                });
+            }
+            tokio::time::sleep(interval).await;
+        }
+    }
+}
