@@ -1,0 +1,256 @@
+//! Payouts (代付): create and query.
+
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::client::{ops, Client};
+use crate::collections::outcome_unclear;
+use crate::error::{Error, Result};
+use crate::money::{amount_to_json, de_opt_decimal, ser_opt_decimal};
+use crate::status::OrderStatus;
+use crate::validate;
+
+/// Handler for payouts, borrowed from a [`Client`].
+#[derive(Debug, Clone, Copy)]
+pub struct Payouts<'a> {
+    client: &'a Client,
+}
+
+/// Request of `POST /payouts` (spec `PayoutRequest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PayoutRequest {
+    /// The merchant's payout serial number (required; the key for status lookups).
+    pub serial_no: String,
+    /// Amount (> 0, at most 2 decimal places); sent as a JSON number.
+    pub amount: Decimal,
+    /// Payee name (required).
+    pub payee_name: String,
+    /// Payee bank.
+    pub payee_bank: Option<String>,
+    /// Payee account number.
+    pub payee_account: Option<String>,
+    /// Where Wattt posts the result.
+    pub notify_url: Option<String>,
+    /// Where Wattt posts a failure / reversal.
+    pub reverse_url: Option<String>,
+}
+
+impl PayoutRequest {
+    /// A request with the required fields.
+    pub fn new(
+        serial_no: impl Into<String>,
+        amount: Decimal,
+        payee_name: impl Into<String>,
+    ) -> Self {
+        PayoutRequest {
+            serial_no: serial_no.into(),
+            amount,
+            payee_name: payee_name.into(),
+            payee_bank: None,
+            payee_account: None,
+            notify_url: None,
+            reverse_url: None,
+        }
+    }
+
+    /// Set payee bank and account.
+    pub fn payee_bank_account(
+        mut self,
+        bank: impl Into<String>,
+        account: impl Into<String>,
+    ) -> Self {
+        self.payee_bank = Some(bank.into());
+        self.payee_account = Some(account.into());
+        self
+    }
+
+    /// Set `notify_url`.
+    pub fn notify_url(mut self, url: impl Into<String>) -> Self {
+        self.notify_url = Some(url.into());
+        self
+    }
+
+    /// Set `reverse_url`.
+    pub fn reverse_url(mut self, url: impl Into<String>) -> Self {
+        self.reverse_url = Some(url.into());
+        self
+    }
+
+    /// Validate and give the JSON fields sent (before `uid`, `timestamp`, `sign`).
+    pub fn to_fields(&self) -> Result<Map<String, Value>> {
+        validate::required("serial_no", &self.serial_no)?;
+        validate::required("payee_name", &self.payee_name)?;
+        validate::optional("payee_bank", self.payee_bank.as_deref())?;
+        validate::optional("payee_account", self.payee_account.as_deref())?;
+        validate::url("notify_url", self.notify_url.as_deref())?;
+        validate::url("reverse_url", self.reverse_url.as_deref())?;
+        let mut m = Map::new();
+        m.insert("serial_no".into(), self.serial_no.clone().into());
+        m.insert("amount".into(), amount_to_json("amount", self.amount)?);
+        m.insert("payee_name".into(), self.payee_name.clone().into());
+        for (k, v) in [
+            ("payee_bank", &self.payee_bank),
+            ("payee_account", &self.payee_account),
+            ("notify_url", &self.notify_url),
+            ("reverse_url", &self.reverse_url),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), v.clone().into());
+            }
+        }
+        Ok(m)
+    }
+}
+
+/// Which payout to query (spec `PayoutStatusRequest`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PayoutLookup {
+    /// By the merchant's serial number.
+    SerialNo(String),
+    /// By the merchant's order number.
+    MerchantOrderNo(String),
+}
+
+impl PayoutLookup {
+    fn to_fields(&self) -> Result<Map<String, Value>> {
+        let (k, v) = match self {
+            PayoutLookup::SerialNo(v) => ("serial_no", v),
+            PayoutLookup::MerchantOrderNo(v) => ("merchant_order_no", v),
+        };
+        validate::required(k, v)?;
+        let mut m = Map::new();
+        m.insert(k.into(), v.clone().into());
+        Ok(m)
+    }
+}
+
+/// A payout as Wattt reports it (typed fields plus `extra`).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Payout {
+    /// The merchant's serial number.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string"
+    )]
+    pub serial_no: Option<String>,
+    /// The merchant's order number.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string"
+    )]
+    pub merchant_order_no: Option<String>,
+    /// Wattt's own order number, when it sends one.
+    #[serde(
+        default,
+        alias = "trade_no",
+        alias = "system_order_no",
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string"
+    )]
+    pub order_no: Option<String>,
+    /// Amount.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de_opt_decimal",
+        serialize_with = "ser_opt_decimal"
+    )]
+    pub amount: Option<Decimal>,
+    /// Fee charged.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "de_opt_decimal",
+        serialize_with = "ser_opt_decimal"
+    )]
+    pub fee: Option<Decimal>,
+    /// Status.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OrderStatus>,
+    /// Payee name.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string"
+    )]
+    pub payee_name: Option<String>,
+    /// Payee bank.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string"
+    )]
+    pub payee_bank: Option<String>,
+    /// Payee account.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string"
+    )]
+    pub payee_account: Option<String>,
+    /// Creation time, as sent.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "crate::de::opt_string"
+    )]
+    pub created_at: Option<String>,
+    /// Every other field.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+impl<'a> Payouts<'a> {
+    pub(crate) fn new(client: &'a Client) -> Self {
+        Payouts { client }
+    }
+
+    /// `POST /payouts`: create a payout. **Never retried.**
+    ///
+    /// When the answer is lost or not trustworthy, the client looks the payout up by
+    /// `serial_no` and returns what it found; if that does not settle it, the error is
+    /// [`Error::OutcomeUnknown`] (query again later with the same `serial_no`; never pay out
+    /// again under a new one). A definite refusal is [`Error::Api`].
+    pub async fn create(&self, req: &PayoutRequest) -> Result<Payout> {
+        let op = ops::CREATE_PAYOUT;
+        let fields = req.to_fields()?;
+        let first = self
+            .client
+            .call(&op, &fields)
+            .await
+            .and_then(|env| env.data_as::<Payout>(op.name));
+        match first {
+            Ok(p) => Ok(p),
+            Err(e) if !outcome_unclear(&e) => Err(e),
+            Err(cause) => {
+                tracing::warn!(operation = op.name, error = %cause, "creation outcome unclear; querying status");
+                match self
+                    .status(&PayoutLookup::SerialNo(req.serial_no.clone()))
+                    .await
+                {
+                    Ok(found) => Ok(found),
+                    Err(lookup) => Err(Error::OutcomeUnknown {
+                        operation: op.name,
+                        reference: req.serial_no.clone(),
+                        cause: Box::new(cause),
+                        lookup: lookup.to_string(),
+                    }),
+                }
+            }
+        }
+    }
+
+    /// `POST /payouts/status`: query a payout. Retried on transient errors.
+    pub async fn status(&self, lookup: &PayoutLookup) -> Result<Payout> {
+        let op = ops::PAYOUT_STATUS;
+        let fields = lookup.to_fields()?;
+        let env = self.client.call(&op, &fields).await?;
+        env.data_as(op.name)
+    }
+}
