@@ -1,0 +1,62 @@
+//! One authenticated `GET /payments/{id}` through the SDK against the same call
+//! made with bare reqwest (same headers, same signature, JSON decode), both on
+//! a local wiremock server. Target: SDK overhead below 1.10x.
+
+use criterion::{criterion_group, criterion_main, Criterion};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const BODY: &str = r#"{"success":true,"data":{"id":"payment-uuid-123","orderId":"550e8400-e29b-41d4-a716-446655440000","amount":100.00,"currency":"HKD","status":"completed","method":"octopus_qr","paymentToken":"wG6YPjY","qrCodeData":"{\"url\":\"https://www.online-octopus.com/oos/payment/?token=wG6YPjY\",\"token\":\"wG6YPjY\",\"merchantId\":\"demo_merchant_123\",\"orderId\":\"550e8400-e29b-41d4-a716-446655440000\",\"paymentId\":\"payment-uuid-123\",\"amount\":100,\"currency\":\"HKD\",\"timestamp\":\"2024-01-01T00:00:00Z\"}","octopusTransactionId":"oct_123456789","octopusResponse":"{\"status\":\"SUCCESS\",\"transactionId\":\"oct_123456789\",\"amount\":100,\"currency\":\"HKD\",\"timestamp\":\"2024-01-01T00:05:00Z\"}","failureReason":null,"createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:05:00Z","completedAt":"2024-01-01T00:05:00Z"}}"#;
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().expect("runtime");
+    let server = rt.block_on(async {
+        let s = MockServer::start().await;
+        Mock::given(method("GET"))
+            .and(path("/api/payments/payment-uuid-123"))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(BODY, "application/json"))
+            .mount(&s)
+            .await;
+        s
+    });
+    let base = format!("{}/api", server.uri());
+    let client = octopus_sdk::Client::builder()
+        .base_url(base.clone())
+        .environment(octopus_sdk::Environment::Sandbox)
+        .api_token("token")
+        .api_key("key")
+        .merchant("m1", "secret")
+        .build()
+        .expect("client");
+    let http = reqwest::Client::new();
+    let secret = sign_core::Secret::new("secret");
+    let url = format!("{base}/payments/payment-uuid-123");
+
+    let mut g = c.benchmark_group("get_payment");
+    g.bench_function("octopus_sdk", |b| {
+        b.to_async(&rt).iter(|| async {
+            let p = client.payments().get("payment-uuid-123").await.expect("ok");
+            std::hint::black_box(p);
+        })
+    });
+    g.bench_function("bare_reqwest", |b| {
+        b.to_async(&rt).iter(|| async {
+            let nonce = sign_core::new_nonce();
+            let a = sign_core::octopus::auth_headers(&secret, "m1", chrono::Utc::now(), &nonce);
+            let mut req = http
+                .get(&url)
+                .header("Authorization", "Bearer token")
+                .header("X-API-Key", "key");
+            for (k, v) in a.pairs() {
+                req = req.header(k, v);
+            }
+            let bytes = req.send().await.expect("ok").bytes().await.expect("body");
+            let v: serde_json::Value = serde_json::from_slice(&bytes).expect("json");
+            std::hint::black_box(v);
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
