@@ -1,1 +1,79 @@
-fn main() {}
+//! One create-order round trip to a local axum server: the SDK (validate, serialize, sign,
+//! send, cap and decode) against the same request sent with bare reqwest (serialize, send,
+//! decode; no signing). Run: `cargo bench -p ljpay-sdk --bench roundtrip -- --quick`.
+
+use std::time::Duration;
+
+use axum::routing::post;
+use axum::Router;
+use criterion::{criterion_group, criterion_main, Criterion};
+use ljpay_sdk::{Channel, Client, CreateOrderRequest, CreateOrderResponse, RetryPolicy};
+
+const ANSWER: &str = r#"{"order_no":"lp_1","biz_order_no":"B-1","channel":"wechat_native","amount_fen":1999,"expires_at":1763800000,"instructions":{"type":"QR","qr_data_url":"data:image/png;base64,iVBORw0KGgo=","raw_pay_url":"weixin://wxpay/bizpayurl?pr=1"}}"#;
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let base = rt.block_on(async {
+        let app = Router::new().route(
+            "/api/v1/order/create",
+            post(|| async { ([("content-type", "application/json")], ANSWER) }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        format!("http://{addr}")
+    });
+    let req = CreateOrderRequest::new("B-1", 1999, Channel::WechatNative, "Pear tea x2")
+        .client_ip("203.0.113.9");
+
+    let client = Client::builder()
+        .base_url(&base)
+        .site_code("bench-site")
+        .secret("bench-secret")
+        .retry(RetryPolicy::disabled())
+        .build()
+        .expect("client");
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("reqwest");
+    let url = format!("{base}/api/v1/order/create");
+
+    let mut group = c.benchmark_group("create_order_roundtrip");
+    group.bench_function("ljpay_sdk", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let out = client.orders().create(&req).await.expect("created");
+                assert_eq!(out.order_no(), "lp_1");
+            })
+        })
+    });
+    group.bench_function("bare_reqwest", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let body = serde_json::to_vec(&req).expect("json");
+                let resp = bare
+                    .post(&url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("sent");
+                let bytes = resp.bytes().await.expect("body");
+                let out: CreateOrderResponse = serde_json::from_slice(&bytes).expect("decoded");
+                assert_eq!(out.order_no, "lp_1");
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

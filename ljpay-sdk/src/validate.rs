@@ -111,7 +111,8 @@ mod tests {
 
     #[test]
     fn lengths_at_and_over_the_limit() {
-        let cases: [(&str, usize, fn(&mut CreateOrderRequest, String)); 6] = [
+        type Setter = fn(&mut CreateOrderRequest, String);
+        let cases: [(&str, usize, Setter); 6] = [
             ("biz_order_no", 128, |r, v| r.biz_order_no = v),
             ("subject", 127, |r, v| r.subject = v),
             ("client_ip", 64, |r, v| r.client_ip = Some(v)),
