@@ -600,7 +600,8 @@ async fn a_write_that_times_out_is_outcome_unknown() {
     Mock::given(method("PATCH"))
         .and(path("/api/orders/o1"))
         .respond_with(
-            resp(200, example(ex::UPDATE_ORDER_RESP)).set_delay(std::time::Duration::from_secs(3)),
+            resp(200, example(ex::UPDATE_ORDER_RESP))
+                .set_delay(std::time::Duration::from_millis(1500)),
         )
         .expect(1)
         .mount(&s)
@@ -724,7 +725,7 @@ async fn create_payment_with_unknown_outcome_looks_before_retrying() {
         .and(path("/api/payments"))
         .respond_with(
             resp(201, example(ex::CREATE_PAYMENT_RESP))
-                .set_delay(std::time::Duration::from_secs(3)),
+                .set_delay(std::time::Duration::from_millis(1500)),
         )
         .expect(1)
         .mount(&s)
