@@ -269,6 +269,7 @@ impl ClientBuilder {
         let http = match self.http {
             Some(h) => h,
             None => reqwest::Client::builder()
+                .use_rustls_tls()
                 .redirect(reqwest::redirect::Policy::none())
                 .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
                 .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))

@@ -3,6 +3,8 @@
 
 use std::time::{Duration, Instant};
 
+use futures::stream::{self, BoxStream, StreamExt};
+
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -321,44 +323,180 @@ impl Payments<'_> {
     /// With the `realtime` feature it listens for `paymentUpdate` in the
     /// payment's room and falls back to polling `GET /payments/{id}` (every
     /// `poll_interval`) while the socket is unavailable; without it, it polls.
+    /// See [`Payments::watch`].
     pub async fn wait_for_payment(&self, payment_id: &str, timeout: Duration) -> Result<Payment> {
         validate::id("paymentId", payment_id)?;
-        #[cfg(feature = "realtime")]
-        {
-            crate::realtime::wait_for_payment(self.client, payment_id, timeout).await
-        }
-        #[cfg(not(feature = "realtime"))]
-        {
-            self.poll_until_final(payment_id, timeout).await
-        }
+        let mut changes = self.watch(payment_id);
+        let found = tokio::time::timeout(timeout, async {
+            while let Some(p) = changes.next().await {
+                let p = p?;
+                if p.status.is_final() {
+                    return Ok(p);
+                }
+            }
+            Err(Error::Timeout {
+                what: format!("payment {payment_id}: the watch ended before a final status"),
+            })
+        })
+        .await;
+        found.unwrap_or_else(|_| {
+            Err(Error::Timeout {
+                what: format!("payment {payment_id} to reach a final status"),
+            })
+        })
     }
 
-    /// Polls `GET /payments/{id}` until final or `timeout`.
-    pub(crate) async fn poll_until_final(
-        &self,
-        payment_id: &str,
-        timeout: Duration,
-    ) -> Result<Payment> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        let interval = self.client.inner.poll_interval;
+    /// The payment each time its status changes (first its current state),
+    /// ending after a final status. Every item is a fresh `GET /payments/{id}`.
+    ///
+    /// What triggers a look: with the `realtime` feature, a `paymentUpdate`
+    /// for this payment (its room is joined, and re-joined after reconnects),
+    /// plus polling every `poll_interval` while the socket is closed or could
+    /// not be opened, and every tenth interval anyway; without the feature,
+    /// polling every `poll_interval`. Transient read errors are retried on the
+    /// next trigger; other errors end the stream after being yielded.
+    pub fn watch(&self, payment_id: &str) -> BoxStream<'static, Result<Payment>> {
+        let period = self.client.inner.poll_interval;
+        let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + period, period);
+        ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let state = Watch {
+            client: self.client.clone(),
+            id: payment_id.to_owned(),
+            last: None,
+            done: false,
+            first: true,
+            ticks,
+            #[cfg(feature = "realtime")]
+            n: 0,
+            #[cfg(feature = "realtime")]
+            rt: None,
+            #[cfg(feature = "realtime")]
+            rt_tried: false,
+        };
+        stream::unfold(state, Watch::step).boxed()
+    }
+}
+
+struct Watch {
+    client: Client,
+    id: String,
+    last: Option<PaymentStatus>,
+    done: bool,
+    first: bool,
+    ticks: tokio::time::Interval,
+    #[cfg(feature = "realtime")]
+    n: u64,
+    #[cfg(feature = "realtime")]
+    rt: Option<(
+        crate::realtime::RealtimeClient,
+        BoxStream<'static, crate::realtime::RealtimeEvent>,
+    )>,
+    #[cfg(feature = "realtime")]
+    rt_tried: bool,
+}
+
+impl Watch {
+    async fn step(mut self) -> Option<(Result<Payment>, Self)> {
+        if self.done {
+            return None;
+        }
         loop {
-            match self.get(payment_id).await {
-                Ok(p) if p.status.is_final() => return Ok(p),
-                Ok(_) => {}
-                // Transient read errors: keep polling until the deadline.
+            if self.first {
+                self.first = false;
+            } else {
+                self.trigger().await;
+            }
+            match self.client.payments().get(&self.id).await {
+                Ok(p) => {
+                    let changed = self.last.as_ref() != Some(&p.status);
+                    if p.status.is_final() {
+                        self.done = true;
+                        self.close().await;
+                    }
+                    if changed {
+                        self.last = Some(p.status.clone());
+                        return Some((Ok(p), self));
+                    }
+                    if self.done {
+                        return None;
+                    }
+                }
                 Err(Error::Transport { .. })
                 | Err(Error::Api {
                     status: 429 | 500..,
                     ..
                 }) => {}
-                Err(e) => return Err(e),
+                Err(e) => {
+                    self.done = true;
+                    self.close().await;
+                    return Some((Err(e), self));
+                }
             }
-            if tokio::time::Instant::now() + interval > deadline {
-                return Err(Error::Timeout {
-                    what: format!("payment {payment_id} to reach a final status"),
-                });
+        }
+    }
+
+    #[cfg(not(feature = "realtime"))]
+    async fn trigger(&mut self) {
+        self.ticks.tick().await;
+    }
+
+    #[cfg(not(feature = "realtime"))]
+    async fn close(&mut self) {}
+
+    #[cfg(feature = "realtime")]
+    async fn close(&mut self) {
+        if let Some((rt, _)) = self.rt.take() {
+            let _ = rt.disconnect().await;
+        }
+    }
+
+    #[cfg(feature = "realtime")]
+    async fn trigger(&mut self) {
+        use crate::realtime::{RealtimeClient, RealtimeEvent};
+        if !self.rt_tried {
+            self.rt_tried = true;
+            let mut config = self.client.realtime_config();
+            config.connect_timeout = config.connect_timeout.min(Duration::from_secs(5));
+            match RealtimeClient::connect(config).await {
+                Ok(rt) => {
+                    let events = rt.events();
+                    match rt.join_payment_room(&self.id).await {
+                        Ok(()) => self.rt = Some((rt, events)),
+                        Err(e) => {
+                            tracing::info!(error = %e, "joining the payment room failed; polling")
+                        }
+                    }
+                    // Look once right after joining: an earlier update is not replayed.
+                    return;
+                }
+                Err(e) => tracing::info!(error = %e, "realtime unavailable; polling"),
             }
-            tokio::time::sleep(interval).await;
+        }
+        let Some((rt, events)) = self.rt.as_mut() else {
+            self.ticks.tick().await;
+            return;
+        };
+        let mut lost = false;
+        loop {
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(RealtimeEvent::PaymentUpdate(u)) if u.payment_id == self.id => break,
+                    Some(_) => {}
+                    None => {
+                        lost = true;
+                        break;
+                    }
+                },
+                _ = self.ticks.tick() => {
+                    self.n += 1;
+                    if !rt.is_open() || self.n % 10 == 0 {
+                        break;
+                    }
+                }
+            }
+        }
+        if lost {
+            self.close().await;
         }
     }
 }

@@ -44,7 +44,7 @@ use tokio::sync::{broadcast, Notify};
 
 use crate::client::Client;
 use crate::error::{Error, Result};
-use crate::models::{OrderStatus, Payment, PaymentStatus};
+use crate::models::{OrderStatus, PaymentStatus};
 
 /// Event joining a payment's room.
 pub const JOIN_PAYMENT_ROOM: &str = "joinPaymentRoom";
@@ -476,79 +476,6 @@ impl Client {
     /// The realtime settings this client uses.
     pub fn realtime_config(&self) -> RealtimeConfig {
         RealtimeConfig::new(self.inner.realtime_url.as_str())
-    }
-}
-
-/// Realtime with polling fallback (see `Payments::wait_for_payment`).
-pub(crate) async fn wait_for_payment(
-    client: &Client,
-    payment_id: &str,
-    timeout: Duration,
-) -> Result<Payment> {
-    let deadline = tokio::time::Instant::now() + timeout;
-    let payments = client.payments();
-    let first = payments.get(payment_id).await?;
-    if first.status.is_final() {
-        return Ok(first);
-    }
-    let mut config = client.realtime_config();
-    config.connect_timeout = config.connect_timeout.min(timeout / 2);
-    let rt = match RealtimeClient::connect(config).await {
-        Ok(rt) => rt,
-        Err(e) => {
-            tracing::info!(error = %e, "realtime unavailable; polling");
-            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-            return payments.poll_until_final(payment_id, left).await;
-        }
-    };
-    let mut events = rt.events();
-    rt.join_payment_room(payment_id).await?;
-    let interval = client.inner.poll_interval;
-    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
-    let mut n: u64 = 0;
-    // One look right after joining: an update sent before the join is not replayed.
-    let mut check_now = true;
-    loop {
-        if check_now {
-            check_now = false;
-            match payments.get(payment_id).await {
-                Ok(p) if p.status.is_final() => {
-                    let _ = rt.disconnect().await;
-                    return Ok(p);
-                }
-                Ok(_)
-                | Err(Error::Transport { .. })
-                | Err(Error::Api {
-                    status: 429 | 500..,
-                    ..
-                }) => {}
-                Err(e) => return Err(e),
-            }
-        }
-        tokio::select! {
-            ev = events.next() => match ev {
-                Some(RealtimeEvent::PaymentUpdate(u)) if u.payment_id == payment_id && u.status.is_final() => {
-                    check_now = true;
-                }
-                Some(_) => {}
-                None => {
-                    // The socket is gone for good: poll for the rest of the time.
-                    let left = deadline.saturating_duration_since(tokio::time::Instant::now());
-                    return payments.poll_until_final(payment_id, left).await;
-                }
-            },
-            _ = ticks.tick() => {
-                n += 1;
-                // Poll while the socket is closed, and every 10th tick anyway.
-                if !rt.is_open() || n % 10 == 0 {
-                    check_now = true;
-                }
-            }
-            _ = tokio::time::sleep_until(deadline) => {
-                let _ = rt.disconnect().await;
-                return Err(Error::Timeout { what: format!("payment {payment_id} to reach a final status") });
-            }
-        }
     }
 }
 

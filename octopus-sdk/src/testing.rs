@@ -207,6 +207,7 @@ impl Simulator {
             realtime: Mutex::new(None),
         });
         let http = reqwest::Client::builder()
+            .use_rustls_tls()
             .redirect(reqwest::redirect::Policy::none())
             .timeout(Duration::from_secs(10))
             .build()
