@@ -1,7 +1,7 @@
 //! Orders: create, get, update, list, and a stream over every page.
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use futures::stream::{self, Stream, TryStreamExt};
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
 use rust_decimal::Decimal;
 use serde::Serialize;
@@ -324,10 +324,7 @@ impl Orders<'_> {
     /// stream of pages. Stops at `page == totalPages`, or, when the platform
     /// sends no `pagination`, at a page shorter than `limit`; also at an empty
     /// page. An error ends the stream after being yielded.
-    pub fn pages(
-        &self,
-        params: ListOrders,
-    ) -> impl Stream<Item = Result<Page<Order>>> + Send + 'static {
+    pub fn pages(&self, params: ListOrders) -> BoxStream<'static, Result<Page<Order>>> {
         let client = self.client.clone();
         let first = params.page.unwrap_or(1);
         stream::try_unfold(Some((client, params, first)), |state| async move {
@@ -349,6 +346,7 @@ impl Orders<'_> {
             };
             Ok(Some((got, next)))
         })
+        .boxed()
     }
 
     /// Every order matching `params`, across all pages (see [`Orders::pages`]).
@@ -361,13 +359,11 @@ impl Orders<'_> {
     /// let pending: Vec<_> = client.orders().list_all(params).try_collect().await?;
     /// # Ok(()) }
     /// ```
-    pub fn list_all(
-        &self,
-        params: ListOrders,
-    ) -> impl Stream<Item = Result<Order>> + Send + 'static {
+    pub fn list_all(&self, params: ListOrders) -> BoxStream<'static, Result<Order>> {
         self.pages(params)
             .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
+            .boxed()
     }
 }
 
