@@ -15,6 +15,23 @@
 //! official PHP SDK (`ECPay/ECPayAIO_PHP`). The conformance tests (`tests/conformance.rs`)
 //! reproduce ECPay's published CheckMacValue examples.
 //!
+//! ## Decisions where the sources are silent
+//! - Nothing defaults to production: a client needs an [`Environment`] or an AIO base URL.
+//! - `Language` is modelled as a common field; `IgnorePayment` only with `ChoosePayment=ALL`
+//!   (ECPay's PHP SDK drops it for other methods); with `ALL`, ATM/CVS/BARCODE share
+//!   `PaymentInfoURL`/`ClientRedirectURL`/`StoreExpireDate`, so conflicting values are refused.
+//! - `OrderResultURL` equal to `ReturnURL` is refused (ECPay asks for different places).
+//! - BNPL requires `TotalAmount >= 3000` (ECPay's BNPL minimum).
+//! - The QueryTradeInfo / QueryPaymentInfo answers are parsed as ECPay's PHP SDK parses them
+//!   (values raw: a space is a space, `+` is a plus sign, `%xx` decoded) and their
+//!   `CheckMacValue` must verify; an unsigned answer is an [`Error::Api`] with its `RtnCode`.
+//! - `DoAction` is never retried; if the request may have reached ECPay and no answer came,
+//!   the error is [`Error::OutcomeUnknown`]. Queries are retried (re-signed with a fresh
+//!   `TimeStamp`) with exponential backoff and jitter.
+//! - Callback verification also checks that `MerchantID` is the configured merchant.
+//! - A callback answered with anything but `1|OK` is retried by ECPay; answer [`aio::ACK`]
+//!   once the result is stored, whatever `RtnCode` says.
+//!
 //! ```
 //! use ecpay_sdk::{Client, Credentials, Environment};
 //! use ecpay_sdk::aio::{CheckoutRequest, CreditMode, CreditOptions, Payment};

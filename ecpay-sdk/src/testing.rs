@@ -1277,6 +1277,11 @@ impl Simulator {
         })
     }
 
+    /// Submits a signed checkout (its fields) as a browser would.
+    pub async fn submit(&self, form: &crate::aio::SignedCheckout) -> Result<SimCheckout, SimError> {
+        self.submit_checkout(&form.fields).await
+    }
+
     /// The signed `ReturnURL` fields a successful payment of the order produces (without
     /// changing state or posting anything).
     pub fn payment_result_fields(
