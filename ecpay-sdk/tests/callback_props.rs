@@ -76,3 +76,38 @@ proptest! {
         prop_assert!(verify_payment_result(common::form(&pairs).as_bytes(), &creds).is_err());
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Any valid checkout signs to fields whose CheckMacValue the independent signer
+    /// reproduces; changing one byte of any value breaks verification.
+    #[test]
+    fn checkout_forms_round_trip(
+        no in "[A-Za-z0-9]{1,20}",
+        amount in 1u64..100_000_000,
+        desc in "[^\\p{C}]{1,50}",
+        items in proptest::collection::vec("[^#\\p{C}]{1,20}", 1..5),
+        idx in 0usize..10,
+    ) {
+        use ecpay_sdk::aio::CheckoutRequest;
+        let item_name = CheckoutRequest::join_items(&items);
+        prop_assume!(item_name.is_ok());
+        let item_name = item_name.unwrap();
+        prop_assume!(items.iter().all(|i| !i.trim().is_empty()) && !desc.trim().is_empty());
+        let req = CheckoutRequest::new(no, "2026/02/28 23:59:59", amount, desc, item_name, "https://shop.example.com/r");
+        let signed = req.sign(&Credentials::stage(), "https://h.example").unwrap();
+        let (body, mac) = signed.fields.split_at(signed.fields.len() - 1);
+        prop_assert_eq!(&mac[0].1, &common::cmv_owned(body));
+        let mut tampered = signed.fields.clone();
+        let i = idx % (tampered.len() - 1);
+        tampered[i].1.push('x');
+        let ok = sign_core::ecpay::verify(
+            tampered.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+            &ecpay_sdk::Secret::from(common::KEY),
+            &ecpay_sdk::Secret::from(common::IV),
+            sign_core::ecpay::HashAlgorithm::Sha256,
+        );
+        prop_assert!(ok.is_err());
+    }
+}
