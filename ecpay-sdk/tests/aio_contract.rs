@@ -321,11 +321,11 @@ async fn do_action_timeout_is_outcome_unknown() {
     let client = Client::builder()
         .aio_base_url(server.uri())
         .credentials(Credentials::stage())
-        .timeout(Duration::from_millis(200))
+        .timeout(Duration::from_secs(1))
         .build()
         .unwrap();
     Mock::given(path("/CreditDetail/DoAction"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(3)))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(5)))
         .expect(1)
         .mount(&server)
         .await;
