@@ -2,7 +2,7 @@
 //! send, cap and decode) against the same request sent with bare reqwest (serialize, send,
 //! decode; no signing). Run: `cargo bench -p ljpay-sdk --bench roundtrip -- --quick`.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::routing::post;
 use axum::Router;
@@ -72,7 +72,73 @@ fn bench(c: &mut Criterion) {
             })
         })
     });
+    let secret = ljpay_sdk::Secret::from("bench-secret");
+    group.bench_function("bare_reqwest_signed", |b| {
+        b.iter(|| {
+            rt.block_on(async {
+                let body = serde_json::to_vec(&req).expect("json");
+                let h = sign_core::ljpay::sign_request(
+                    &secret,
+                    "bench-site",
+                    "POST",
+                    "/api/v1/order/create",
+                    &body,
+                    chrono::Utc::now().timestamp(),
+                    &sign_core::new_nonce(),
+                );
+                let mut rb = bare.post(&url).header("content-type", "application/json");
+                for (k, v) in h.pairs() {
+                    rb = rb.header(k, v);
+                }
+                let resp = rb.body(body).send().await.expect("sent");
+                let bytes = resp.bytes().await.expect("body");
+                let out: CreateOrderResponse = serde_json::from_slice(&bytes).expect("decoded");
+                assert_eq!(out.order_no, "lp_1");
+            })
+        })
+    });
     group.finish();
+
+    // Under a noisy machine the separate figures above drift with the load; this pairs each
+    // SDK call with a bare call and reports the ratio of the summed times (same load for both).
+    let mut sdk_total = Duration::ZERO;
+    let mut bare_total = Duration::ZERO;
+    c.bench_function("create_order_paired/ljpay_sdk_timed", |b| {
+        b.iter_custom(|iters| {
+            let mut timed = Duration::ZERO;
+            for _ in 0..iters {
+                let t = Instant::now();
+                rt.block_on(async {
+                    client.orders().create(&req).await.expect("created");
+                });
+                let sdk = t.elapsed();
+                let t = Instant::now();
+                rt.block_on(async {
+                    let body = serde_json::to_vec(&req).expect("json");
+                    let resp = bare
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body)
+                        .send()
+                        .await
+                        .expect("sent");
+                    let bytes = resp.bytes().await.expect("body");
+                    let _: CreateOrderResponse = serde_json::from_slice(&bytes).expect("decoded");
+                });
+                let plain = t.elapsed();
+                timed += sdk;
+                sdk_total += sdk;
+                bare_total += plain;
+            }
+            timed
+        })
+    });
+    if !bare_total.is_zero() {
+        eprintln!(
+            "paired create-order round trips: ljpay_sdk / bare_reqwest = {:.3}x",
+            sdk_total.as_secs_f64() / bare_total.as_secs_f64()
+        );
+    }
 }
 
 criterion_group!(benches, bench);
