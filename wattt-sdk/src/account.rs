@@ -104,7 +104,7 @@ impl Client {
     /// `POST /balance`: the merchant's balance. Retried on transient errors.
     pub async fn balance(&self) -> Result<Balance> {
         let op = ops::BALANCE;
-        let env = self.call(&op, &Map::new()).await?;
+        let mut env = self.call(&op, &Map::new()).await?;
         env.data_as(op.name)
     }
 

@@ -151,7 +151,7 @@ impl<'a> Callbacks<'a> {
     pub async fn retry(&self, req: &CallbackRetryRequest) -> Result<CallbackRetryResult> {
         let op = ops::CALLBACK_RETRY;
         let fields = req.to_fields()?;
-        let env = self.client.call(&op, &fields).await?;
+        let mut env = self.client.call(&op, &fields).await?;
         let data = env.data_as::<Map<String, Value>>(op.name)?;
         Ok(CallbackRetryResult {
             message: env.message,

@@ -311,8 +311,10 @@ impl ClientBuilder {
                 .build()
                 .map_err(|e| Error::Config(format!("cannot build HTTP client: {e}")))?,
         };
+        let urls = OPERATIONS.iter().map(|o| join(&base, o.path)).collect();
         Ok(Client {
             inner: Arc::new(Inner {
+                urls,
                 base,
                 uid,
                 signer,
@@ -353,6 +355,14 @@ fn parse_base_url(raw: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// `base` + `path` (the base's own path prefix kept).
+fn join(base: &Url, path: &str) -> Url {
+    let mut u = base.clone();
+    let p = format!("{}{}", base.path().trim_end_matches('/'), path);
+    u.set_path(&p);
+    u
+}
+
 fn is_loopback(host: &str) -> bool {
     let h = host.trim_start_matches('[').trim_end_matches(']');
     h.eq_ignore_ascii_case("localhost")
@@ -371,6 +381,8 @@ pub struct Client {
 
 pub(crate) struct Inner {
     base: Url,
+    /// One pre-parsed URL per entry of [`OPERATIONS`].
+    urls: Vec<Url>,
     uid: String,
     signer: Arc<dyn Signer>,
     http: reqwest::Client,
@@ -425,12 +437,11 @@ impl Client {
         &self.inner.base
     }
 
-    fn url(&self, op: &Operation) -> String {
-        format!(
-            "{}{}",
-            self.inner.base.as_str().trim_end_matches('/'),
-            op.path
-        )
+    fn url(&self, op: &Operation) -> Url {
+        match OPERATIONS.iter().position(|o| o.path == op.path) {
+            Some(i) if i < self.inner.urls.len() => self.inner.urls[i].clone(),
+            _ => join(&self.inner.base, op.path),
+        }
     }
 
     /// Send `op` with these caller fields, retrying if the operation allows it.
@@ -614,12 +625,12 @@ fn ok_value(v: &Value) -> i64 {
 impl Envelope {
     /// Decode `data` (an absent or null `data` reads as `{}`).
     pub(crate) fn data_as<T: serde::de::DeserializeOwned>(
-        &self,
+        &mut self,
         operation: &'static str,
     ) -> Result<T> {
-        let v = match &self.data {
+        let v = match std::mem::take(&mut self.data) {
             Value::Null => Value::Object(Map::new()),
-            other => other.clone(),
+            other => other,
         };
         serde_json::from_value(v).map_err(|e| Error::Decode {
             operation,
@@ -647,6 +658,28 @@ mod tests {
         assert_eq!(
             parse_base_url("https://h.example/prefix/").unwrap().path(),
             "/prefix"
+        );
+    }
+
+    #[test]
+    fn operation_urls_keep_the_base_path_prefix() {
+        let c = Client::builder()
+            .base_url("https://h.example/gw/")
+            .credentials("U", "S")
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.url(&ops::BANKS).as_str(),
+            "https://h.example/gw/api/v1/merchant/banks"
+        );
+        let c = Client::builder()
+            .base_url("https://h.example")
+            .credentials("U", "S")
+            .build()
+            .unwrap();
+        assert_eq!(
+            c.url(&ops::CREATE_PAYOUT).as_str(),
+            "https://h.example/api/v1/merchant/payouts"
         );
     }
 

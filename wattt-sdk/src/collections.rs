@@ -196,7 +196,7 @@ impl<'a> Collections<'a> {
             .client
             .call(&op, &fields)
             .await
-            .and_then(|env| env.data_as::<Collection>(op.name));
+            .and_then(|mut env| env.data_as::<Collection>(op.name));
         match first {
             Ok(c) => Ok(c),
             Err(e) if !outcome_unclear(&e) => Err(e),
@@ -222,7 +222,7 @@ impl<'a> Collections<'a> {
     pub async fn status(&self, lookup: &CollectionLookup) -> Result<Collection> {
         let op = ops::COLLECTION_STATUS;
         let fields = lookup.to_fields()?;
-        let env = self.client.call(&op, &fields).await?;
+        let mut env = self.client.call(&op, &fields).await?;
         env.data_as(op.name)
     }
 }

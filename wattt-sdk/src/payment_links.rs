@@ -662,7 +662,7 @@ impl<'a> PaymentLinks<'a> {
     /// `POST /payment-amounts`: fixed amounts and custom range. Retried on transient errors.
     pub async fn amounts(&self) -> Result<PaymentAmounts> {
         let op = ops::PAYMENT_AMOUNTS;
-        let env = self.client.call(&op, &Map::new()).await?;
+        let mut env = self.client.call(&op, &Map::new()).await?;
         env.data_as(op.name)
     }
 
@@ -696,15 +696,14 @@ impl<'a> PaymentLinks<'a> {
         fields: &Map<String, Value>,
     ) -> Result<PaymentLink> {
         let env = self.client.call(op, fields).await?;
-        let mut top = env.rest.clone();
-        top.insert(
-            "data".into(),
-            match &env.data {
-                Value::Object(_) => env.data.clone(),
-                _ => Value::Object(Map::new()),
-            },
-        );
-        serde_json::from_value(Value::Object(top)).map_err(|e| decode_err(op.name, e, &env.body))
+        let mut top = env.rest;
+        let data = match env.data {
+            Value::Object(m) => Value::Object(m),
+            _ => Value::Object(Map::new()),
+        };
+        top.insert("data".into(), data);
+        let body = env.body;
+        serde_json::from_value(Value::Object(top)).map_err(|e| decode_err(op.name, e, &body))
     }
 }
 

@@ -224,7 +224,7 @@ impl<'a> Payouts<'a> {
             .client
             .call(&op, &fields)
             .await
-            .and_then(|env| env.data_as::<Payout>(op.name));
+            .and_then(|mut env| env.data_as::<Payout>(op.name));
         match first {
             Ok(p) => Ok(p),
             Err(e) if !outcome_unclear(&e) => Err(e),
@@ -250,7 +250,7 @@ impl<'a> Payouts<'a> {
     pub async fn status(&self, lookup: &PayoutLookup) -> Result<Payout> {
         let op = ops::PAYOUT_STATUS;
         let fields = lookup.to_fields()?;
-        let env = self.client.call(&op, &fields).await?;
+        let mut env = self.client.call(&op, &fields).await?;
         env.data_as(op.name)
     }
 }
