@@ -371,6 +371,7 @@ impl Client {
     }
 
     /// One signed attempt. `path` starts with `/api/…` and is already percent-encoded.
+    #[tracing::instrument(name = "ljpay.request", skip_all, fields(method = %method, path = path))]
     pub(crate) async fn attempt(
         &self,
         method: Method,

@@ -54,6 +54,7 @@ impl<'a> Orders<'a> {
     /// }
     /// # Ok(()) }
     /// ```
+    #[tracing::instrument(name = "ljpay.create_order", skip_all, fields(biz_order_no = %req.biz_order_no))]
     pub async fn create(&self, req: &CreateOrderRequest) -> Result<CreateOrderOutcome, Error> {
         validate::create_order(req)?;
         let body = serde_json::to_vec(req).map_err(|e| Error::Validation {
@@ -155,6 +156,7 @@ impl<'a> Orders<'a> {
     ///
     /// Repeated only when it certainly did not take effect; when the outcome is unknown, returns
     /// [`Error::OutcomeUnknown`] (query the order to see whether it is `CANCELED`).
+    #[tracing::instrument(name = "ljpay.cancel_order", skip_all, fields(biz_order_no = biz_order_no))]
     pub async fn cancel(&self, biz_order_no: &str) -> Result<(), Error> {
         validate::biz_order_no(biz_order_no)?;
         let body = serde_json::to_vec(&CancelRequest::new(biz_order_no)).map_err(|e| {

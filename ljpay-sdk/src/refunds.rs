@@ -42,6 +42,7 @@ impl<'a> Refunds<'a> {
     /// }
     /// # Ok(()) }
     /// ```
+    #[tracing::instrument(name = "ljpay.refund", skip_all, fields(biz_order_no = %req.biz_order_no, out_refund_no = %req.out_refund_no))]
     pub async fn create(&self, req: &RefundRequest) -> Result<RefundResponse, Error> {
         validate::refund(req)?;
         let body = serde_json::to_vec(req).map_err(|e| Error::Validation {

@@ -206,6 +206,8 @@ struct State {
     faults: VecDeque<Fault>,
     next_id: u64,
     stats: SimStats,
+    site_disabled: bool,
+    disabled_channels: Vec<Channel>,
 }
 
 struct Shared {
@@ -317,6 +319,17 @@ impl Simulator {
         }
         self.shared.lock().webhook_url = Some(parsed);
         Ok(())
+    }
+
+    /// Disables (or re-enables) the site: every signed request then gets 401 `SITE_DISABLED`.
+    pub fn set_site_disabled(&self, disabled: bool) {
+        self.shared.lock().site_disabled = disabled;
+    }
+
+    /// Disables a channel's route: creating an order on it gets 400 `CHANNEL_DISABLED`
+    /// (`alipay_pc` and `alipay_page` are one route).
+    pub fn disable_channel(&self, channel: Channel) {
+        self.shared.lock().disabled_channels.push(channel.route());
     }
 
     /// Queues a fault for the next request that passes the signature check.
@@ -469,6 +482,9 @@ impl Respond for Responder {
         if let Some(resp) = check_signature(shared, req) {
             shared.lock().stats.rejected += 1;
             return resp;
+        }
+        if shared.lock().site_disabled {
+            return error(401, ErrorCode::SiteDisabled, "site is disabled");
         }
         let fault = shared.lock().faults.pop_front();
         match fault {
@@ -628,6 +644,13 @@ fn create(shared: &Shared, body: &[u8]) -> ResponseTemplate {
         }
     }
     let mut st = shared.lock();
+    if st.disabled_channels.contains(&channel.route()) {
+        return error(
+            400,
+            ErrorCode::ChannelDisabled,
+            format!("channel {channel} is disabled"),
+        );
+    }
     for o in st.orders.iter().filter(|o| o.biz_order_no == biz) {
         if o.status == OrderStatus::Pending {
             return error(

@@ -345,3 +345,34 @@ async fn base_url_with_a_prefix_works_against_the_simulator() {
     let o = client.orders().get_by_biz_order_no("B/1 x").await.unwrap();
     assert_eq!(o.order_no, out.order_no());
 }
+
+#[tokio::test]
+async fn disabled_site_and_channel() {
+    let sim = Simulator::start().await;
+    let client = sim.client().unwrap();
+    sim.disable_channel(Channel::AlipayPage);
+    let req = CreateOrderRequest::new("B-400", 10, Channel::AlipayPc, "s")
+        .return_url("https://shop.example/r");
+    assert_eq!(
+        code_of(client.orders().create(&req).await),
+        (400, ErrorCode::ChannelDisabled),
+        "alipay_pc is the alipay_page route"
+    );
+    assert!(client
+        .orders()
+        .create(&CreateOrderRequest::new(
+            "B-401",
+            10,
+            Channel::WechatNative,
+            "s"
+        ))
+        .await
+        .is_ok());
+    sim.set_site_disabled(true);
+    assert_eq!(
+        code_of(client.orders().get_by_biz_order_no("B-401").await),
+        (401, ErrorCode::SiteDisabled)
+    );
+    sim.set_site_disabled(false);
+    assert!(client.orders().get_by_biz_order_no("B-401").await.is_ok());
+}
