@@ -390,6 +390,22 @@ impl Simulator {
         self.deliver(&url, body).await.map(Some)
     }
 
+    /// (Re-)sends the webhook for an order in its current state, freshly signed (a new
+    /// timestamp and nonce), as LJPay does when a delivery failed. Needs a webhook URL.
+    pub async fn send_webhook(
+        &self,
+        order_no_or_biz_no: &str,
+    ) -> Result<WebhookDelivery, SimError> {
+        let (body, url) = {
+            let st = self.shared.lock();
+            let i = find(&st, order_no_or_biz_no)
+                .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
+            (webhook_body(&st.orders[i]), st.webhook_url.clone())
+        };
+        let url = url.ok_or_else(|| SimError::InvalidWebhookUrl("no webhook URL set".into()))?;
+        self.deliver(&url, body).await
+    }
+
     /// Marks a pending order `EXPIRED`.
     pub fn expire(&self, order_no_or_biz_no: &str) -> Result<(), SimError> {
         let mut st = self.shared.lock();
@@ -440,7 +456,7 @@ fn find(st: &State, key: &str) -> Option<usize> {
 
 fn webhook_body(order: &SimOrder) -> String {
     let mut v = json!({
-        "event": "order.paid",
+        "event": "order.status",
         "order_no": order.order_no,
         "biz_order_no": order.biz_order_no,
         "channel": order.channel.as_str(),

@@ -111,6 +111,11 @@ async fn order_lifecycle_with_webhook() {
         );
     }
 
+    // A redelivery is freshly signed, so the merchant's replay protection lets it through.
+    let again = sim.send_webhook(&created.order_no).await.unwrap();
+    assert_eq!(again.status, 200);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+
     let by_no = client
         .orders()
         .get_by_order_no(&created.order_no)
@@ -375,4 +380,10 @@ async fn disabled_site_and_channel() {
     );
     sim.set_site_disabled(false);
     assert!(client.orders().get_by_biz_order_no("B-401").await.is_ok());
+}
+
+#[test]
+fn simulator_can_be_shared_across_tasks() {
+    fn assert_send_sync<T: Send + Sync>() {}
+    assert_send_sync::<Simulator>();
 }
