@@ -6,6 +6,7 @@
 //! Two references: `bare_reqwest` (a default `reqwest::Client`) and `bare_reqwest_hardened`
 //! (the same timeouts and redirect policy the SDK's built-in client uses), so the SDK's own
 //! overhead can be told from the cost of per-request timeouts. Target: SDK / bare below 1.10.
+//! `sign_encode_decode_only` is the SDK's CPU work alone (sign, encode, decode, type).
 
 use std::time::{Duration, Instant};
 
@@ -92,6 +93,24 @@ fn bench(c: &mut Criterion) {
                 }
                 t.elapsed()
             })
+        })
+    });
+    g.bench_function("sign_encode_decode_only", |b| {
+        use wattt_sdk::Signer;
+        let signer = wattt_sdk::WatttSign::new("bench-secret");
+        b.iter(|| {
+            let mut m = serde_json::Map::new();
+            m.insert("uid".into(), "ABCDE".into());
+            m.insert("timestamp".into(), chrono::Utc::now().timestamp().into());
+            let s = signer.sign_json(&m);
+            m.insert("sign".into(), s.into());
+            let v = serde_json::to_vec(&m).expect("encode");
+            criterion::black_box(v);
+            let mut env: serde_json::Map<String, serde_json::Value> =
+                serde_json::from_slice(ANSWER.as_bytes()).expect("decode");
+            let d = env.remove("data").expect("data");
+            let bal: wattt_sdk::Balance = serde_json::from_value(d).expect("typed");
+            criterion::black_box(bal);
         })
     });
     g.finish();
