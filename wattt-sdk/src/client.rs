@@ -523,14 +523,14 @@ impl Client {
                 .await
                 .map_err(|source| Error::Transport {
                     operation: op.name,
-                    source,
+                    source: source.without_url(),
                 })?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
             let mut body = Vec::new();
             while let Some(chunk) = resp.chunk().await.map_err(|source| Error::Transport {
                 operation: op.name,
-                source,
+                source: source.without_url(),
             })? {
                 if body.len() + chunk.len() > self.inner.max_body_bytes {
                     return Err(Error::BodyTooLarge {
