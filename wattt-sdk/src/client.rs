@@ -146,15 +146,18 @@ pub struct RetryPolicy {
     pub initial_backoff: Duration,
     /// Cap on one backoff.
     pub max_backoff: Duration,
+    /// No retry starts once this much time has passed since the first attempt began.
+    pub max_elapsed: Duration,
 }
 
 impl Default for RetryPolicy {
-    /// 3 attempts, 200 ms doubling to at most 2 s, with jitter.
+    /// 3 attempts, 200 ms doubling to at most 2 s, with jitter, no retry after 60 s.
     fn default() -> Self {
         RetryPolicy {
             max_attempts: 3,
             initial_backoff: Duration::from_millis(200),
             max_backoff: Duration::from_secs(2),
+            max_elapsed: Duration::from_secs(60),
         }
     }
 }
@@ -178,6 +181,12 @@ impl RetryPolicy {
     pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
         self.initial_backoff = initial;
         self.max_backoff = max.max(initial);
+        self
+    }
+
+    /// This policy with another bound on the total time spent retrying.
+    pub fn with_max_elapsed(mut self, max: Duration) -> Self {
+        self.max_elapsed = max;
         self
     }
 
@@ -455,12 +464,14 @@ impl Client {
         } else {
             1
         };
+        let started = Instant::now();
         let mut attempt = 1;
         loop {
             let result = self.attempt(op, fields).await;
+            let pause = self.inner.retry.backoff(attempt);
+            let in_time = started.elapsed() + pause < self.inner.retry.max_elapsed;
             match result {
-                Err(e) if attempt < attempts && e.is_transient() => {
-                    let pause = self.inner.retry.backoff(attempt);
+                Err(e) if attempt < attempts && in_time && e.is_transient() => {
                     tracing::debug!(operation = op.name, attempt, error = %e, ?pause, "retrying");
                     tokio::time::sleep(pause).await;
                     attempt += 1;

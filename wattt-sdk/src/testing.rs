@@ -6,19 +6,24 @@
 //! payouts and payment links with their status and the merchant balance, and can complete a
 //! collection or payout, POSTing a signed notification to its `notify_url`.
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
 //! use wattt_sdk::testing::Simulator;
-//! use wattt_sdk::{CollectionRequest, Decimal, OrderStatus};
+//! use wattt_sdk::{CollectionLookup, CollectionRequest, Decimal, OrderStatus};
 //!
-//! let sim = Simulator::start().await;
+//! let sim = Simulator::start().await;          // base_url(), uid(), secret()
 //! let client = sim.client();
 //! client
 //!     .collections()
-//!     .create(&CollectionRequest::new("COL1", Decimal::new(2500, 0)).notify_url("http://127.0.0.1:9/notify"))
+//!     .create(&CollectionRequest::new("COL1", Decimal::new(2500, 0)))
 //!     .await?;
+//! // With a notify_url, this POSTs a signed notification there and returns the delivery.
 //! let delivery = sim.complete_collection("COL1", OrderStatus::Success).await?;
-//! println!("{:?}", delivery.map(|d| d.status));
+//! assert!(delivery.is_none()); // no notify_url was given
+//! let c = client.collections().status(&CollectionLookup::OrderId("COL1".into())).await?;
+//! assert_eq!(c.status, Some(OrderStatus::Success));
+//! assert_eq!(sim.collection("COL1").map(|c| c.status), Some(OrderStatus::Success));
 //! # Ok(()) }
 //! ```
 

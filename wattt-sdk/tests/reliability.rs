@@ -347,3 +347,28 @@ async fn validation_errors_send_nothing() {
         }
     }
 }
+
+#[tokio::test]
+async fn retries_stop_at_the_total_time_bound() {
+    let server = MockServer::start().await;
+    Mock::given(path("/api/v1/merchant/balance"))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(UID, SECRET)
+        .retry(
+            RetryPolicy::default()
+                .with_max_attempts(5)
+                .with_backoff(Duration::from_millis(50), Duration::from_millis(50))
+                .with_max_elapsed(Duration::from_millis(10)),
+        )
+        .build()
+        .unwrap();
+    assert!(matches!(
+        client.balance().await,
+        Err(Error::Http { status: 503, .. })
+    ));
+}
