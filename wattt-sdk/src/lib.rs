@@ -108,3 +108,14 @@ impl Client {
         Callbacks::new(self)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn client_is_send_sync_clone() {
+        fn check<T: Send + Sync + Clone + 'static>() {}
+        check::<crate::Client>();
+        fn error<T: std::error::Error + Send + Sync + 'static>() {}
+        error::<crate::Error>();
+    }
+}

@@ -42,7 +42,9 @@ use crate::status::OrderStatus;
 pub enum Payload<'a> {
     /// The raw request body: JSON object or form-encoded (auto-detected).
     Raw(&'a [u8]),
-    /// An already-parsed JSON object.
+    /// An already-parsed JSON object. Numbers are then signed as serde_json re-renders them
+    /// (`12.50` becomes `12.5`); pass the raw body ([`Payload::Raw`]) to verify numbers exactly
+    /// as Wattt wrote them.
     Json(&'a Map<String, Value>),
     /// Already-parsed form parameters.
     Params(Vec<(String, String)>),
