@@ -99,6 +99,23 @@ fn bench(c: &mut Criterion) {
     });
     group.finish();
 
+    // The SDK's own CPU work per call before sending: validate, serialize, nonce, sign.
+    c.bench_function("create_order_prepare/validate_serialize_sign", |b| {
+        b.iter(|| {
+            ljpay_sdk::validate::create_order(&req).expect("valid");
+            let body = serde_json::to_vec(&req).expect("json");
+            sign_core::ljpay::sign_request(
+                &secret,
+                "bench-site",
+                "POST",
+                "/api/v1/order/create",
+                &body,
+                chrono::Utc::now().timestamp(),
+                &sign_core::new_nonce(),
+            )
+        })
+    });
+
     // Under a noisy machine the separate figures above drift with the load; this pairs each
     // SDK call with a bare call and reports the ratio of the summed times (same load for both).
     let mut sdk_total = Duration::ZERO;
