@@ -431,3 +431,76 @@ async fn disabled_retries_mean_one_attempt() {
         .unwrap();
     assert!(client.orders().get_by_order_no("lp_1").await.is_err());
 }
+
+/// A server that reads the request and then drops the connection without answering.
+async fn hang_up_server() -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt as _;
+                let mut buf = [0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                drop(sock);
+            });
+        }
+    });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn connection_dropped_after_sending_is_outcome_unknown() {
+    let base = hang_up_server().await;
+    let client = Client::builder()
+        .base_url(base)
+        .site_code(SITE)
+        .secret(SECRET)
+        .retry(fast_retry())
+        .build()
+        .unwrap();
+    let e = client
+        .refunds()
+        .create(&RefundRequest::new("B-1", "R-80", 10))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::RefundOutcomeUnknown { .. }), "{e:?}");
+    // The create cannot be resolved either (the lookup hangs up too): outcome unknown, not a
+    // plain transport error.
+    let e = client
+        .orders()
+        .create(&create_req("B-81"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::OutcomeUnknown {
+                operation: "create_order",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn redirects_are_not_followed() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", "https://evil.example/steal"),
+        )
+        .expect(1)
+        .mount(&s)
+        .await;
+    let e = client_for(&s)
+        .orders()
+        .get_by_order_no("lp_1")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::UnexpectedStatus { status: 302, .. }),
+        "{e:?}"
+    );
+}
