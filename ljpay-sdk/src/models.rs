@@ -670,3 +670,100 @@ impl Serialize for CreateOrderOutcome {
         .serialize(serializer)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn request_wire_forms_are_pinned() {
+        let req = CreateOrderRequest::new("B-1", 100, Channel::AlipayPc, "s")
+            .return_url("https://x.example/r");
+        assert_eq!(
+            serde_json::to_value(&req).unwrap(),
+            json!({"biz_order_no": "B-1", "amount_fen": 100, "channel": "alipay_pc",
+                   "subject": "s", "return_url": "https://x.example/r"})
+        );
+        let refund = RefundRequest::new("B-1", "R-1", 5);
+        assert_eq!(
+            serde_json::to_value(&refund).unwrap(),
+            json!({"biz_order_no": "B-1", "out_refund_no": "R-1", "refund_fen": 5})
+        );
+        assert_eq!(
+            serde_json::to_value(CancelRequest::new("B-1")).unwrap(),
+            json!({"biz_order_no": "B-1"})
+        );
+    }
+
+    #[test]
+    fn instructions_by_type_round_trip() {
+        for v in [
+            json!({"type": "QR", "qr_data_url": "data:image/png;base64,AA==", "raw_pay_url": "weixin://x"}),
+            json!({"type": "REDIRECT", "redirect_url": "https://x.example"}),
+            json!({"type": "JSAPI", "jsapi_params": {"appId": "wx"}}),
+            json!({"type": "APP", "app_params": "new"}),
+            json!({"qr_data_url": "no type"}),
+        ] {
+            let i: Instructions = serde_json::from_value(v.clone()).unwrap();
+            assert_eq!(serde_json::to_value(&i).unwrap(), v);
+        }
+        let other: Instructions = serde_json::from_value(json!({"type": "APP"})).unwrap();
+        assert!(matches!(other, Instructions::Other(_)));
+    }
+
+    #[test]
+    fn png_bytes_rejects_what_is_not_a_png_data_url() {
+        let qr = |url: &str| QrInstructions {
+            qr_data_url: Some(url.into()),
+            raw_pay_url: None,
+            extra: Map::new(),
+        };
+        // base64 of the 8-byte PNG signature (RFC 2083): 89 50 4E 47 0D 0A 1A 0A
+        assert!(qr("data:image/png;base64,iVBORw0KGgo=").png_bytes().is_ok());
+        assert!(qr("DATA:IMAGE/PNG;BASE64,iVBORw0KGgo=").png_bytes().is_ok());
+        assert_eq!(
+            qr("data:image/jpeg;base64,iVBORw0KGgo=").png_bytes(),
+            Err(QrDecodeError::NotPngDataUrl)
+        );
+        assert_eq!(
+            qr("https://x.example/qr.png").png_bytes(),
+            Err(QrDecodeError::NotPngDataUrl)
+        );
+        assert!(matches!(
+            qr("data:image/png;base64,!!!").png_bytes(),
+            Err(QrDecodeError::Base64(_))
+        ));
+        // "hello" is valid base64 content but not a PNG
+        assert_eq!(
+            qr("data:image/png;base64,aGVsbG8=").png_bytes(),
+            Err(QrDecodeError::NotPng)
+        );
+        let none = QrInstructions {
+            qr_data_url: None,
+            raw_pay_url: None,
+            extra: Map::new(),
+        };
+        assert_eq!(none.png_bytes(), Err(QrDecodeError::Missing));
+    }
+
+    #[test]
+    fn channel_routes_and_status_helpers() {
+        assert_eq!(Channel::AlipayPc.route(), Channel::AlipayPage);
+        assert_eq!(Channel::AlipayPage.route(), Channel::AlipayPage);
+        assert_ne!(Channel::AlipayPc, Channel::AlipayPage, "both kept as sent");
+        assert!(OrderStatus::PartialRefunded.money_received());
+        assert!(!OrderStatus::Canceled.money_received());
+    }
+
+    #[test]
+    fn create_outcome_serializes_tagged() {
+        let info: OrderInfo = serde_json::from_value(json!({
+            "order_no": "lp_1", "biz_order_no": "B", "status": "PENDING"
+        }))
+        .unwrap();
+        let v = serde_json::to_value(CreateOrderOutcome::AlreadyExists(info)).unwrap();
+        assert_eq!(v["outcome"], "already_exists");
+        assert_eq!(v["order"]["order_no"], "lp_1");
+    }
+}
