@@ -8,7 +8,7 @@ use crate::client::{decode, encode_path_segment, error_from, is_rate_limited, At
 use crate::error::Error;
 use crate::models::{
     CancelRequest, CreateOrderOutcome, CreateOrderRequest, CreateOrderResponse, ErrorCode,
-    OrderInfo,
+    OrderInfo, OrderStatus,
 };
 use crate::validate;
 use crate::Client;
@@ -154,8 +154,10 @@ impl<'a> Orders<'a> {
 
     /// Cancels an unpaid order.
     ///
-    /// Repeated only when it certainly did not take effect; when the outcome is unknown, returns
-    /// [`Error::OutcomeUnknown`] (query the order to see whether it is `CANCELED`).
+    /// Repeated when it certainly did not take effect (no connection, `RATE_LIMITED`). When the
+    /// outcome is unknown (timeout, connection lost, 5xx) the order is looked up: `CANCELED`
+    /// counts as success, `PENDING` means the cancel did not happen and it is sent again (within
+    /// the retry budget); otherwise [`Error::OutcomeUnknown`] is returned.
     #[tracing::instrument(name = "ljpay.cancel_order", skip_all, fields(biz_order_no = biz_order_no))]
     pub async fn cancel(&self, biz_order_no: &str) -> Result<(), Error> {
         validate::biz_order_no(biz_order_no)?;
@@ -176,23 +178,33 @@ impl<'a> Orders<'a> {
                 biz_order_no: biz_order_no.to_owned(),
                 source: Box::new(e),
             };
-            match self
+            let unsure = match self
                 .client
                 .attempt(Method::POST, PATH_CANCEL, Some(&body))
                 .await
             {
                 Err(AttemptError::NotSent(e)) if last => return Err(e),
-                Err(AttemptError::NotSent(_)) => {}
-                Err(AttemptError::Unknown(e)) => return Err(unknown(e)),
+                Err(AttemptError::NotSent(_)) => None,
+                Err(AttemptError::Unknown(e)) => Some(e),
                 Ok(raw) if (200..300).contains(&raw.status) => return Ok(()),
                 Ok(raw) => {
                     let e = error_from(&raw);
                     if raw.status >= 500 {
-                        return Err(unknown(e));
-                    }
-                    if !is_rate_limited(&e) || last {
+                        Some(e)
+                    } else if !is_rate_limited(&e) || last {
                         return Err(e);
+                    } else {
+                        None
                     }
+                }
+            };
+            if let Some(e) = unsure {
+                // Resolve by looking the order up: canceled means done; still pending means
+                // the cancel did not take effect and may be sent again.
+                match self.get_by_biz_order_no(biz_order_no).await {
+                    Ok(order) if order.status == OrderStatus::Canceled => return Ok(()),
+                    Ok(order) if order.status == OrderStatus::Pending && !last => {}
+                    _ => return Err(unknown(e)),
                 }
             }
             tokio::time::sleep(policy.backoff(attempt)).await;

@@ -387,3 +387,52 @@ fn simulator_can_be_shared_across_tasks() {
     fn assert_send_sync<T: Send + Sync>() {}
     assert_send_sync::<Simulator>();
 }
+
+#[tokio::test]
+async fn lost_cancel_answer_is_resolved_by_lookup() {
+    let sim = Simulator::start().await;
+    let client = sim
+        .client_builder()
+        .timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    client
+        .orders()
+        .create(&CreateOrderRequest::new(
+            "B-500",
+            10,
+            Channel::AlipayQr,
+            "s",
+        ))
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::DelayAnswer(Duration::from_secs(2)));
+    client
+        .orders()
+        .cancel("B-500")
+        .await
+        .expect("resolved as canceled");
+    assert_eq!(sim.order("B-500").unwrap().status, OrderStatus::Canceled);
+
+    // A 503 before processing: still pending, so the cancel is sent again.
+    client
+        .orders()
+        .create(&CreateOrderRequest::new(
+            "B-501",
+            10,
+            Channel::AlipayQr,
+            "s",
+        ))
+        .await
+        .unwrap();
+    sim.inject_fault(Fault::Respond {
+        status: 503,
+        body: "busy".into(),
+    });
+    client
+        .orders()
+        .cancel("B-501")
+        .await
+        .expect("canceled on the repeat");
+    assert_eq!(sim.order("B-501").unwrap().status, OrderStatus::Canceled);
+}
