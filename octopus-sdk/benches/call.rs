@@ -55,6 +55,32 @@ fn bench(c: &mut Criterion) {
             std::hint::black_box(v);
         })
     });
+    let hardened = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(std::time::Duration::from_secs(10))
+        .timeout(std::time::Duration::from_secs(30))
+        .build()
+        .expect("client");
+    g.bench_function("hardened_reqwest_typed", |b| {
+        b.to_async(&rt).iter(|| async {
+            let nonce = sign_core::new_nonce();
+            let a = sign_core::octopus::auth_headers(&secret, "m1", chrono::Utc::now(), &nonce);
+            let mut req = hardened
+                .get(&url)
+                .header("Authorization", "Bearer token")
+                .header("X-API-Key", "key");
+            for (k, v) in a.pairs() {
+                req = req.header(k, v);
+            }
+            let bytes = req.send().await.expect("ok").bytes().await.expect("body");
+            #[derive(serde::Deserialize)]
+            struct Env {
+                data: octopus_sdk::Payment,
+            }
+            let v: Env = serde_json::from_slice(&bytes).expect("json");
+            std::hint::black_box(v.data);
+        })
+    });
     g.finish();
 }
 

@@ -558,6 +558,10 @@ impl Client {
                 }
                 Err(_) => (true, None),
             };
+            match &result {
+                Ok(_) => tracing::debug!(parent: &span, "response received"),
+                Err(e) => tracing::debug!(parent: &span, error = %e, "request failed"),
+            }
             if call.idempotent
                 && retryable
                 && attempt < policy.max_attempts

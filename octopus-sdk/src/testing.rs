@@ -150,6 +150,7 @@ struct State {
     faults: Vec<Fault>,
     webhook_url: Option<String>,
     deliveries: Vec<WebhookDelivery>,
+    expired: HashSet<String>,
     seq: u64,
 }
 
@@ -341,6 +342,32 @@ impl Simulator {
             self.shared.delivered.notify_waiters();
         }
         Ok(payment)
+    }
+
+    /// Marks a pending payment as expired: it becomes `failed` (failure
+    /// reason `expired`), and simulating it answers 410 `PAYMENT_EXPIRED`.
+    pub fn expire_payment(&self, payment_id: &str) -> bool {
+        let mut st = self.shared.state();
+        let Some(p) = st.payments.iter_mut().find(|p| p.id == payment_id) else {
+            return false;
+        };
+        if p.status != PaymentStatus::Pending {
+            return false;
+        }
+        p.status = PaymentStatus::Failed;
+        p.failure_reason = Some("expired".into());
+        p.updated_at = Some(now());
+        let order_id = p.order_id.clone();
+        if let Some(op) = st
+            .orders
+            .iter_mut()
+            .find(|o| o.id == order_id)
+            .and_then(|o| o.payment.as_mut())
+        {
+            op.status = PaymentStatus::Failed;
+        }
+        st.expired.insert(payment_id.to_owned());
+        true
     }
 
     /// A stored order (with its payment embedded).
@@ -1137,6 +1164,13 @@ fn simulate(
     st: &mut State,
     id: &str,
 ) -> std::result::Result<(Payment, Option<WebhookJob>), FailureMsg> {
+    if st.expired.contains(id) {
+        let f = Failure::new(410, "PAYMENT_EXPIRED", "支付已過期");
+        return Err(FailureMsg {
+            message: f.message.clone(),
+            failure: f,
+        });
+    }
     let txn = format!("sim_{}", &sign_core::new_nonce()[..9]);
     let resp = serde_json::json!({"status": "SUCCESS", "message": "模擬支付成功"}).to_string();
     apply_status(

@@ -204,6 +204,39 @@ async fn status_rules_and_error_codes() {
         .await
         .unwrap();
     assert_ne!(p2.id, p.id);
+    // An expired payment cannot be simulated.
+    let o3 = c
+        .orders()
+        .create(&CreateOrder::new("z", dec("2")))
+        .await
+        .unwrap();
+    let p3 = c
+        .payments()
+        .create(&CreatePayment::new(&o3.id, dec("2")))
+        .await
+        .unwrap();
+    assert!(sim.expire_payment(&p3.id));
+    let e = c.payments().simulate(&p3.id).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Api {
+                status: 410,
+                code: Some(ApiErrorCode::PaymentExpired),
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(
+        c.payments()
+            .get(&p3.id)
+            .await
+            .unwrap()
+            .failure_reason
+            .as_deref(),
+        Some("expired")
+    );
     let e = c.payments().get("nope").await.unwrap_err();
     assert_eq!(e.api_code(), Some(&ApiErrorCode::PaymentNotFound));
     // Completed orders cannot be updated.
