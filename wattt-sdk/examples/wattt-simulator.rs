@@ -1,7 +1,7 @@
 //! Run the Wattt simulator standalone and print how to reach it, e.g. for the `wattt` CLI:
 //!
 //! ```sh
-//! cargo run -p wattt-sdk --features testing --example simulator
+//! cargo run -p wattt-sdk --features testing --example wattt-simulator
 //! # prints export lines for WATTT_BASE_URL, WATTT_UID, WATTT_SECRET; Ctrl-C to stop
 //! ```
 

@@ -1,7 +1,7 @@
 //! Runs the LJPay simulator on 127.0.0.1 for manual testing (for example with the `ljpay` CLI).
 //!
 //! ```text
-//! LJPAY_SITE_CODE=sim-site LJPAY_SECRET=sim-secret cargo run -p ljpay-sdk --features testing --example simulator
+//! LJPAY_SITE_CODE=sim-site LJPAY_SECRET=sim-secret cargo run -p ljpay-sdk --features testing --example ljpay-simulator
 //! ```
 //! Prints the base URL, then reads commands on stdin: `pay <order_no or biz_order_no>`,
 //! `webhook <url>`, `orders`, `quit`.
