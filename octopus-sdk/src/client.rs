@@ -404,6 +404,20 @@ struct RawEnvelope<'a> {
 }
 
 #[derive(Deserialize)]
+struct TypedEnvelope<T> {
+    #[serde(default)]
+    success: Option<bool>,
+    #[serde(default = "none")]
+    data: Option<T>,
+    #[serde(default)]
+    pagination: Option<Pagination>,
+}
+
+fn none<T>() -> Option<T> {
+    None
+}
+
+#[derive(Deserialize)]
 struct ErrorBody {
     #[serde(default)]
     success: Option<bool>,
@@ -644,6 +658,15 @@ impl Client {
         let status = resp.status;
         let body = resp.body.as_slice();
         if (200..300).contains(&status) {
+            // Happy path in one pass; anything unusual is re-read below for a precise error.
+            if let Ok(TypedEnvelope {
+                success: None | Some(true),
+                data: Some(t),
+                pagination,
+            }) = serde_json::from_slice::<TypedEnvelope<T>>(body)
+            {
+                return Ok((t, pagination));
+            }
             let env: RawEnvelope<'_> = match serde_json::from_slice(body) {
                 Ok(e) => e,
                 Err(e) => {

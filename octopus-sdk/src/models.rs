@@ -384,15 +384,13 @@ pub struct OctopusResult {
     pub message: Option<String>,
 }
 
-/// An `octopusResponse` field: the string as sent, plus its JSON and typed
-/// views when it is JSON.
+/// An `octopusResponse` field: the string as sent, plus its typed view when
+/// it is a JSON object ([`OctopusResponse::json`] parses it as free JSON).
 #[derive(Debug, Clone, PartialEq)]
 pub struct OctopusResponse {
     /// The string exactly as sent.
     pub raw: String,
-    /// The parsed JSON, when `raw` is JSON.
-    pub json: Option<serde_json::Value>,
-    /// The typed common fields, when `raw` is a JSON object with them.
+    /// The typed common fields, when `raw` is a JSON object.
     pub result: Option<OctopusResult>,
 }
 
@@ -400,9 +398,13 @@ impl OctopusResponse {
     /// Wraps a raw string, parsing it when it is JSON.
     pub fn from_raw(raw: impl Into<String>) -> Self {
         let raw = raw.into();
-        let json = serde_json::from_str(&raw).ok();
         let result = serde_json::from_str(&raw).ok();
-        Self { raw, json, result }
+        Self { raw, result }
+    }
+
+    /// The raw string parsed as free JSON, when it is JSON.
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_str(&self.raw).ok()
     }
 }
 
@@ -500,6 +502,6 @@ mod tests {
         let r = OctopusResponse::from_raw(r#"{"status":"SUCCESS","message":"ok"}"#);
         assert_eq!(r.result.unwrap().status.as_deref(), Some("SUCCESS"));
         let r = OctopusResponse::from_raw("{\"status\":\"SUCCESS\",...}");
-        assert!(r.json.is_none() && r.result.is_none());
+        assert!(r.json().is_none() && r.result.is_none());
     }
 }
