@@ -1,64 +1,59 @@
 //! The `ljpay` CLI end to end against the in-process LJPay simulator: success prints JSON
 //! and exits 0; an API error exits 2; a validation error 3; a failed verification 4.
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
 
+use common::{failure, json};
 use ljpay_sdk::testing::Simulator;
 
-struct Cli {
-    base_url: String,
-    site: String,
-    secret: String,
-}
+struct Cli(Vec<(&'static str, String)>);
 
 impl Cli {
     fn for_sim(sim: &Simulator) -> Self {
-        Self {
-            base_url: sim.base_url(),
-            site: sim.site_code().to_owned(),
-            secret: sim.secret().expose().to_owned(),
-        }
+        Self(vec![
+            ("LJPAY_BASE_URL", sim.base_url()),
+            ("LJPAY_SITE_CODE", sim.site_code().to_owned()),
+            ("LJPAY_SECRET", sim.secret().expose().to_owned()),
+        ])
     }
 
-    /// Runs the binary on a blocking thread so the simulator keeps serving.
-    async fn run(&self, args: &[&str], stdin: &[u8]) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ljpay"));
-        cmd.args(args)
-            .env("LJPAY_BASE_URL", &self.base_url)
-            .env("LJPAY_SITE_CODE", &self.site)
-            .env("LJPAY_SECRET", &self.secret)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let stdin = stdin.to_vec();
-        tokio::task::spawn_blocking(move || {
-            let mut child = cmd.spawn().expect("spawn ljpay");
-            child
-                .stdin
-                .take()
-                .expect("stdin")
-                .write_all(&stdin)
-                .expect("write stdin");
-            child.wait_with_output().expect("wait")
-        })
-        .await
-        .expect("join")
+    async fn run(&self, args: &[&str], stdin: &[u8]) -> std::process::Output {
+        common::run(env!("CARGO_BIN_EXE_ljpay"), &self.0, args, stdin).await
     }
 }
 
-fn code(out: &Output) -> i32 {
-    out.status.code().unwrap_or(-1)
+fn create(biz: &str, amount: &str, channel: &str) -> Vec<String> {
+    [
+        "create-order",
+        "--biz-order-no",
+        biz,
+        "--amount-fen",
+        amount,
+        "--channel",
+        channel,
+        "--subject",
+        "tea",
+    ]
+    .map(String::from)
+    .to_vec()
 }
 
-fn json(out: &Output) -> serde_json::Value {
-    assert_eq!(
-        code(out),
-        0,
-        "stderr: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("stdout is JSON")
+fn refund(biz: &str, out_refund_no: &str, fen: &str) -> Vec<String> {
+    [
+        "refund",
+        "--biz-order-no",
+        biz,
+        "--out-refund-no",
+        out_refund_no,
+        "--refund-fen",
+        fen,
+    ]
+    .map(String::from)
+    .to_vec()
+}
+
+fn strs(v: &[String]) -> Vec<&str> {
+    v.iter().map(String::as_str).collect()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -67,21 +62,8 @@ async fn order_lifecycle_and_exit_codes() {
     let cli = Cli::for_sim(&sim);
 
     let created = json(
-        &cli.run(
-            &[
-                "create-order",
-                "--biz-order-no",
-                "CLI-1",
-                "--amount-fen",
-                "1000",
-                "--channel",
-                "wechat_native",
-                "--subject",
-                "tea",
-            ],
-            b"",
-        )
-        .await,
+        &cli.run(&strs(&create("CLI-1", "1000", "wechat_native")), b"")
+            .await,
     );
     let order_no = created["order_no"].as_str().expect("order_no").to_owned();
     assert_eq!(
@@ -96,40 +78,13 @@ async fn order_lifecycle_and_exit_codes() {
     // Validation happens before anything is sent: amount_fen >= 1; return_url for alipay_pc.
     let requests_before = sim.stats().requests;
     let out = cli
-        .run(
-            &[
-                "create-order",
-                "--biz-order-no",
-                "CLI-2",
-                "--amount-fen",
-                "0",
-                "--channel",
-                "wechat_native",
-                "--subject",
-                "tea",
-            ],
-            b"",
-        )
+        .run(&strs(&create("CLI-2", "0", "wechat_native")), b"")
         .await;
-    assert_eq!(code(&out), 3, "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("amount_fen"));
+    assert!(failure(&out, 3).contains("amount_fen"));
     let out = cli
-        .run(
-            &[
-                "create-order",
-                "--biz-order-no",
-                "CLI-2",
-                "--amount-fen",
-                "5",
-                "--channel",
-                "alipay_pc",
-                "--subject",
-                "tea",
-            ],
-            b"",
-        )
+        .run(&strs(&create("CLI-2", "5", "alipay_pc")), b"")
         .await;
-    assert_eq!(code(&out), 3);
+    assert!(failure(&out, 3).contains("return_url"));
     assert_eq!(
         sim.stats().requests,
         requests_before,
@@ -137,49 +92,16 @@ async fn order_lifecycle_and_exit_codes() {
     );
 
     // An unpaid order cannot be refunded: an API error with its code, exit 2.
-    let out = cli
-        .run(
-            &[
-                "refund",
-                "--biz-order-no",
-                "CLI-1",
-                "--out-refund-no",
-                "R1",
-                "--refund-fen",
-                "100",
-            ],
-            b"",
-        )
-        .await;
-    assert_eq!(code(&out), 2);
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("ORDER_NOT_REFUNDABLE"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout.is_empty());
+    let out = cli.run(&strs(&refund("CLI-1", "R1", "100")), b"").await;
+    assert!(failure(&out, 2).contains("ORDER_NOT_REFUNDABLE"));
 
     sim.mark_paid("CLI-1").await.expect("pay");
-    let refund = json(
-        &cli.run(
-            &[
-                "refund",
-                "--biz-order-no",
-                "CLI-1",
-                "--out-refund-no",
-                "R1",
-                "--refund-fen",
-                "100",
-            ],
-            b"",
-        )
-        .await,
-    );
-    assert_eq!(refund["out_refund_no"], "R1");
+    let refunded = json(&cli.run(&strs(&refund("CLI-1", "R1", "100")), b"").await);
+    assert_eq!(refunded["out_refund_no"], "R1");
     assert_eq!(sim.refunds().len(), 1);
 
     let out = cli.run(&["get-order", "--biz-order-no", "NOPE"], b"").await;
-    assert_eq!(code(&out), 2);
+    assert!(failure(&out, 2).contains("ORDER_NOT_FOUND"));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -217,7 +139,5 @@ async fn verify_webhook_accepts_a_signed_body_and_refuses_a_tampered_one() {
     assert_eq!(event["status"], "PAID");
 
     let tampered = br#"{"order_no":"lp_1","biz_order_no":"B1","status":"PAID","amount_fen":999}"#;
-    let out = cli.run(&args, tampered).await;
-    assert_eq!(code(&out), 4);
-    assert!(out.stdout.is_empty());
+    failure(&cli.run(&args, tampered).await, 4);
 }
