@@ -28,10 +28,8 @@ fn trade_no() -> String {
 }
 
 fn request(merchant: &Merchant, trade_no: &str) -> CheckoutRequest {
-    let now = chrono::Utc::now().with_timezone(
-        &chrono::FixedOffset::east_opt(8 * 3600)
-            .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!())),
-    );
+    // MerchantTradeDate is Taiwan time (UTC+8).
+    let now = chrono::Utc::now() + chrono::Duration::hours(8);
     CheckoutRequest::new(
         trade_no,
         now.format("%Y/%m/%d %H:%M:%S").to_string(),
