@@ -422,6 +422,7 @@ impl Watch {
                     }
                 }
                 Err(Error::Transport { .. })
+                | Err(Error::Timeout { .. })
                 | Err(Error::Api {
                     status: 429 | 500..,
                     ..

@@ -981,3 +981,31 @@ fn configuration_is_checked() {
         .api_key("k")));
     assert!(!bad(builder("https://pay.example.com")));
 }
+
+#[tokio::test]
+async fn a_read_that_times_out_is_retried_then_a_timeout() {
+    let s = server().await;
+    Mock::given(method("GET"))
+        .and(path("/api/payments/slow"))
+        .respond_with(
+            resp(200, example(ex::GET_PAYMENT_RESP))
+                .set_delay(std::time::Duration::from_millis(1500)),
+        )
+        .expect(2)
+        .mount(&s)
+        .await;
+    let c = builder(&s.uri())
+        .timeout(std::time::Duration::from_millis(100))
+        .retry_policy(
+            octopus_sdk::RetryPolicy::default()
+                .with_max_attempts(2)
+                .with_backoff(
+                    std::time::Duration::from_millis(1),
+                    std::time::Duration::from_millis(2),
+                ),
+        )
+        .build()
+        .unwrap();
+    let e = c.payments().get("slow").await.unwrap_err();
+    assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+}
