@@ -173,10 +173,12 @@ impl Payments<'_> {
     ///   (when its amount and currency match the request; otherwise the API
     ///   error is returned).
     /// - When the outcome is unknown (timeout or connection lost after
-    ///   sending, a 5xx), the order is looked up first: if it now has a
-    ///   payment that one is returned; only if it has none is the request sent
-    ///   again (within the retry policy's attempts). If even the look-up fails
-    ///   the error is [`Error::OutcomeUnknown`].
+    ///   sending, a 5xx), the order is looked up first: if it now has a live
+    ///   payment of the requested amount and currency, that one is returned;
+    ///   if it has none (or only a failed/cancelled one) the request is sent
+    ///   again (within the retry policy's attempts); a live payment of another
+    ///   amount returns the original error. If even the look-up fails the
+    ///   error is [`Error::OutcomeUnknown`].
     pub async fn create(&self, req: &CreatePayment) -> Result<Payment> {
         req.validate()?;
         let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
@@ -217,8 +219,12 @@ impl Payments<'_> {
                 Error::OutcomeUnknown { .. } | Error::Api { status: 500.., .. } => {
                     match self.existing_for_order(&req.order_id).await {
                         Ok(Some(p)) if !matches!(p.status, PaymentStatus::Failed | PaymentStatus::Cancelled) => {
-                            tracing::info!(payment_id = %p.id, "create outcome was unknown; found the payment");
-                            return Ok(p);
+                            if p.amount == req.amount && p.currency == req.currency {
+                                tracing::info!(payment_id = %p.id, "create outcome was unknown; found the payment");
+                                return Ok(p);
+                            }
+                            // The order has a live payment, but not the one asked for.
+                            return Err(err);
                         }
                         Ok(_) if can_retry => {}
                         Ok(_) => return Err(err),
