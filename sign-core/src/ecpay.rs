@@ -58,15 +58,20 @@ impl HashAlgorithm {
 /// assert_eq!(url_encode("促"), "%e4%bf%83");
 /// ```
 pub fn url_encode(input: &str) -> String {
-    let mut out = String::with_capacity(input.len() * 3 / 2);
-    push_url_encoded(&mut out, input);
-    out
+    let mut out = Vec::with_capacity(input.len() * 3 / 2);
+    push_url_encoded(&mut out, input, &KEEP);
+    // Every byte written is ASCII.
+    out.into_iter().map(char::from).collect()
 }
 
-fn push_url_encoded(out: &mut String, input: &str) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    for &b in input.as_bytes() {
-        match b {
+/// Per input byte: the byte to write, or 0 for "write `%xx`".
+const fn encoding_table(lowercase: bool) -> [u8; 256] {
+    let mut table = [0u8; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = match b {
+            b'A'..=b'Z' if lowercase => b.to_ascii_lowercase(),
             b'A'..=b'Z'
             | b'a'..=b'z'
             | b'0'..=b'9'
@@ -76,13 +81,28 @@ fn push_url_encoded(out: &mut String, input: &str) {
             | b'!'
             | b'*'
             | b'('
-            | b')' => out.push(b as char),
-            b' ' => out.push('+'),
-            _ => {
-                out.push('%');
-                out.push(HEX[usize::from(b >> 4)] as char);
-                out.push(HEX[usize::from(b & 0x0f)] as char);
+            | b')' => b,
+            b' ' => b'+',
+            _ => 0,
+        };
+        i += 1;
+    }
+    table
+}
+
+/// .NET `HttpUtility.UrlEncode`.
+const KEEP: [u8; 256] = encoding_table(false);
+/// The same, lowercased in the same pass (CheckMacValue lowercases the encoded string).
+const KEEP_LOWERCASED: [u8; 256] = encoding_table(true);
+
+fn push_url_encoded(out: &mut Vec<u8>, input: &str, table: &[u8; 256]) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    for &b in input.as_bytes() {
+        match table[usize::from(b)] {
+            0 => {
+                out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]])
             }
+            keep => out.push(keep),
         }
     }
 }
@@ -116,31 +136,39 @@ where
         cmp_ignore_ascii_case(a, b).then_with(|| a.cmp(b))
     });
 
-    let mut encoded = String::with_capacity(64 + pairs.len() * 48);
-    encoded.push_str("HashKey%3d");
-    push_url_encoded(&mut encoded, hash_key.expose());
+    // Encoded and lowercased in one pass, straight into the bytes that are hashed.
+    // Worst case (every byte escaped), so the buffer never grows while encoding.
+    let input_len: usize = pairs
+        .iter()
+        .map(|p| p.name().len() + p.value().len() + 2)
+        .sum();
+    let mut encoded =
+        Vec::with_capacity(32 + 3 * (input_len + hash_key.expose().len() + hash_iv.expose().len()));
+    encoded.extend_from_slice(b"hashkey%3d");
+    push_url_encoded(&mut encoded, hash_key.expose(), &KEEP_LOWERCASED);
     for pair in &pairs {
-        encoded.push_str("%26");
-        push_url_encoded(&mut encoded, pair.name());
-        encoded.push_str("%3d");
-        push_url_encoded(&mut encoded, pair.value());
+        encoded.extend_from_slice(b"%26");
+        push_url_encoded(&mut encoded, pair.name(), &KEEP_LOWERCASED);
+        encoded.extend_from_slice(b"%3d");
+        push_url_encoded(&mut encoded, pair.value(), &KEEP_LOWERCASED);
     }
-    encoded.push_str("%26HashIV%3d");
-    push_url_encoded(&mut encoded, hash_iv.expose());
-    // The encoder emits only ASCII, so lowercasing in place is exact.
-    encoded.make_ascii_lowercase();
+    encoded.extend_from_slice(b"%26hashiv%3d");
+    push_url_encoded(&mut encoded, hash_iv.expose(), &KEEP_LOWERCASED);
 
-    let digest = match algorithm {
-        HashAlgorithm::Sha256 => Sha256::digest(encoded.as_bytes()).to_vec(),
-        HashAlgorithm::Md5 => Md5::digest(encoded.as_bytes()).to_vec(),
-    };
-    hex::encode_upper(digest)
+    match algorithm {
+        HashAlgorithm::Sha256 => hex::encode_upper(Sha256::digest(&encoded)),
+        HashAlgorithm::Md5 => hex::encode_upper(Md5::digest(&encoded)),
+    }
 }
 
 fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    a.bytes()
-        .map(|c| c.to_ascii_lowercase())
-        .cmp(b.bytes().map(|c| c.to_ascii_lowercase()))
+    // Keys share long exact prefixes (`MerchantTrade…`): skip those without lowercasing.
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let (a, b) = (&a[same..], &b[same..]);
+    a.iter()
+        .map(u8::to_ascii_lowercase)
+        .cmp(b.iter().map(u8::to_ascii_lowercase))
 }
 
 /// Verifies the `CheckMacValue` carried inside a received parameter set (a ReturnURL,

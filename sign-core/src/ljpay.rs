@@ -31,7 +31,7 @@ use std::sync::Mutex;
 use sha2::{Digest, Sha256};
 
 use crate::error::{check_window, required, VerifyError};
-use crate::hmac_hex::{hmac_sha256_hex, is_hex_of_len};
+use crate::hmac_hex::{hex32, hmac_sha256_hex, is_hex_of_len};
 use crate::{constant_time_eq, Secret};
 
 /// Header carrying the merchant site code.
@@ -85,16 +85,63 @@ fn canonical(
     site_code: &str,
     body: &[u8],
 ) -> String {
-    let body_hash = hex::encode(Sha256::digest(body));
-    format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        method.to_ascii_uppercase(),
+    let body_hash = hex32(&Sha256::digest(body));
+    let mut out = String::with_capacity(
+        method.len() + path_with_query.len() + timestamp.len() + nonce.len() + site_code.len() + 69,
+    );
+    for part in [
+        method.to_ascii_uppercase().as_str(),
         path_with_query,
         timestamp,
         nonce,
         site_code,
-        body_hash
-    )
+    ] {
+        out.push_str(part);
+        out.push('\n');
+    }
+    out.extend(body_hash.iter().map(|&b| b as char));
+    out
+}
+
+/// `sha256=<hex>` of the canonical request, fed to the MAC in parts (no canonical string
+/// is built: this runs on every request and every webhook).
+fn sign_parts(
+    secret: &Secret,
+    method: &str,
+    path_with_query: &str,
+    timestamp: &str,
+    nonce: &str,
+    site_code: &str,
+    body: &[u8],
+) -> String {
+    let body_hash = hex32(&Sha256::digest(body));
+    let upper;
+    let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+        upper = method.to_ascii_uppercase();
+        upper.as_str()
+    } else {
+        method
+    };
+    let mac = hmac_sha256_hex(
+        secret.expose().as_bytes(),
+        &[
+            method.as_bytes(),
+            b"\n",
+            path_with_query.as_bytes(),
+            b"\n",
+            timestamp.as_bytes(),
+            b"\n",
+            nonce.as_bytes(),
+            b"\n",
+            site_code.as_bytes(),
+            b"\n",
+            &body_hash,
+        ],
+    );
+    let mut out = String::with_capacity(SIGNATURE_PREFIX.len() + 64);
+    out.push_str(SIGNATURE_PREFIX);
+    out.push_str(&mac);
+    out
 }
 
 /// The `X-Pay-Signature` value for a canonical string: `sha256=<hex(hmac_sha256)>`.
@@ -158,12 +205,21 @@ pub fn sign_request(
     timestamp: i64,
     nonce: &str,
 ) -> SignedHeaders {
-    let canonical = canonical_string(method, path_with_query, timestamp, nonce, site_code, body);
+    let timestamp = timestamp.to_string();
+    let signature = sign_parts(
+        secret,
+        method,
+        path_with_query,
+        &timestamp,
+        nonce,
+        site_code,
+        body,
+    );
     SignedHeaders {
         site: site_code.to_owned(),
-        timestamp: timestamp.to_string(),
+        timestamp,
         nonce: nonce.to_owned(),
-        signature: signature(secret, &canonical),
+        signature,
     }
 }
 
@@ -344,8 +400,15 @@ pub fn verify_request(
     }
     check_window(ts, now_unix, tolerance_secs)?;
 
-    let canonical = canonical(method, path_with_query, timestamp, nonce, site, body);
-    let expected = signature(secret, &canonical);
+    let expected = sign_parts(
+        secret,
+        method,
+        path_with_query,
+        timestamp,
+        nonce,
+        site,
+        body,
+    );
     let expected_hex = &expected[SIGNATURE_PREFIX.len()..];
     if !constant_time_eq(
         expected_hex.as_bytes(),
