@@ -11,3 +11,17 @@ use subtle::ConstantTimeEq;
 pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
     a.ct_eq(b).into()
 }
+
+/// Checks a received hex signature against the expected one in constant time, whatever the
+/// letter case of either.
+pub(crate) fn hex_signature_matches(
+    expected: &str,
+    received: &str,
+) -> Result<(), crate::VerifyError> {
+    let (expected, received) = (expected.to_ascii_lowercase(), received.to_ascii_lowercase());
+    if constant_time_eq(expected.as_bytes(), received.as_bytes()) {
+        Ok(())
+    } else {
+        Err(crate::VerifyError::Mismatch)
+    }
+}

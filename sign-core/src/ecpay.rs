@@ -18,8 +18,9 @@
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
+use crate::compare::hex_signature_matches;
 use crate::error::{refuse_duplicates, required, VerifyError};
-use crate::{constant_time_eq, ParamPair, Secret};
+use crate::{ParamPair, Secret};
 
 /// The name of the field that carries the signature.
 pub const CHECK_MAC_VALUE: &str = "CheckMacValue";
@@ -225,12 +226,5 @@ where
         hash_iv,
         algorithm,
     );
-    if constant_time_eq(
-        expected.as_bytes(),
-        received.to_ascii_uppercase().as_bytes(),
-    ) {
-        Ok(())
-    } else {
-        Err(VerifyError::Mismatch)
-    }
+    hex_signature_matches(&expected, received)
 }

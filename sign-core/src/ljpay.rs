@@ -30,6 +30,7 @@ use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
+use crate::compare::hex_signature_matches;
 use crate::error::{check_window, required, VerifyError};
 use crate::hmac_hex::{hex32, hmac_sha256_hex, is_hex_of_len};
 use crate::{constant_time_eq, Secret};
@@ -66,44 +67,47 @@ pub fn canonical_string(
     site_code: &str,
     body: &[u8],
 ) -> String {
-    canonical(
-        method,
-        path_with_query,
-        &timestamp.to_string(),
-        nonce,
-        site_code,
-        body,
-    )
-}
-
-/// The timestamp goes in exactly as it was sent, so a verifier signs the same bytes.
-fn canonical(
-    method: &str,
-    path_with_query: &str,
-    timestamp: &str,
-    nonce: &str,
-    site_code: &str,
-    body: &[u8],
-) -> String {
+    let method = method.to_ascii_uppercase();
+    let timestamp = timestamp.to_string();
     let body_hash = hex32(&Sha256::digest(body));
-    let mut out = String::with_capacity(
-        method.len() + path_with_query.len() + timestamp.len() + nonce.len() + site_code.len() + 69,
-    );
-    for part in [
-        method.to_ascii_uppercase().as_str(),
+    let parts = canonical_parts(
+        &method,
         path_with_query,
-        timestamp,
+        &timestamp,
         nonce,
         site_code,
-    ] {
-        out.push_str(part);
-        out.push('\n');
-    }
-    out.extend(body_hash.iter().map(|&b| b as char));
-    out
+        &body_hash,
+    );
+    // Every piece is UTF-8 (or ASCII hex), so the concatenation is too.
+    String::from_utf8_lossy(&parts.concat()).into_owned()
 }
 
-/// `sha256=<hex>` of the canonical request, fed to the MAC in parts (no canonical string
+/// The canonical request as the pieces that are signed, newlines included. `method` must
+/// already be upper case; the timestamp goes in exactly as it was sent.
+fn canonical_parts<'a>(
+    method: &'a str,
+    path_with_query: &'a str,
+    timestamp: &'a str,
+    nonce: &'a str,
+    site_code: &'a str,
+    body_hash_hex: &'a [u8; 64],
+) -> [&'a [u8]; 11] {
+    [
+        method.as_bytes(),
+        b"\n",
+        path_with_query.as_bytes(),
+        b"\n",
+        timestamp.as_bytes(),
+        b"\n",
+        nonce.as_bytes(),
+        b"\n",
+        site_code.as_bytes(),
+        b"\n",
+        body_hash_hex,
+    ]
+}
+
+/// `sha256=<hex>` of the canonical request, fed to the MAC in pieces (no canonical string
 /// is built: this runs on every request and every webhook).
 fn sign_parts(
     secret: &Secret,
@@ -122,25 +126,17 @@ fn sign_parts(
     } else {
         method
     };
-    let mac = hmac_sha256_hex(
-        secret.expose().as_bytes(),
-        &[
-            method.as_bytes(),
-            b"\n",
-            path_with_query.as_bytes(),
-            b"\n",
-            timestamp.as_bytes(),
-            b"\n",
-            nonce.as_bytes(),
-            b"\n",
-            site_code.as_bytes(),
-            b"\n",
-            &body_hash,
-        ],
+    let parts = canonical_parts(
+        method,
+        path_with_query,
+        timestamp,
+        nonce,
+        site_code,
+        &body_hash,
     );
     let mut out = String::with_capacity(SIGNATURE_PREFIX.len() + 64);
     out.push_str(SIGNATURE_PREFIX);
-    out.push_str(&mac);
+    out.push_str(&hmac_sha256_hex(secret.expose().as_bytes(), &parts));
     out
 }
 
@@ -409,13 +405,7 @@ pub fn verify_request(
         site,
         body,
     );
-    let expected_hex = &expected[SIGNATURE_PREFIX.len()..];
-    if !constant_time_eq(
-        expected_hex.as_bytes(),
-        received_hex.to_ascii_lowercase().as_bytes(),
-    ) {
-        return Err(VerifyError::Mismatch);
-    }
+    hex_signature_matches(&expected[SIGNATURE_PREFIX.len()..], received_hex)?;
     match nonces.check_and_insert(nonce, ts, now_unix) {
         NonceCheck::Fresh => Ok(()),
         NonceCheck::Replayed => Err(VerifyError::Replayed),

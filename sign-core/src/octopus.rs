@@ -20,9 +20,10 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
+use crate::compare::hex_signature_matches;
 use crate::error::{check_window, required, VerifyError};
 use crate::hmac_hex::{hmac_sha256_hex, is_hex_of_len};
-use crate::{constant_time_eq, Secret};
+use crate::Secret;
 
 /// Header carrying the merchant id.
 pub const HEADER_MERCHANT_ID: &str = "X-Octopus-Merchant-ID";
@@ -163,6 +164,16 @@ pub fn verify_auth(
     let merchant_id = required(HEADER_MERCHANT_ID, merchant_id)?;
     let timestamp = required(HEADER_TIMESTAMP, timestamp)?;
     let nonce = required(HEADER_NONCE, nonce)?;
+    let received = received_signature(signature)?;
+    sent_within(timestamp, now, tolerance_secs)?;
+    hex_signature_matches(
+        &auth_signature(secret_key, merchant_id, timestamp, nonce),
+        received,
+    )
+}
+
+/// The `X-Octopus-Signature` value, which must be 64 hex characters.
+fn received_signature(signature: Option<&str>) -> Result<&str, VerifyError> {
     let received = required(HEADER_SIGNATURE, signature)?;
     if !is_hex_of_len(received, 64) {
         return Err(VerifyError::malformed(
@@ -170,17 +181,18 @@ pub fn verify_auth(
             "expected 64 hex characters",
         ));
     }
+    Ok(received)
+}
+
+/// The `X-Octopus-Timestamp` as a time, which must lie within `tolerance_secs` of `now`.
+fn sent_within(
+    timestamp: &str,
+    now: DateTime<Utc>,
+    tolerance_secs: u64,
+) -> Result<DateTime<Utc>, VerifyError> {
     let sent = parse_timestamp(timestamp)?;
     check_window(sent.timestamp(), now.timestamp(), tolerance_secs)?;
-    let expected = auth_signature(secret_key, merchant_id, timestamp, nonce);
-    if constant_time_eq(
-        expected.as_bytes(),
-        received.to_ascii_lowercase().as_bytes(),
-    ) {
-        Ok(())
-    } else {
-        Err(VerifyError::Mismatch)
-    }
+    Ok(sent)
 }
 
 /// `hex(hmac_sha256(webhook_secret, raw_body))`.
@@ -215,23 +227,8 @@ pub fn verify_webhook(
     now: DateTime<Utc>,
     tolerance_secs: u64,
 ) -> Result<DateTime<Utc>, VerifyError> {
-    let received = required(HEADER_SIGNATURE, signature)?;
-    let timestamp = required(HEADER_TIMESTAMP, timestamp)?;
-    if !is_hex_of_len(received, 64) {
-        return Err(VerifyError::malformed(
-            HEADER_SIGNATURE,
-            "expected 64 hex characters",
-        ));
-    }
-    let sent = parse_timestamp(timestamp)?;
-    check_window(sent.timestamp(), now.timestamp(), tolerance_secs)?;
-    let expected = webhook_signature(webhook_secret, body);
-    if constant_time_eq(
-        expected.as_bytes(),
-        received.to_ascii_lowercase().as_bytes(),
-    ) {
-        Ok(sent)
-    } else {
-        Err(VerifyError::Mismatch)
-    }
+    let received = received_signature(signature)?;
+    let sent = sent_within(required(HEADER_TIMESTAMP, timestamp)?, now, tolerance_secs)?;
+    hex_signature_matches(&webhook_signature(webhook_secret, body), received)?;
+    Ok(sent)
 }

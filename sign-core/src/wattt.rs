@@ -24,9 +24,10 @@ use md5::{Digest, Md5};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use crate::compare::hex_signature_matches;
 use crate::error::{refuse_duplicates, required, VerifyError};
 use crate::hmac_hex::is_hex_of_len;
-use crate::{constant_time_eq, ParamPair, Secret};
+use crate::{ParamPair, Secret};
 
 /// The name of the signature field.
 pub const SIGN_FIELD: &str = "sign";
@@ -156,14 +157,7 @@ fn check(received: Option<&str>, expected: impl FnOnce() -> String) -> Result<()
             "expected 32 hex characters (MD5)",
         ));
     }
-    if constant_time_eq(
-        expected().as_bytes(),
-        received.to_ascii_lowercase().as_bytes(),
-    ) {
-        Ok(())
-    } else {
-        Err(VerifyError::Mismatch)
-    }
+    hex_signature_matches(&expected(), received)
 }
 
 /// Verifies the `sign` inside a parsed JSON object (numbers as serde_json renders them; use
