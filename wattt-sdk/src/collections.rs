@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{ops, Client};
+use crate::client::{ops, Client, Operation};
 use crate::error::{Error, Result};
 use crate::money::{amount_to_json, de_opt_decimal, ser_opt_decimal};
 use crate::status::OrderStatus;
@@ -190,32 +190,15 @@ impl<'a> Collections<'a> {
     /// again under a new one. A definite refusal (`ok != 1` with a 2xx/4xx status) is
     /// [`Error::Api`] and nothing was created.
     pub async fn create(&self, req: &CollectionRequest) -> Result<Collection> {
-        let op = ops::CREATE_COLLECTION;
-        let fields = req.to_fields()?;
-        let first = self
-            .client
-            .call(&op, &fields)
-            .await
-            .and_then(|mut env| env.data_as::<Collection>(op.name));
-        match first {
-            Ok(c) => Ok(c),
-            Err(e) if !outcome_unclear(&e) => Err(e),
-            Err(cause) => {
-                tracing::warn!(operation = op.name, error = %cause, "creation outcome unclear; querying status");
-                match self
-                    .status(&CollectionLookup::OrderId(req.orderid.clone()))
-                    .await
-                {
-                    Ok(found) => Ok(found),
-                    Err(lookup) => Err(Error::OutcomeUnknown {
-                        operation: op.name,
-                        reference: req.orderid.clone(),
-                        cause: Box::new(cause),
-                        lookup: lookup.to_string(),
-                    }),
-                }
-            }
-        }
+        let lookup = CollectionLookup::OrderId(req.orderid.clone());
+        create_once(
+            self.client,
+            &ops::CREATE_COLLECTION,
+            &req.to_fields()?,
+            &req.orderid,
+            || self.status(&lookup),
+        )
+        .await
     }
 
     /// `POST /collections/status`: query a collection. Retried on transient errors.
@@ -227,8 +210,42 @@ impl<'a> Collections<'a> {
     }
 }
 
+/// Sends a create that must never happen twice, once. When its outcome is unclear, `look_up`
+/// settles it: what it finds is returned, and if it finds nothing certain the error is
+/// [`Error::OutcomeUnknown`] naming `reference` (the key to query with later).
+pub(crate) async fn create_once<T, F, Fut>(
+    client: &Client,
+    op: &Operation,
+    fields: &Map<String, Value>,
+    reference: &str,
+    look_up: F,
+) -> Result<T>
+where
+    T: serde::de::DeserializeOwned,
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let first = client
+        .call(op, fields)
+        .await
+        .and_then(|mut env| env.data_as::<T>(op.name));
+    match first {
+        Ok(created) => Ok(created),
+        Err(e) if !outcome_unclear(&e) => Err(e),
+        Err(cause) => {
+            tracing::warn!(operation = op.name, error = %cause, "creation outcome unclear; querying status");
+            look_up().await.map_err(|lookup| Error::OutcomeUnknown {
+                operation: op.name,
+                reference: reference.to_owned(),
+                cause: Box::new(cause),
+                lookup: lookup.to_string(),
+            })
+        }
+    }
+}
+
 /// Whether a failed creation may nevertheless have happened.
-pub(crate) fn outcome_unclear(e: &Error) -> bool {
+fn outcome_unclear(e: &Error) -> bool {
     match e {
         Error::Validation { .. } | Error::Config(_) => false,
         Error::Transport { source, .. } => !(source.is_connect() || source.is_builder()),

@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 use crate::client::{ops, Client};
-use crate::collections::outcome_unclear;
-use crate::error::{Error, Result};
+use crate::collections::create_once;
+use crate::error::Result;
 use crate::money::{amount_to_json, de_opt_decimal, ser_opt_decimal};
 use crate::status::OrderStatus;
 use crate::validate;
@@ -215,35 +215,18 @@ impl<'a> Payouts<'a> {
     ///
     /// When the answer is lost or not trustworthy, the client looks the payout up by
     /// `serial_no` and returns what it found; if that does not settle it, the error is
-    /// [`Error::OutcomeUnknown`] (query again later with the same `serial_no`; never pay out
-    /// again under a new one). A definite refusal is [`Error::Api`].
+    /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) (query again later with the same `serial_no`; never pay out
+    /// again under a new one). A definite refusal is [`Error::Api`](crate::Error::Api).
     pub async fn create(&self, req: &PayoutRequest) -> Result<Payout> {
-        let op = ops::CREATE_PAYOUT;
-        let fields = req.to_fields()?;
-        let first = self
-            .client
-            .call(&op, &fields)
-            .await
-            .and_then(|mut env| env.data_as::<Payout>(op.name));
-        match first {
-            Ok(p) => Ok(p),
-            Err(e) if !outcome_unclear(&e) => Err(e),
-            Err(cause) => {
-                tracing::warn!(operation = op.name, error = %cause, "creation outcome unclear; querying status");
-                match self
-                    .status(&PayoutLookup::SerialNo(req.serial_no.clone()))
-                    .await
-                {
-                    Ok(found) => Ok(found),
-                    Err(lookup) => Err(Error::OutcomeUnknown {
-                        operation: op.name,
-                        reference: req.serial_no.clone(),
-                        cause: Box::new(cause),
-                        lookup: lookup.to_string(),
-                    }),
-                }
-            }
-        }
+        let lookup = PayoutLookup::SerialNo(req.serial_no.clone());
+        create_once(
+            self.client,
+            &ops::CREATE_PAYOUT,
+            &req.to_fields()?,
+            &req.serial_no,
+            || self.status(&lookup),
+        )
+        .await
     }
 
     /// `POST /payouts/status`: query a payout. Retried on transient errors.
