@@ -1,8 +1,10 @@
 //! Pure signing and verification for the four payment gateways this workspace serves.
 //!
-//! Every function here is deterministic given its inputs (the only exception is
-//! [`new_nonce`], which reads the OS random number generator): no network, no files, no
-//! clock. Callers pass "now" explicitly, so every check is testable without a clock.
+//! Every function here is deterministic given its inputs (the exceptions are [`new_nonce`]
+//! and the jitter of [`policy::RetryPolicy::backoff`], which read a random number generator):
+//! no network, no files, no clock. Callers pass "now" explicitly, so every check is testable
+//! without a clock. The one piece of I/O, the Redis replay store, sits behind the `redis`
+//! cargo feature.
 //!
 //! | module | gateway | scheme |
 //! |---|---|---|
@@ -10,6 +12,10 @@
 //! | [`ljpay`] | LJPay | HMAC-SHA256 over a six-line canonical request |
 //! | [`octopus`] | Octopus O! ePay | HMAC-SHA256 auth headers and webhook body signature |
 //! | [`wattt`] | Wattt | MD5 over sorted scalar fields plus `&key=` |
+//!
+//! Beside the schemes: [`policy`], the request policy every client follows (retries, backoff,
+//! `Retry-After`, base-URL rules, error kinds), and [`replay`], replay protection and
+//! duplicate-delivery detection over an in-memory or Redis store.
 //!
 //! Key material is held in [`Secret`], which never prints and is zeroized on drop.
 //! Verification failures are a [`VerifyError`] that says which check failed without
@@ -41,6 +47,8 @@ mod secret;
 pub mod ecpay;
 pub mod ljpay;
 pub mod octopus;
+pub mod policy;
+pub mod replay;
 pub mod wattt;
 
 pub use compare::constant_time_eq;

@@ -350,24 +350,53 @@ impl NonceStore for MemoryNonceStore {
     }
 }
 
-/// Verifies an incoming signed request (an LJPay webhook, or a request to a simulator).
+/// What [`verify_signature`] established about an incoming request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VerifiedRequest<'a> {
+    /// The signed `X-Pay-Timestamp`, Unix seconds.
+    pub timestamp: i64,
+    /// The signed `X-Pay-Nonce`.
+    pub nonce: &'a str,
+    /// The signed `X-Pay-Site`.
+    pub site: &'a str,
+    /// Unix seconds until which the nonce must be remembered: the last instant at which a
+    /// request carrying it would still pass the window (`max(timestamp, now) + tolerance`).
+    pub nonce_expires_unix: i64,
+}
+
+/// Verifies an incoming signed request (an LJPay webhook, or a request to a simulator) without
+/// the nonce check: the caller records [`VerifiedRequest::nonce`] until
+/// [`VerifiedRequest::nonce_expires_unix`] in its replay store (see [`crate::replay`]).
 ///
 /// Checks, in order: all four headers present; the signature has the `sha256=<64 hex>`
 /// form; the site code is `expected_site`; the timestamp is an integer within
-/// `tolerance_secs` of `now_unix`; the signature matches (constant time); and only then the
-/// nonce is new (so forged requests cannot fill the nonce store).
+/// `tolerance_secs` of `now_unix`; the signature matches (constant time). Only a request that
+/// passed all of them should reach the nonce store, so forged requests cannot fill it.
+///
+/// ```
+/// use sign_core::ljpay::{sign_request, verify_signature, IncomingHeaders};
+/// let secret = "s3cret".into();
+/// let h = sign_request(&secret, "site", "POST", "/hook", b"{}", 1_800_000_000, "00ff");
+/// let pairs = h.pairs();
+/// let get = |n: &str| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| *v);
+/// let incoming = IncomingHeaders {
+///     site: get("X-Pay-Site"), timestamp: get("X-Pay-Timestamp"),
+///     nonce: get("X-Pay-Nonce"), signature: get("X-Pay-Signature"),
+/// };
+/// let v = verify_signature(&secret, "site", "POST", "/hook", &incoming, b"{}", 1_800_000_010, 900).unwrap();
+/// assert_eq!(v.nonce_expires_unix, 1_800_000_910);
+/// ```
 #[allow(clippy::too_many_arguments)]
-pub fn verify_request(
+pub fn verify_signature<'a>(
     secret: &Secret,
     expected_site: &str,
     method: &str,
     path_with_query: &str,
-    headers: &IncomingHeaders<'_>,
+    headers: &IncomingHeaders<'a>,
     body: &[u8],
     now_unix: i64,
     tolerance_secs: u64,
-    nonces: &dyn NonceStore,
-) -> Result<(), VerifyError> {
+) -> Result<VerifiedRequest<'a>, VerifyError> {
     let site = required(HEADER_SITE, headers.site)?;
     let timestamp = required(HEADER_TIMESTAMP, headers.timestamp)?;
     let nonce = required(HEADER_NONCE, headers.nonce)?;
@@ -406,7 +435,42 @@ pub fn verify_request(
         body,
     );
     hex_signature_matches(&expected[SIGNATURE_PREFIX.len()..], received_hex)?;
-    match nonces.check_and_insert(nonce, ts, now_unix) {
+    let tolerance = i64::try_from(tolerance_secs).unwrap_or(i64::MAX);
+    Ok(VerifiedRequest {
+        timestamp: ts,
+        nonce,
+        site,
+        nonce_expires_unix: ts.max(now_unix).saturating_add(tolerance),
+    })
+}
+
+/// Verifies an incoming signed request (an LJPay webhook, or a request to a simulator).
+///
+/// [`verify_signature`], then the nonce is recorded in `nonces` (only after every other check
+/// passed, so forged requests cannot fill the store).
+#[allow(clippy::too_many_arguments)]
+pub fn verify_request(
+    secret: &Secret,
+    expected_site: &str,
+    method: &str,
+    path_with_query: &str,
+    headers: &IncomingHeaders<'_>,
+    body: &[u8],
+    now_unix: i64,
+    tolerance_secs: u64,
+    nonces: &dyn NonceStore,
+) -> Result<(), VerifyError> {
+    let v = verify_signature(
+        secret,
+        expected_site,
+        method,
+        path_with_query,
+        headers,
+        body,
+        now_unix,
+        tolerance_secs,
+    )?;
+    match nonces.check_and_insert(v.nonce, v.timestamp, now_unix) {
         NonceCheck::Fresh => Ok(()),
         NonceCheck::Replayed => Err(VerifyError::Replayed),
         NonceCheck::Full => Err(VerifyError::NonceStoreFull),

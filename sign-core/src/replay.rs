@@ -1,0 +1,563 @@
+//! Replay protection and duplicate-delivery detection for callbacks, shared by the four SDKs.
+//!
+//! Two different things, kept apart:
+//!
+//! - **Replay**: a request signed with a nonce (LJPay) arrives a second time. That is an
+//!   attack, and [`ReplayGuard::check_nonce`] refuses it ([`GuardError::Replayed`]).
+//! - **Duplicate delivery**: a gateway re-sends a callback until the merchant acknowledges it.
+//!   A verified event whose key was recorded before comes back as [`Delivery::Repeat`]
+//!   ([`ReplayGuard::record_delivery`]), so the handler acknowledges it again without
+//!   processing it twice.
+//!
+//! Both rest on one [`ReplayStore`]: "record this key until `expires_at` unless present", async
+//! and fallible. The verifier computes `expires_at` from its own window, so no store forgets a
+//! nonce while a request carrying it would still pass the timestamp check, and event keys live
+//! for [`ReplayGuard::with_event_retention`] (7 days by default: longer than any of the four
+//! gateways keeps re-delivering). [`MemoryStore`] serves one process; for several web servers
+//! behind a load balancer use the Redis store (cargo feature `redis`), so that what one server
+//! accepted, the others see.
+//!
+//! A store that cannot answer is [`GuardError::Unavailable`]: the handler should answer 503 so
+//! the gateway tries again later. It is never an accept and never a bad signature.
+//!
+//! ```
+//! # futures::executor::block_on(async {
+//! use std::time::{Duration, SystemTime};
+//! use sign_core::replay::{Delivery, ReplayGuard};
+//!
+//! let guard = ReplayGuard::memory();
+//! let now = SystemTime::now();
+//! let key = ReplayGuard::event_key("wattt", &["COL-1", "success"]);
+//! assert_eq!(guard.record_delivery(&key, now).await.unwrap(), Delivery::First);
+//! assert_eq!(guard.record_delivery(&key, now).await.unwrap(), Delivery::Repeat);
+//! # });
+//! ```
+
+use std::collections::{BTreeSet, HashMap};
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+/// A boxed future, so that [`ReplayStore`] can be used as `dyn ReplayStore`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// What a store answers to "record this key unless present".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    /// The key was not there; it is now, until its expiry.
+    First,
+    /// The key was already there (and not expired).
+    Seen,
+}
+
+/// The store could not answer, so the message can be neither accepted nor refused as a replay.
+///
+/// ```
+/// let e = sign_core::replay::StoreError::Full { capacity: 10 };
+/// assert!(e.to_string().contains("full"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// An in-memory store holds `capacity` live keys. It refuses a new one rather than forget
+    /// a live key (which would let that message be accepted again).
+    #[error("replay store is full ({capacity} live keys); refusing rather than forgetting one")]
+    Full {
+        /// The store's capacity.
+        capacity: usize,
+    },
+    /// The store did not answer (connection refused or lost, timeout, an error reply).
+    #[error("replay store unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Where replay and delivery keys are kept: one process ([`MemoryStore`]) or a fleet (Redis).
+///
+/// Implementations must make "record unless present" atomic: two web servers recording the
+/// same key at the same moment get one [`Recorded::First`] between them.
+pub trait ReplayStore: Send + Sync {
+    /// Records `key` until `expires_at` unless it is present. `now` is the caller's clock, the
+    /// same one `expires_at` was computed from (a store with its own expiry clock uses
+    /// `expires_at - now` as the time to live).
+    fn record<'a>(
+        &'a self,
+        key: &'a str,
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> BoxFuture<'a, Result<Recorded, StoreError>>;
+
+    /// Removes `key`, so the next delivery of that event is [`Delivery::First`] again. For a
+    /// handler whose processing failed after the delivery was recorded.
+    fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+impl<S: ReplayStore + ?Sized> ReplayStore for Arc<S> {
+    fn record<'a>(
+        &'a self,
+        key: &'a str,
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> BoxFuture<'a, Result<Recorded, StoreError>> {
+        (**self).record(key, now, expires_at)
+    }
+
+    fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        (**self).forget(key)
+    }
+}
+
+/// A bounded in-process store. Expired keys are dropped in expiry order as calls come in (no
+/// scan of the whole store under the lock). When it holds `capacity` live keys it refuses new
+/// ones with [`StoreError::Full`]: it fails closed and never forgets a live key.
+///
+/// One process only: several web servers each keeping their own `MemoryStore` each accept a
+/// captured message once. Use the Redis store for a fleet.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// use std::time::{Duration, SystemTime};
+/// use sign_core::replay::{MemoryStore, Recorded, ReplayStore, StoreError};
+///
+/// let store = MemoryStore::with_capacity(1);
+/// let now = SystemTime::now();
+/// let later = now + Duration::from_secs(60);
+/// assert_eq!(store.record("a", now, later).await, Ok(Recorded::First));
+/// assert_eq!(store.record("a", now, later).await, Ok(Recorded::Seen));
+/// assert_eq!(store.record("b", now, later).await, Err(StoreError::Full { capacity: 1 }));
+/// // Once "a" has expired there is room again.
+/// assert_eq!(store.record("b", later, later + Duration::from_secs(1)).await, Ok(Recorded::First));
+/// # });
+/// ```
+pub struct MemoryStore {
+    capacity: usize,
+    state: Mutex<MemoryState>,
+}
+
+#[derive(Default)]
+struct MemoryState {
+    by_key: HashMap<Arc<str>, SystemTime>,
+    by_expiry: BTreeSet<(SystemTime, Arc<str>)>,
+}
+
+impl MemoryState {
+    fn purge(&mut self, now: SystemTime) {
+        while let Some(first) = self.by_expiry.first() {
+            if first.0 > now {
+                break;
+            }
+            if let Some((_, key)) = self.by_expiry.pop_first() {
+                self.by_key.remove(&key);
+            }
+        }
+    }
+
+    fn remove(&mut self, key: &str) {
+        if let Some((k, at)) = self.by_key.remove_entry(key) {
+            self.by_expiry.remove(&(at, k));
+        }
+    }
+}
+
+impl MemoryStore {
+    /// The default capacity: 1 000 000 keys (about 100 MB at the most).
+    pub const DEFAULT_CAPACITY: usize = 1_000_000;
+
+    /// A store with [`MemoryStore::DEFAULT_CAPACITY`].
+    pub fn new() -> Self {
+        Self::with_capacity(Self::DEFAULT_CAPACITY)
+    }
+
+    /// A store that holds at most `capacity` live keys (at least 1).
+    pub fn with_capacity(capacity: usize) -> Self {
+        MemoryStore {
+            capacity: capacity.max(1),
+            state: Mutex::new(MemoryState::default()),
+        }
+    }
+
+    /// Live and not yet purged keys.
+    pub fn len(&self) -> usize {
+        self.lock().by_key.len()
+    }
+
+    /// Whether the store holds no key.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, MemoryState> {
+        // A panic while holding the lock cannot leave the maps inconsistent in a way that
+        // accepts a replay (each operation is one insert or remove pair), so keep going.
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// [`ReplayStore::record`] without the future, for synchronous callers (a simulator's
+    /// request handler).
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use sign_core::replay::{MemoryStore, Recorded};
+    /// let s = MemoryStore::new();
+    /// let now = SystemTime::now();
+    /// assert_eq!(s.record_sync("k", now, now + Duration::from_secs(1)), Ok(Recorded::First));
+    /// ```
+    pub fn record_sync(
+        &self,
+        key: &str,
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<Recorded, StoreError> {
+        let mut state = self.lock();
+        state.purge(now);
+        if state.by_key.contains_key(key) {
+            return Ok(Recorded::Seen);
+        }
+        if expires_at <= now {
+            // Nothing to keep: a message this old cannot pass the window again.
+            return Ok(Recorded::First);
+        }
+        if state.by_key.len() >= self.capacity {
+            return Err(StoreError::Full {
+                capacity: self.capacity,
+            });
+        }
+        let key: Arc<str> = Arc::from(key);
+        state.by_key.insert(key.clone(), expires_at);
+        state.by_expiry.insert((expires_at, key));
+        Ok(Recorded::First)
+    }
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MemoryStore")
+            .field("capacity", &self.capacity)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl ReplayStore for MemoryStore {
+    fn record<'a>(
+        &'a self,
+        key: &'a str,
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> BoxFuture<'a, Result<Recorded, StoreError>> {
+        let result = self.record_sync(key, now, expires_at);
+        Box::pin(std::future::ready(result))
+    }
+
+    fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        self.lock().remove(key);
+        Box::pin(std::future::ready(Ok(())))
+    }
+}
+
+/// Whether a verified callback is the first delivery of its event or a re-delivery.
+///
+/// ```
+/// use sign_core::replay::Delivery;
+/// assert_eq!(Delivery::Repeat.to_string(), "repeat");
+/// assert_eq!(serde_json::to_string(&Delivery::First).unwrap(), "\"first\"");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Delivery {
+    /// First time this event was seen: process it, then acknowledge.
+    First,
+    /// Recorded before: acknowledge again, do not process twice.
+    Repeat,
+}
+
+impl Delivery {
+    /// `"first"` or `"repeat"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Delivery::First => "first",
+            Delivery::Repeat => "repeat",
+        }
+    }
+}
+
+impl fmt::Display for Delivery {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A verified callback and whether it was delivered before. Every SDK's `verify_and_record`
+/// returns one.
+///
+/// ```
+/// use sign_core::replay::{Delivery, Received};
+/// let r = Received::new(42, Delivery::First, "k".into());
+/// assert!(r.is_first());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Received<E> {
+    /// The typed, verified event.
+    pub event: E,
+    /// First delivery or a repeat.
+    pub delivery: Delivery,
+    /// The event key it was recorded under (pass it to [`ReplayGuard::forget`] if processing
+    /// a first delivery failed and the gateway should deliver it again as first).
+    pub key: String,
+}
+
+impl<E> Received<E> {
+    /// Builds one (for SDK crates and tests).
+    pub fn new(event: E, delivery: Delivery, key: String) -> Self {
+        Received {
+            event,
+            delivery,
+            key,
+        }
+    }
+
+    /// Whether this is the first delivery (process it).
+    pub fn is_first(&self) -> bool {
+        self.delivery == Delivery::First
+    }
+}
+
+/// Why [`ReplayGuard`] did not let a message through.
+///
+/// ```
+/// use sign_core::replay::{GuardError, StoreError};
+/// assert_eq!(GuardError::Replayed.to_string(), "nonce was already used (replayed message)");
+/// let e = GuardError::Unavailable(StoreError::Unavailable("connection refused".into()));
+/// assert!(e.to_string().starts_with("replay store unavailable"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum GuardError {
+    /// The nonce was seen before: an attack, refuse it.
+    #[error("nonce was already used (replayed message)")]
+    Replayed,
+    /// The store could not answer: answer 503 and let the gateway retry later.
+    #[error(transparent)]
+    Unavailable(#[from] StoreError),
+}
+
+/// Replay and delivery checks over one [`ReplayStore`], shared (cheaply cloned) by every
+/// verifier in a process.
+///
+/// ```
+/// # futures::executor::block_on(async {
+/// use std::time::{Duration, SystemTime};
+/// use sign_core::replay::{GuardError, ReplayGuard};
+///
+/// let guard = ReplayGuard::memory();
+/// let now = SystemTime::now();
+/// let key = ReplayGuard::nonce_key("ljpay", &["my-site", "0123abcd"]);
+/// let until = now + Duration::from_secs(600);
+/// assert_eq!(guard.check_nonce(&key, now, until).await, Ok(()));
+/// assert_eq!(guard.check_nonce(&key, now, until).await, Err(GuardError::Replayed));
+/// # });
+/// ```
+#[derive(Clone)]
+pub struct ReplayGuard {
+    store: Arc<dyn ReplayStore>,
+    event_retention: Duration,
+}
+
+impl fmt::Debug for ReplayGuard {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReplayGuard")
+            .field("event_retention", &self.event_retention)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ReplayGuard {
+    /// How long event keys are kept by default: 7 days.
+    pub const DEFAULT_EVENT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+
+    /// A guard over `store`.
+    pub fn new(store: impl ReplayStore + 'static) -> Self {
+        ReplayGuard {
+            store: Arc::new(store),
+            event_retention: Self::DEFAULT_EVENT_RETENTION,
+        }
+    }
+
+    /// A guard over a fresh [`MemoryStore`] (one process).
+    pub fn memory() -> Self {
+        Self::new(MemoryStore::new())
+    }
+
+    /// How long an event key is remembered (default 7 days): set it to at least as long as the
+    /// gateway keeps re-delivering an unacknowledged callback.
+    pub fn with_event_retention(mut self, retention: Duration) -> Self {
+        self.event_retention = retention;
+        self
+    }
+
+    /// The configured event retention.
+    pub fn event_retention(&self) -> Duration {
+        self.event_retention
+    }
+
+    /// The key of an event: `gateway:event:` and the parts, each escaped so that no two
+    /// different part lists give the same key (`:` and `%` are percent-encoded).
+    ///
+    /// ```
+    /// use sign_core::replay::ReplayGuard;
+    /// assert_eq!(ReplayGuard::event_key("octopus", &["tx-1", "payment.completed"]),
+    ///            "octopus:event:tx-1:payment.completed");
+    /// assert_ne!(ReplayGuard::event_key("x", &["a:b", "c"]), ReplayGuard::event_key("x", &["a", "b:c"]));
+    /// ```
+    pub fn event_key(gateway: &str, parts: &[&str]) -> String {
+        key(gateway, "event", parts)
+    }
+
+    /// The key of a nonce: `gateway:nonce:` and the parts, escaped as in [`Self::event_key`].
+    ///
+    /// ```
+    /// use sign_core::replay::ReplayGuard;
+    /// assert_eq!(ReplayGuard::nonce_key("ljpay", &["site", "n1"]), "ljpay:nonce:site:n1");
+    /// ```
+    pub fn nonce_key(gateway: &str, parts: &[&str]) -> String {
+        key(gateway, "nonce", parts)
+    }
+
+    /// Records a nonce until `expires_at` (the last instant a message carrying it would pass
+    /// the verifier's window); a nonce seen before is [`GuardError::Replayed`].
+    pub async fn check_nonce(
+        &self,
+        key: &str,
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<(), GuardError> {
+        match self.store.record(key, now, expires_at).await? {
+            Recorded::First => Ok(()),
+            Recorded::Seen => Err(GuardError::Replayed),
+        }
+    }
+
+    /// Records an event key for the event retention: [`Delivery::First`] the first time,
+    /// [`Delivery::Repeat`] after.
+    pub async fn record_delivery(
+        &self,
+        key: &str,
+        now: SystemTime,
+    ) -> Result<Delivery, GuardError> {
+        let until = now + self.event_retention;
+        Ok(match self.store.record(key, now, until).await? {
+            Recorded::First => Delivery::First,
+            Recorded::Seen => Delivery::Repeat,
+        })
+    }
+
+    /// Forgets an event key (see [`Received::key`]).
+    pub async fn forget(&self, key: &str) -> Result<(), GuardError> {
+        Ok(self.store.forget(key).await?)
+    }
+}
+
+fn key(gateway: &str, kind: &str, parts: &[&str]) -> String {
+    let mut out = String::with_capacity(
+        gateway.len() + kind.len() + 2 + parts.iter().map(|p| p.len() + 1).sum::<usize>(),
+    );
+    out.push_str(gateway);
+    out.push(':');
+    out.push_str(kind);
+    for part in parts {
+        out.push(':');
+        for c in part.chars() {
+            match c {
+                ':' => out.push_str("%3A"),
+                '%' => out.push_str("%25"),
+                c => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn block_on<F: Future>(f: F) -> F::Output {
+        futures::executor::block_on(f)
+    }
+
+    fn t(secs: u64) -> SystemTime {
+        SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000 + secs)
+    }
+
+    #[test]
+    fn memory_store_expires_in_order_and_fails_closed_when_full() {
+        let s = MemoryStore::with_capacity(3);
+        block_on(async {
+            assert_eq!(s.record("a", t(0), t(10)).await, Ok(Recorded::First));
+            assert_eq!(s.record("b", t(0), t(20)).await, Ok(Recorded::First));
+            assert_eq!(s.record("c", t(0), t(30)).await, Ok(Recorded::First));
+            // Full of live keys: refused, and no live key was dropped to make room.
+            assert_eq!(
+                s.record("d", t(5), t(40)).await,
+                Err(StoreError::Full { capacity: 3 })
+            );
+            assert_eq!(s.record("a", t(5), t(40)).await, Ok(Recorded::Seen));
+            // At t(10) "a" has expired (expiry is inclusive): room for one.
+            assert_eq!(s.record("d", t(10), t(40)).await, Ok(Recorded::First));
+            assert_eq!(
+                s.record("a", t(10), t(40)).await,
+                Err(StoreError::Full { capacity: 3 })
+            );
+            assert_eq!(s.record("b", t(19), t(40)).await, Ok(Recorded::Seen));
+            assert_eq!(s.len(), 3);
+            s.forget("b").await.unwrap_or_default();
+            assert_eq!(s.record("b", t(19), t(40)).await, Ok(Recorded::First));
+        });
+    }
+
+    #[test]
+    fn already_expired_key_is_first_and_not_kept() {
+        let s = MemoryStore::with_capacity(1);
+        block_on(async {
+            assert_eq!(s.record("old", t(100), t(50)).await, Ok(Recorded::First));
+            assert!(s.is_empty());
+        });
+    }
+
+    #[test]
+    fn guard_maps_store_answers() {
+        let g = ReplayGuard::new(MemoryStore::with_capacity(1))
+            .with_event_retention(Duration::from_secs(60));
+        block_on(async {
+            assert_eq!(g.record_delivery("e", t(0)).await, Ok(Delivery::First));
+            assert_eq!(g.record_delivery("e", t(59)).await, Ok(Delivery::Repeat));
+            // Retention is 60 s: after it, the same event is first again.
+            assert_eq!(g.record_delivery("e", t(60)).await, Ok(Delivery::First));
+            assert_eq!(
+                g.check_nonce("n", t(61), t(100)).await,
+                Err(GuardError::Unavailable(StoreError::Full { capacity: 1 }))
+            );
+        });
+    }
+
+    #[test]
+    fn keys_escape_separators() {
+        assert_eq!(ReplayGuard::event_key("g", &["a%3Ab"]), "g:event:a%253Ab");
+        assert_ne!(
+            ReplayGuard::event_key("g", &["a%3Ab"]),
+            ReplayGuard::event_key("g", &["a:b"])
+        );
+        assert_ne!(
+            ReplayGuard::event_key("g", &["a"]),
+            ReplayGuard::nonce_key("g", &["a"])
+        );
+    }
+}
