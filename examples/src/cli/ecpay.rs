@@ -1,0 +1,1 @@
+//! How `ecpay` SDK errors map to the CLI exit codes.

@@ -1,0 +1,1 @@
+//! How `ljpay` SDK errors map to the CLI exit codes.

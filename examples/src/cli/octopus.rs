@@ -1,0 +1,1 @@
+//! How `octopus` SDK errors map to the CLI exit codes.

@@ -1,0 +1,1 @@
+//! How `wattt` SDK errors map to the CLI exit codes.
