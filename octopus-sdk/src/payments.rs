@@ -357,8 +357,10 @@ impl Payments<'_> {
     ///
     /// What triggers a look: with the `realtime` feature, a `paymentUpdate`
     /// for this payment (its room is joined, and re-joined after reconnects),
-    /// plus polling every `poll_interval` while the socket is closed or could
-    /// not be opened, and every tenth interval anyway; without the feature,
+    /// a look after every reconnect, plus polling every `poll_interval` while
+    /// the socket is closed (including a transport that went silent, once its
+    /// heartbeat deadline passed) or could not be opened, and every tenth
+    /// interval anyway; without the feature,
     /// polling every `poll_interval`. Transient read errors are retried on the
     /// next trigger; other errors end the stream after being yielded.
     pub fn watch(&self, payment_id: &str) -> BoxStream<'static, Result<Payment>> {
@@ -488,6 +490,8 @@ impl Watch {
             tokio::select! {
                 ev = events.next() => match ev {
                     Some(RealtimeEvent::PaymentUpdate(u)) if u.payment_id == self.id => break,
+                    // Back after a loss: an update sent meanwhile is not replayed.
+                    Some(RealtimeEvent::Open) => break,
                     Some(_) => {}
                     None => {
                         lost = true;

@@ -23,10 +23,21 @@ struct Server {
     /// Every `joinPaymentRoom` argument, exactly as received.
     joins: Arc<Mutex<Vec<Value>>>,
     leaves: Arc<Mutex<Vec<Value>>>,
+    task: tokio::task::JoinHandle<()>,
 }
 
 async fn server() -> Server {
-    let (layer, io) = SocketIo::new_layer();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    server_on(listener, SocketIo::builder()).await
+}
+
+/// A socketioxide server on `listener`, built from `builder` (heartbeat
+/// settings), with the platform's two room events.
+async fn server_on(
+    listener: tokio::net::TcpListener,
+    builder: socketioxide::SocketIoBuilder,
+) -> Server {
+    let (layer, io) = builder.build_layer();
     let joins = Arc::new(Mutex::new(Vec::new()));
     let leaves = Arc::new(Mutex::new(Vec::new()));
     {
@@ -66,9 +77,8 @@ async fn server() -> Server {
         io.ns("/", { async |_: SocketRef| {} }.with(register));
     }
     let app = axum::Router::new().layer(layer);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
     Server {
@@ -76,6 +86,7 @@ async fn server() -> Server {
         io,
         joins,
         leaves,
+        task,
     }
 }
 
@@ -290,4 +301,150 @@ async fn connecting_to_nothing_is_a_realtime_error() {
     cfg.connect_timeout = Duration::from_secs(2);
     let e = RealtimeClient::connect(cfg).await.unwrap_err();
     assert!(matches!(e, octopus_sdk::Error::Realtime { .. }), "{e:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rooms_are_rejoined_after_a_server_restart() {
+    let first = server().await;
+    let addr = first.url.trim_start_matches("http://").to_owned();
+    let mut cfg = RealtimeConfig::new(&first.url);
+    cfg.reconnect_delay_ms = (50, 200);
+    let rt = RealtimeClient::connect(cfg).await.unwrap();
+    let mut events = Box::pin(rt.events());
+    rt.join_payment_room("p-restart").await.unwrap();
+    eventually("the first join", || !first.joins.lock().unwrap().is_empty()).await;
+
+    // The whole server goes away (sockets closed, listener gone) ...
+    first.io.close().await;
+    first.task.abort();
+    let _ = first.task.await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    // ... and a fresh one, knowing nothing of the client, comes up on the same port.
+    let listener = tokio::net::TcpListener::bind(&addr).await.unwrap();
+    let second = server_on(listener, SocketIo::builder()).await;
+    eventually("the join on the new server", || {
+        !second.joins.lock().unwrap().is_empty()
+    })
+    .await;
+    assert_eq!(
+        second.joins.lock().unwrap()[0],
+        Value::String("p-restart".into())
+    );
+    second
+        .io
+        .to("p-restart")
+        .emit(
+            "paymentUpdate",
+            &serde_json::json!({"paymentId": "p-restart", "status": "completed"}),
+        )
+        .await
+        .unwrap();
+    let u = next_payment_update(&mut events).await;
+    assert_eq!(u.payment_id, "p-restart");
+    rt.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_payment_update_of_100_10_decodes_exactly() {
+    let s = server().await;
+    let rt = RealtimeClient::connect(RealtimeConfig::new(&s.url))
+        .await
+        .unwrap();
+    let mut events = Box::pin(rt.events());
+    rt.join_payment_room("p-exact").await.unwrap();
+    eventually("the join", || !s.joins.lock().unwrap().is_empty()).await;
+    // Raw JSON text, so the server sends the digits `100.10` as written (a
+    // `serde_json::Value` would hold the f64 100.1 and send `100.1`).
+    let data = serde_json::value::RawValue::from_string(
+        r#"{"paymentId":"p-exact","status":"completed","amount":100.10,"currency":"HKD"}"#.into(),
+    )
+    .unwrap();
+    s.io.to("p-exact")
+        .emit("paymentUpdate", &data)
+        .await
+        .unwrap();
+    let u = next_payment_update(&mut events).await;
+    // The expected value is the literal above: digits and scale both kept.
+    assert_eq!(u.amount.map(|a| a.to_string()).as_deref(), Some("100.10"));
+    rt.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_and_undecodable_events_are_ignored() {
+    let s = server().await;
+    let rt = RealtimeClient::connect(RealtimeConfig::new(&s.url))
+        .await
+        .unwrap();
+    let mut events = Box::pin(rt.events());
+    rt.join_payment_room("p-u").await.unwrap();
+    eventually("the join", || !s.joins.lock().unwrap().is_empty()).await;
+    let room = || s.io.to("p-u");
+    room()
+        .emit("refundUpdate", &serde_json::json!({"refundId": "r1"}))
+        .await
+        .unwrap();
+    room()
+        .emit("paymentUpdate", &serde_json::json!({"status": 42}))
+        .await
+        .unwrap();
+    room()
+        .emit(
+            "paymentUpdate",
+            &serde_json::json!({"paymentId": "p-u", "status": "completed"}),
+        )
+        .await
+        .unwrap();
+    let mut seen = Vec::new();
+    let fut = async {
+        while let Some(ev) = events.next().await {
+            if let RealtimeEvent::PaymentUpdate(u) = ev {
+                return u;
+            }
+            seen.push(ev);
+        }
+        panic!("stream ended");
+    };
+    let u = tokio::time::timeout(Duration::from_secs(5), fut)
+        .await
+        .unwrap();
+    assert_eq!(u.payment_id, "p-u");
+    // Both came through as `Other`, in order, and the socket stayed open.
+    assert!(
+        matches!(&seen[..], [RealtimeEvent::Other { event: a, .. }, RealtimeEvent::Other { event: b, .. }] if a == "refundUpdate" && b == "paymentUpdate"),
+        "{seen:?}"
+    );
+    assert!(rt.is_open());
+    rt.disconnect().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pings_are_answered_within_the_servers_timeout() {
+    // socketioxide closes a socket that misses one pong within pingTimeout.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let builder = SocketIo::builder()
+        .ping_interval(Duration::from_millis(100))
+        .ping_timeout(Duration::from_millis(100));
+    let s = server_on(listener, builder).await;
+    let rt = RealtimeClient::connect(RealtimeConfig::new(&s.url))
+        .await
+        .unwrap();
+    let mut events = Box::pin(rt.events());
+    // Ten intervals: ten pings that each had to be answered in time.
+    let quiet = tokio::time::timeout(Duration::from_millis(1000), async {
+        while let Some(ev) = events.next().await {
+            if matches!(ev, RealtimeEvent::Close) {
+                return ev;
+            }
+        }
+        RealtimeEvent::Close
+    })
+    .await;
+    assert!(quiet.is_err(), "the connection dropped: {quiet:?}");
+    assert!(rt.is_open());
+    assert_eq!(s.io.sockets().len(), 1);
+    rt.disconnect().await.unwrap();
+    eventually("the server to see the disconnect", || {
+        s.io.sockets().is_empty()
+    })
+    .await;
 }
