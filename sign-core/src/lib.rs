@@ -49,6 +49,8 @@ pub mod ljpay;
 pub mod octopus;
 pub mod policy;
 pub mod replay;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod wattt;
 
 pub use compare::constant_time_eq;

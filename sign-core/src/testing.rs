@@ -1,0 +1,319 @@
+//! Test support shared by the SDK crates' test suites (cargo feature `testing`; never needed in
+//! production): a real `redis-server` started on a free loopback port, and a deterministic
+//! mutator for hostile-input tests.
+//!
+//! ```
+//! // Needs Debian's `redis-server` on PATH (`.ci/run` installs it).
+//! let mut redis = sign_core::testing::RedisServer::start().expect("redis-server is required");
+//! assert!(redis.url().starts_with("redis://127.0.0.1:"));
+//! redis.stop();
+//! ```
+
+use std::io::{self, BufRead as _, BufReader, Write as _};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// A `redis-server` process of the test's own, on a free 127.0.0.1 port, with no persistence.
+/// It is killed when dropped, so no process outlives the test.
+#[derive(Debug)]
+pub struct RedisServer {
+    port: u16,
+    dir: PathBuf,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts `redis-server` on a free loopback port and waits (up to 10 s) until it answers
+    /// `PING`. Fails when the binary is missing: tests must not skip silently.
+    pub fn start() -> io::Result<RedisServer> {
+        let dir = std::env::temp_dir().join(format!(
+            "sign-core-redis-{}-{}",
+            std::process::id(),
+            crate::new_nonce()
+        ));
+        std::fs::create_dir_all(&dir)?;
+        let mut last = io::Error::other("no attempt made");
+        // A port found free can be taken by someone else before redis binds it: try a few.
+        for _ in 0..5 {
+            let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?
+                .local_addr()?
+                .port();
+            let mut server = RedisServer {
+                port,
+                dir: dir.clone(),
+                child: None,
+            };
+            match server.spawn() {
+                Ok(()) => return Ok(server),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    fn spawn(&mut self) -> io::Result<()> {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string()])
+            .args(["--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .arg("--dir")
+            .arg(&self.dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| {
+                io::Error::new(
+                    e.kind(),
+                    format!("cannot run redis-server (apt-get install redis-server): {e}"),
+                )
+            })?;
+        self.child = Some(child);
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Ok(reply) = self.command(&["PING"]) {
+                if reply == "+PONG" {
+                    return Ok(());
+                }
+            }
+            if let Some(child) = self.child.as_mut() {
+                if let Some(status) = child.try_wait()? {
+                    self.child = None;
+                    return Err(io::Error::other(format!("redis-server exited: {status}")));
+                }
+            }
+            if Instant::now() > deadline {
+                self.stop();
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "redis-server did not answer PING within 10 s",
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
+    /// `redis://127.0.0.1:PORT/0`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/0", self.port)
+    }
+
+    /// The port it listens on (the same after [`RedisServer::restart`]).
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Kills the server and waits for it (its data is gone: it keeps none on disk).
+    pub fn stop(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Starts it again on the same port.
+    pub fn restart(&mut self) -> io::Result<()> {
+        self.stop();
+        self.spawn()
+    }
+
+    /// `PTTL key` in milliseconds, as Redis answers it (-2: no such key, -1: no expiry).
+    pub fn pttl(&self, key: &str) -> io::Result<i64> {
+        let reply = self.command(&["PTTL", key])?;
+        reply
+            .strip_prefix(':')
+            .and_then(|n| n.parse().ok())
+            .ok_or_else(|| io::Error::other(format!("unexpected PTTL reply {reply:?}")))
+    }
+
+    /// Sends one command and returns the first line of the reply (simple replies only).
+    pub fn command(&self, args: &[&str]) -> io::Result<String> {
+        let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, self.port))?;
+        stream.set_read_timeout(Some(Duration::from_secs(5)))?;
+        let mut req = format!("*{}\r\n", args.len());
+        for a in args {
+            req.push_str(&format!("${}\r\n{a}\r\n", a.len()));
+        }
+        stream.write_all(req.as_bytes())?;
+        let mut line = String::new();
+        BufReader::new(&mut stream).read_line(&mut line)?;
+        Ok(line.trim_end().to_owned())
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// How many mutated inputs a hostile-input test runs per target: `FUZZ_ITERATIONS` from the
+/// environment, else 20 000 (the short run in CI; the ignored long tests pass 1 000 000).
+///
+/// ```
+/// assert!(sign_core::testing::fuzz_iterations() > 0);
+/// ```
+pub fn fuzz_iterations() -> usize {
+    std::env::var("FUZZ_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(20_000)
+}
+
+/// Tokens spliced into inputs: the syntax the gateways' parsers care about.
+const TOKENS: &[&[u8]] = &[
+    b"{",
+    b"}",
+    b"[",
+    b"]",
+    b"\"",
+    b":",
+    b",",
+    b"\\",
+    b"\\u0000",
+    b"\\ud800",
+    b"null",
+    b"true",
+    b"-0",
+    b"1e999",
+    b"0.1",
+    b"99999999999999999999999",
+    b"&",
+    b"=",
+    b"%",
+    b"%zz",
+    b"%00",
+    b"+",
+    b"\r\n",
+    b"\n",
+    b"\0",
+    b"\xff",
+    b"\xe4\xb8\xad",
+    b"sha256=",
+    b"CheckMacValue",
+    b"RtnCode",
+    b"status",
+    b"amount",
+    b"timestamp",
+    b"page",
+    b"totalPages",
+    b"data",
+    b"ok",
+];
+
+/// A deterministic byte-level mutator (xorshift64*): the same seed gives the same sequence of
+/// inputs, so a failure is reproduced from its seed alone. Mutations: bit flips, byte
+/// replacement, insertion and deletion, truncation, chunk duplication and token splices.
+///
+/// ```
+/// use sign_core::testing::Mutator;
+/// let (mut a, mut b) = (Mutator::new(7), Mutator::new(7));
+/// let seed = br#"{"amount":"100.10"}"#;
+/// let x = a.mutate(seed);
+/// assert_eq!(x, b.mutate(seed));
+/// ```
+#[derive(Debug, Clone)]
+pub struct Mutator {
+    state: u64,
+}
+
+impl Mutator {
+    /// A mutator seeded with `seed`.
+    pub fn new(seed: u64) -> Self {
+        Mutator {
+            state: seed ^ 0x9E37_79B9_7F4A_7C15 | 1,
+        }
+    }
+
+    fn next(&mut self) -> u64 {
+        let mut x = self.state;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.state = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        if n == 0 {
+            0
+        } else {
+            (self.next() % n as u64) as usize
+        }
+    }
+
+    /// One mutated copy of `input` (one to four mutations stacked).
+    pub fn mutate(&mut self, input: &[u8]) -> Vec<u8> {
+        let mut out = input.to_vec();
+        for _ in 0..=self.below(4) {
+            self.mutate_once(&mut out);
+        }
+        out
+    }
+
+    fn mutate_once(&mut self, out: &mut Vec<u8>) {
+        let len = out.len();
+        match self.below(8) {
+            0 if len > 0 => {
+                let i = self.below(len);
+                out[i] ^= 1 << self.below(8);
+            }
+            1 if len > 0 => {
+                let i = self.below(len);
+                out[i] = self.next() as u8;
+            }
+            2 => {
+                let i = self.below(len + 1);
+                out.insert(i, self.next() as u8);
+            }
+            3 if len > 0 => {
+                let i = self.below(len);
+                let n = 1 + self.below((len - i).min(16));
+                out.drain(i..i + n);
+            }
+            4 => out.truncate(self.below(len + 1)),
+            5 if len > 0 => {
+                let i = self.below(len);
+                let n = 1 + self.below((len - i).min(64));
+                let chunk = out[i..i + n].to_vec();
+                let at = self.below(out.len() + 1);
+                out.splice(at..at, chunk);
+            }
+            _ => {
+                let token = TOKENS[self.below(TOKENS.len())];
+                let at = self.below(len + 1);
+                if self.next() & 1 == 0 && at < len {
+                    let end = (at + token.len()).min(len);
+                    out.splice(at..end, token.iter().copied());
+                } else {
+                    out.splice(at..at, token.iter().copied());
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mutations_vary_and_stay_bounded() {
+        let seed = br#"{"ok":1,"data":{"amount":"12.50"}}"#;
+        let mut m = Mutator::new(1);
+        let outs: Vec<Vec<u8>> = (0..1000).map(|_| m.mutate(seed)).collect();
+        let distinct: std::collections::HashSet<&Vec<u8>> = outs.iter().collect();
+        assert!(
+            distinct.len() > 900,
+            "only {} distinct of 1000",
+            distinct.len()
+        );
+        // Four stacked mutations add at most 4 × 64 bytes.
+        assert!(outs.iter().all(|o| o.len() <= seed.len() + 4 * 64));
+        assert!(outs.iter().any(|o| o.as_slice() != seed));
+    }
+}
