@@ -58,3 +58,8 @@ pub use error::VerifyError;
 pub use nonce::new_nonce;
 pub use pair::ParamPair;
 pub use secret::Secret;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

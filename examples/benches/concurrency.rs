@@ -1,0 +1,420 @@
+//! One client, many callers: 256 tokio tasks share one SDK `Client` and make 10 000 signed calls
+//! to a local axum server (2 worker threads, same process), against bare reqwest making the same
+//! calls unsigned through one shared `reqwest::Client`.
+//!
+//! Run: `cargo bench -p examples --bench concurrency`. Besides criterion's timings (one sample =
+//! 10 000 calls), it prints per gateway: throughput against bare, p50/p99 latency ratios, the TCP
+//! connections the server accepted (connection reuse: never one per call) and heap allocations
+//! per call (a counting global allocator; server-side allocations are the same for both sides,
+//! so the difference is the SDK's own).
+//!
+//! The calls: LJPay `POST /api/v1/order/create`, Octopus `GET /payments/{id}` with merchant
+//! HMAC headers, Wattt `POST /api/v1/merchant/balance` (signed body), ECPay
+//! `POST /Cashier/QueryTradeInfo/V5` (signed form; the SDK also verifies the answer's
+//! CheckMacValue).
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, post};
+use axum::serve::ListenerExt as _;
+use axum::Router;
+use criterion::{criterion_group, criterion_main, Criterion};
+
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: forwards to the system allocator unchanged; only counts.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        // SAFETY: same contract as the caller's.
+        unsafe { System.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: same contract as the caller's.
+        unsafe { System.realloc(ptr, layout, new_size) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+const TASKS: usize = 256;
+const CALLS: usize = 10_000;
+
+const LJPAY_ANSWER: &str = r#"{"order_no":"lp_1","biz_order_no":"B-1","channel":"wechat_native","amount_fen":1999,"expires_at":1763800000,"instructions":{"type":"QR","qr_data_url":"data:image/png;base64,iVBORw0KGgo=","raw_pay_url":"weixin://wxpay/bizpayurl?pr=1"}}"#;
+const OCTOPUS_ANSWER: &str = r#"{"success":true,"data":{"id":"payment-uuid-123","orderId":"550e8400-e29b-41d4-a716-446655440000","amount":100.00,"currency":"HKD","status":"completed","method":"octopus_qr","paymentToken":"wG6YPjY","qrCodeData":null,"octopusTransactionId":"oct_123456789","octopusResponse":null,"failureReason":null,"createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:05:00Z","completedAt":"2024-01-01T00:05:00Z"}}"#;
+const WATTT_ANSWER: &str = r#"{"ok":1,"message":"success","data":{"balance":"123456.78","available":120000.5,"frozen":0,"currency":"TWD"}}"#;
+
+type Call = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
+
+/// What one load run measured.
+struct Load {
+    elapsed: Duration,
+    p50: Duration,
+    p99: Duration,
+    allocations: usize,
+}
+
+/// `CALLS` calls of `call` from `TASKS` tasks sharing it.
+async fn load(call: &Call) -> Load {
+    let next = Arc::new(AtomicUsize::new(0));
+    let allocs_before = ALLOCATIONS.load(Ordering::Relaxed);
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(TASKS);
+    for _ in 0..TASKS {
+        let (call, next) = (call.clone(), next.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(CALLS / TASKS + 1);
+            while next.fetch_add(1, Ordering::Relaxed) < CALLS {
+                let t = Instant::now();
+                call().await;
+                latencies.push(t.elapsed());
+            }
+            latencies
+        }));
+    }
+    let mut all = Vec::with_capacity(CALLS);
+    for t in tasks {
+        all.extend(t.await.expect("load task"));
+    }
+    let elapsed = started.elapsed();
+    let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocs_before;
+    all.sort_unstable();
+    Load {
+        elapsed,
+        p50: all[all.len() / 2],
+        p99: all[all.len() * 99 / 100],
+        allocations,
+    }
+}
+
+/// The local server: canned answers on every route the calls use, counting accepted
+/// connections.
+async fn server(accepted: Arc<AtomicUsize>, ecpay_answer: String) -> String {
+    let app = Router::new()
+        .route(
+            "/api/v1/order/create",
+            post(|| async { ([("content-type", "application/json")], LJPAY_ANSWER) }),
+        )
+        .route(
+            "/api/payments/{id}",
+            get(|| async { ([("content-type", "application/json")], OCTOPUS_ANSWER) }),
+        )
+        .route(
+            "/api/v1/merchant/balance",
+            post(|| async { ([("content-type", "application/json")], WATTT_ANSWER) }),
+        )
+        .route(
+            "/Cashier/QueryTradeInfo/V5",
+            post(move || {
+                let body = ecpay_answer.clone();
+                async move { ([("content-type", "text/html")], body) }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let addr = listener.local_addr().expect("local addr");
+    let listener = listener.tap_io(move |_| {
+        accepted.fetch_add(1, Ordering::Relaxed);
+    });
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    format!("http://{addr}")
+}
+
+/// ECPay's QueryTradeInfo answer for `M-1`, signed with the public stage keys (as ECPay signs it).
+fn ecpay_answer() -> String {
+    let key = sign_core::Secret::from("pwFHCqoQZGmho4w6");
+    let iv = sign_core::Secret::from("EkRm7iFT261dpevs");
+    let mut fields = vec![
+        ("MerchantID", "3002607".to_owned()),
+        ("MerchantTradeNo", "M1".to_owned()),
+        ("StoreID", String::new()),
+        ("TradeNo", "2601011000000001".to_owned()),
+        ("TradeAmt", "3000".to_owned()),
+        ("PaymentDate", "2026/01/01 10:01:00".to_owned()),
+        ("PaymentType", "Credit_CreditCard".to_owned()),
+        ("HandlingCharge", "0".to_owned()),
+        ("PaymentTypeChargeFee", "0".to_owned()),
+        ("TradeDate", "2026/01/01 10:00:00".to_owned()),
+        ("TradeStatus", "1".to_owned()),
+        ("ItemName", "Tea".to_owned()),
+    ];
+    let mac = sign_core::ecpay::check_mac_value(
+        fields.iter().map(|(k, v)| (*k, v.as_str())),
+        &key,
+        &iv,
+        sign_core::ecpay::HashAlgorithm::Sha256,
+    );
+    fields.push(("CheckMacValue", mac));
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("reqwest client")
+}
+
+fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
+    let bare = bare_client();
+
+    let ljpay = ljpay_sdk::Client::builder()
+        .base_url(base)
+        .site_code("bench-site")
+        .secret("bench-secret")
+        .build()
+        .expect("ljpay client");
+    let ljpay_req = Arc::new(
+        ljpay_sdk::CreateOrderRequest::new(
+            "B-1",
+            1999,
+            ljpay_sdk::Channel::WechatNative,
+            "Pear tea x2",
+        )
+        .client_ip("203.0.113.9"),
+    );
+    let ljpay_body = serde_json::to_vec(&*ljpay_req).expect("json");
+    let ljpay_sdk_call: Call = {
+        let (client, req) = (ljpay.clone(), ljpay_req.clone());
+        Arc::new(move || {
+            let (client, req) = (client.clone(), req.clone());
+            Box::pin(async move {
+                let out = client.orders().create(&req).await.expect("ljpay create");
+                std::hint::black_box(out);
+            })
+        })
+    };
+    let ljpay_bare: Call = {
+        let (http, url, body) = (
+            bare.clone(),
+            format!("{base}/api/v1/order/create"),
+            bytes::Bytes::from(ljpay_body),
+        );
+        Arc::new(move || {
+            let (http, url, body) = (http.clone(), url.clone(), body.clone());
+            Box::pin(async move {
+                let bytes = http
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("send")
+                    .bytes()
+                    .await
+                    .expect("body");
+                let out: ljpay_sdk::CreateOrderResponse =
+                    serde_json::from_slice(&bytes).expect("decode");
+                std::hint::black_box(out);
+            })
+        })
+    };
+
+    let octopus = octopus_sdk::Client::builder()
+        .base_url(format!("{base}/api"))
+        .environment(octopus_sdk::Environment::Sandbox)
+        .api_token("token")
+        .api_key("key")
+        .merchant("m1", "secret")
+        .build()
+        .expect("octopus client");
+    let octopus_sdk_call: Call = Arc::new(move || {
+        let client = octopus.clone();
+        Box::pin(async move {
+            let p = client
+                .payments()
+                .get("payment-uuid-123")
+                .await
+                .expect("octopus get");
+            std::hint::black_box(p);
+        })
+    });
+    let octopus_bare: Call = {
+        let (http, url) = (bare.clone(), format!("{base}/api/payments/payment-uuid-123"));
+        Arc::new(move || {
+            let (http, url) = (http.clone(), url.clone());
+            Box::pin(async move {
+                let bytes = http
+                    .get(url)
+                    .header("authorization", "Bearer token")
+                    .header("x-api-key", "key")
+                    .send()
+                    .await
+                    .expect("send")
+                    .bytes()
+                    .await
+                    .expect("body");
+                let v: serde_json::Value = serde_json::from_slice(&bytes).expect("decode");
+                std::hint::black_box(v);
+            })
+        })
+    };
+
+    let wattt = wattt_sdk::Client::builder()
+        .base_url(base)
+        .credentials("ABCDE", "bench-secret")
+        .build()
+        .expect("wattt client");
+    let wattt_sdk_call: Call = Arc::new(move || {
+        let client = wattt.clone();
+        Box::pin(async move {
+            let b = client.balance().await.expect("wattt balance");
+            std::hint::black_box(b);
+        })
+    });
+    let wattt_bare: Call = {
+        let (http, url) = (bare.clone(), format!("{base}/api/v1/merchant/balance"));
+        Arc::new(move || {
+            let (http, url) = (http.clone(), url.clone());
+            Box::pin(async move {
+                let bytes = http
+                    .post(url)
+                    .header("content-type", "application/json")
+                    .body(r#"{"timestamp":1782347899,"uid":"ABCDE"}"#)
+                    .send()
+                    .await
+                    .expect("send")
+                    .bytes()
+                    .await
+                    .expect("body");
+                let v: serde_json::Value = serde_json::from_slice(&bytes).expect("decode");
+                std::hint::black_box(v);
+            })
+        })
+    };
+
+    let ecpay = ecpay_sdk::Client::builder()
+        .aio_base_url(base)
+        .credentials(ecpay_sdk::Credentials::stage())
+        .build()
+        .expect("ecpay client");
+    let ecpay_sdk_call: Call = Arc::new(move || {
+        let client = ecpay.clone();
+        Box::pin(async move {
+            let t = client
+                .aio()
+                .query_trade_info("M1")
+                .await
+                .expect("ecpay query");
+            std::hint::black_box(t);
+        })
+    });
+    let ecpay_bare: Call = {
+        let (http, url) = (bare, format!("{base}/Cashier/QueryTradeInfo/V5"));
+        Arc::new(move || {
+            let (http, url) = (http.clone(), url.clone());
+            Box::pin(async move {
+                let text = http
+                    .post(url)
+                    .header("content-type", "application/x-www-form-urlencoded")
+                    .body("MerchantID=3002607&MerchantTradeNo=M1&TimeStamp=1782347899")
+                    .send()
+                    .await
+                    .expect("send")
+                    .text()
+                    .await
+                    .expect("body");
+                let pairs: Vec<(String, String)> =
+                    serde_urlencoded::from_str(&text).expect("decode");
+                std::hint::black_box(pairs);
+            })
+        })
+    };
+
+    vec![
+        ("ljpay", ljpay_sdk_call, ljpay_bare),
+        ("octopus", octopus_sdk_call, octopus_bare),
+        ("wattt", wattt_sdk_call, wattt_bare),
+        ("ecpay", ecpay_sdk_call, ecpay_bare),
+    ]
+}
+
+fn bench(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let accepted = Arc::new(AtomicUsize::new(0));
+    let base = rt.block_on(server(accepted.clone(), ecpay_answer()));
+    let gateways = calls(&base);
+
+    let mut group = c.benchmark_group("concurrency_256_tasks_10000_calls");
+    group.sample_size(10);
+    group.measurement_time(Duration::from_secs(8));
+    group.throughput(criterion::Throughput::Elements(CALLS as u64));
+    let mut report = Vec::new();
+    for (name, sdk, bare) in &gateways {
+        for (side, call) in [("sdk", sdk), ("bare", bare)] {
+            group.bench_function(format!("{name}/{side}"), |b| {
+                b.iter_custom(|iters| {
+                    rt.block_on(async {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            total += load(call).await.elapsed;
+                        }
+                        total
+                    })
+                })
+            });
+        }
+        // Paired rounds outside criterion for the ratios, latencies, connections, allocations.
+        let (mut sdk_runs, mut bare_runs) = (Vec::new(), Vec::new());
+        let conns_before = accepted.load(Ordering::Relaxed);
+        let mut sdk_conns = 0;
+        for _ in 0..3 {
+            let before = accepted.load(Ordering::Relaxed);
+            sdk_runs.push(rt.block_on(load(sdk)));
+            sdk_conns += accepted.load(Ordering::Relaxed) - before;
+            bare_runs.push(rt.block_on(load(bare)));
+        }
+        let total_conns = accepted.load(Ordering::Relaxed) - conns_before;
+        report.push((*name, sdk_runs, bare_runs, sdk_conns, total_conns - sdk_conns));
+    }
+    group.finish();
+
+    println!("\nOne client, {TASKS} tasks, {CALLS} calls per round; 3 paired rounds (medians):");
+    println!("| gateway | SDK calls/s | bare calls/s | ratio | p50 ratio | p99 ratio | new TCP conns SDK / bare | allocs per call SDK / bare |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for (name, sdk, bare, sdk_conns, bare_conns) in report {
+        let median = |runs: &[Load], f: &dyn Fn(&Load) -> f64| {
+            let mut v: Vec<f64> = runs.iter().map(f).collect();
+            v.sort_by(f64::total_cmp);
+            v[v.len() / 2]
+        };
+        let rate = |l: &Load| CALLS as f64 / l.elapsed.as_secs_f64();
+        let (s, b) = (median(&sdk, &rate), median(&bare, &rate));
+        let p50 = median(&sdk, &|l| l.p50.as_secs_f64()) / median(&bare, &|l| l.p50.as_secs_f64());
+        let p99 = median(&sdk, &|l| l.p99.as_secs_f64()) / median(&bare, &|l| l.p99.as_secs_f64());
+        let allocs = |l: &Load| l.allocations as f64 / CALLS as f64;
+        println!(
+            "| {name} | {s:.0} | {b:.0} | {:.3} | {p50:.3} | {p99:.3} | {sdk_conns} / {bare_conns} | {:.1} / {:.1} |",
+            s / b,
+            median(&sdk, &allocs),
+            median(&bare, &allocs),
+        );
+    }
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
