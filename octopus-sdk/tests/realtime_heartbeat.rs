@@ -392,3 +392,16 @@ async fn amounts_are_exact_and_bad_frames_are_skipped_on_the_wire() {
     assert_eq!(s.state.sessions.load(Ordering::SeqCst), 1);
     rt.disconnect().await.unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn wss_goes_through_rustls_and_a_failed_handshake_is_an_error() {
+    // A plain websocket server asked for TLS: rustls starts a handshake the
+    // server cannot answer, which must surface as an error, not a panic.
+    let s = RawServer::start(&[], Mode::Healthy).await;
+    let mut cfg = s.config();
+    cfg.url = s.url.replace("http://", "https://");
+    cfg.reconnect = false;
+    let e = RealtimeClient::connect(cfg).await.unwrap_err();
+    assert!(matches!(e, octopus_sdk::Error::Realtime { .. }), "{e:?}");
+    assert_eq!(s.state.sessions.load(Ordering::SeqCst), 0);
+}

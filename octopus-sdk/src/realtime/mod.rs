@@ -75,7 +75,15 @@ pub const PAYMENT_UPDATE: &str = "paymentUpdate";
 /// Server event: an order changed.
 pub const ORDER_UPDATE: &str = "orderUpdate";
 
-/// Data of a `paymentUpdate` event.
+/// Data of a `paymentUpdate` event. The amount is read from the JSON text,
+/// so `100.10` is exactly `100.10`.
+///
+/// ```
+/// use octopus_sdk::realtime::PaymentUpdate;
+/// let u: PaymentUpdate =
+///     serde_json::from_str(r#"{"paymentId":"p1","status":"completed","amount":100.10}"#).unwrap();
+/// assert_eq!(u.amount.unwrap().to_string(), "100.10");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -99,6 +107,12 @@ pub struct PaymentUpdate {
 }
 
 /// Data of an `orderUpdate` event.
+///
+/// ```
+/// use octopus_sdk::realtime::OrderUpdate;
+/// let u: OrderUpdate = serde_json::from_str(r#"{"orderId":"o1","status":"completed"}"#).unwrap();
+/// assert_eq!(u.order_id, "o1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -113,6 +127,18 @@ pub struct OrderUpdate {
 }
 
 /// One realtime event.
+///
+/// ```
+/// use octopus_sdk::realtime::RealtimeEvent;
+/// fn describe(ev: &RealtimeEvent) -> String {
+///     match ev {
+///         RealtimeEvent::PaymentUpdate(u) => format!("{} is {}", u.payment_id, u.status),
+///         RealtimeEvent::Close => "lost; reconnecting".into(),
+///         other => format!("{other:?}"),
+///     }
+/// }
+/// assert_eq!(describe(&RealtimeEvent::Close), "lost; reconnecting");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum RealtimeEvent {
@@ -129,10 +155,12 @@ pub enum RealtimeEvent {
     Other {
         /// Event name.
         event: String,
-        /// Its arguments.
+        /// Its arguments. Being `serde_json::Value`s, numbers in here have
+        /// been through `f64`; the typed events above keep amounts exact.
         data: Vec<Value>,
     },
-    /// An error reported by the socket.
+    /// Why the connection was lost, or why a reconnect attempt failed (for
+    /// people to read; the client keeps trying).
     Error(String),
 }
 
