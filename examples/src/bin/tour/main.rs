@@ -9,7 +9,9 @@
 //! then runs, per gateway, the flow a merchant runs. A gateway whose real-host variables are
 //! set (the same ones its CLI reads) runs against that host instead; steps that need a real
 //! payer or a public callback URL are skipped there, and the summary says which host ran.
-//! Exits non-zero if any step fails.
+//! Callbacks are verified and their deliveries recorded (in memory, or in Redis when `REDIS_URL`
+//! is set, as a fleet of web servers would share them): one gateway re-delivers a callback,
+//! which the merchant acknowledges without processing it twice. Exits non-zero if any step fails.
 
 mod ecpay;
 mod ljpay;
@@ -31,8 +33,9 @@ async fn main() -> ExitCode {
         }
     };
     println!(
-        "merchant callback server listening on {}",
-        merchant.base_url()
+        "merchant callback server listening on {} (deliveries recorded in {})",
+        merchant.base_url(),
+        merchant.store()
     );
 
     let reports = vec![

@@ -1,7 +1,12 @@
 //! The merchant's side: an axum server on 127.0.0.1 that receives each gateway's callbacks,
-//! verifies them with the SDK, hands the verified event to the waiting flow, and answers
-//! what the gateway expects.
+//! verifies and records them with the SDK's `webhook::Verifier`, hands each first delivery to
+//! the waiting flow, and answers what the gateway expects. A re-delivery (the gateway did not see
+//! the acknowledgement, or re-sends anyway) is acknowledged again and not processed twice.
+//!
+//! Deliveries are recorded in memory, or in Redis when `REDIS_URL` is set: the setup of a fleet
+//! of web servers behind a load balancer, where every server shares one record.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -11,44 +16,61 @@ use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
+use sign_core::replay::{Received, ReplayGuard};
 use tokio::sync::mpsc;
 
 use crate::ui::StepError;
 
-/// A verified callback, by gateway.
+/// A verified first delivery, by gateway.
 pub enum Callback {
-    Ecpay(ecpay_sdk::aio::PaymentResult),
-    Ljpay(ljpay_sdk::WebhookEvent),
+    Ecpay(ecpay_sdk::webhook::PaymentResult),
+    Ljpay(ljpay_sdk::webhook::WebhookEvent),
     Octopus(octopus_sdk::webhook::WebhookEvent),
-    Wattt(wattt_sdk::notify::Notification),
+    Wattt(wattt_sdk::webhook::Notification),
 }
 
-/// How each gateway's callbacks are verified; set by the flow before it triggers a payment.
+/// Each gateway's verifier; set by the flow before it triggers a payment.
 #[derive(Default)]
 pub struct Verifiers {
-    pub ecpay: Option<ecpay_sdk::Credentials>,
-    pub ljpay: Option<ljpay_sdk::WebhookConfig>,
-    pub octopus: Option<sign_core::Secret>,
-    pub wattt: Option<sign_core::Secret>,
+    pub ecpay: Option<ecpay_sdk::webhook::Verifier>,
+    pub ljpay: Option<ljpay_sdk::webhook::Verifier>,
+    pub octopus: Option<octopus_sdk::webhook::Verifier>,
+    pub wattt: Option<wattt_sdk::webhook::Verifier>,
 }
 
 struct Shared {
     verifiers: Mutex<Verifiers>,
+    guard: ReplayGuard,
     events: mpsc::UnboundedSender<Callback>,
+    repeats: AtomicUsize,
 }
 
 pub struct Merchant {
     base_url: String,
+    store: &'static str,
     shared: Arc<Shared>,
     events: tokio::sync::Mutex<mpsc::UnboundedReceiver<Callback>>,
 }
 
 impl Merchant {
-    pub async fn start() -> std::io::Result<Self> {
+    /// Starts the server; deliveries go to Redis when `REDIS_URL` is set, else to memory.
+    pub async fn start() -> Result<Self, String> {
+        let (guard, store) = match std::env::var("REDIS_URL").ok().filter(|u| !u.is_empty()) {
+            Some(url) => {
+                let store = sign_core::replay::RedisStore::connect(&url)
+                    .await
+                    .map_err(|e| format!("REDIS_URL: {e}"))?
+                    .with_prefix("tour:");
+                (ReplayGuard::new(store), "Redis (REDIS_URL)")
+            }
+            None => (ReplayGuard::memory(), "memory"),
+        };
         let (tx, rx) = mpsc::unbounded_channel();
         let shared = Arc::new(Shared {
             verifiers: Mutex::new(Verifiers::default()),
+            guard,
             events: tx,
+            repeats: AtomicUsize::new(0),
         });
         let app = Router::new()
             .route("/ecpay/return", post(ecpay_return))
@@ -56,13 +78,19 @@ impl Merchant {
             .route("/octopus/webhook", post(octopus_webhook))
             .route("/wattt/notify", post(wattt_notify))
             .with_state(shared.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base_url = format!("http://{}", listener.local_addr()?);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| e.to_string())?;
+        let base_url = format!(
+            "http://{}",
+            listener.local_addr().map_err(|e| e.to_string())?
+        );
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
         Ok(Self {
             base_url,
+            store,
             shared,
             events: tokio::sync::Mutex::new(rx),
         })
@@ -72,10 +100,21 @@ impl Merchant {
         &self.base_url
     }
 
+    /// Where deliveries are recorded, for people.
+    pub fn store(&self) -> &'static str {
+        self.store
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
 
+    /// The guard every verifier should record deliveries in (one record for the whole server).
+    pub fn replay_guard(&self) -> ReplayGuard {
+        self.shared.guard.clone()
+    }
+
+    /// Sets a verifier; the flow gives it [`Merchant::replay_guard`] first.
     pub fn configure(&self, f: impl FnOnce(&mut Verifiers)) {
         let mut v = self
             .shared
@@ -85,7 +124,12 @@ impl Merchant {
         f(&mut v);
     }
 
-    /// The next verified callback, waiting at most five seconds.
+    /// Re-deliveries acknowledged without processing, so far.
+    pub fn repeats(&self) -> usize {
+        self.shared.repeats.load(Ordering::Relaxed)
+    }
+
+    /// The next verified first delivery, waiting at most five seconds.
     pub async fn next_callback(&self) -> Result<Callback, StepError> {
         let mut rx = self.events.lock().await;
         match tokio::time::timeout(Duration::from_secs(5), rx.recv()).await {
@@ -96,28 +140,62 @@ impl Merchant {
     }
 }
 
-fn reject(gateway: &str, e: impl std::fmt::Display) -> Response {
-    eprintln!("  ! merchant refused a {gateway} callback: {e}");
-    (StatusCode::UNAUTHORIZED, "signature check failed").into_response()
+/// What the handler answers: the acknowledgement for a first delivery (after handing it to the
+/// flow) and for a repeat (without); 503 when the store cannot answer, so the gateway retries
+/// later; 401 for anything that failed verification.
+fn answer<E>(
+    s: &Shared,
+    gateway: &str,
+    result: Result<Received<E>, String>,
+    unavailable: bool,
+    wrap: impl FnOnce(E) -> Callback,
+    ack: Response,
+) -> Response {
+    match result {
+        Ok(r) if r.is_first() => {
+            let _ = s.events.send(wrap(r.event));
+            ack
+        }
+        Ok(_) => {
+            s.repeats.fetch_add(1, Ordering::Relaxed);
+            ack
+        }
+        Err(e) if unavailable => {
+            eprintln!("  ! {gateway} callback deferred: {e}");
+            (StatusCode::SERVICE_UNAVAILABLE, "try again later").into_response()
+        }
+        Err(e) => {
+            eprintln!("  ! merchant refused a {gateway} callback: {e}");
+            (StatusCode::UNAUTHORIZED, "verification failed").into_response()
+        }
+    }
+}
+
+fn not_configured(gateway: &str) -> Response {
+    eprintln!("  ! merchant refused a {gateway} callback: no verifier configured");
+    (StatusCode::UNAUTHORIZED, "not configured").into_response()
+}
+
+fn verifier<T: Clone>(s: &Shared, pick: impl FnOnce(&Verifiers) -> Option<&T>) -> Option<T> {
+    let v = s.verifiers.lock().unwrap_or_else(|p| p.into_inner());
+    pick(&v).cloned()
 }
 
 async fn ecpay_return(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let creds = s
-        .verifiers
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .ecpay
-        .clone();
-    let Some(creds) = creds else {
-        return reject("ECPay", "not configured");
+    let Some(v) = verifier(&s, |v| v.ecpay.as_ref()) else {
+        return not_configured("ECPay");
     };
-    match ecpay_sdk::aio::callback::verify_payment_result(&body, &creds) {
-        Ok(result) => {
-            let _ = s.events.send(Callback::Ecpay(result));
-            ecpay_sdk::aio::ACK.into_response()
-        }
-        Err(e) => reject("ECPay", e),
-    }
+    let result = v.verify_and_record(&body).await;
+    let unavailable = matches!(result, Err(ecpay_sdk::Error::StoreUnavailable { .. }));
+    let ack = ecpay_sdk::webhook::ACK.into_response();
+    answer(
+        &s,
+        "ECPay",
+        result.map_err(|e| e.to_string()),
+        unavailable,
+        Callback::Ecpay,
+        ack,
+    )
 }
 
 async fn ljpay_webhook(
@@ -127,23 +205,23 @@ async fn ljpay_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let config = s
-        .verifiers
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .ljpay
-        .clone();
-    let Some(config) = config else {
-        return reject("LJPay", "not configured");
+    let Some(v) = verifier(&s, |v| v.ljpay.as_ref()) else {
+        return not_configured("LJPay");
     };
     let target = uri.0.path_and_query().map_or("/", |pq| pq.as_str());
-    match ljpay_sdk::webhook::verify(method.as_str(), target, &headers, &body, &config) {
-        Ok(event) => {
-            let _ = s.events.send(Callback::Ljpay(event));
-            (StatusCode::OK, "success").into_response()
-        }
-        Err(e) => reject("LJPay", e),
-    }
+    let result = v
+        .verify_and_record(method.as_str(), target, &headers, &body)
+        .await;
+    let unavailable = matches!(result, Err(ljpay_sdk::Error::StoreUnavailable { .. }));
+    let ack = (StatusCode::OK, ljpay_sdk::webhook::ACK).into_response();
+    answer(
+        &s,
+        "LJPay",
+        result.map_err(|e| e.to_string()),
+        unavailable,
+        Callback::Ljpay,
+        ack,
+    )
 }
 
 async fn octopus_webhook(
@@ -151,44 +229,40 @@ async fn octopus_webhook(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let secret = s
-        .verifiers
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .octopus
-        .clone();
-    let Some(secret) = secret else {
-        return reject("Octopus", "not configured");
+    let Some(v) = verifier(&s, |v| v.octopus.as_ref()) else {
+        return not_configured("Octopus");
     };
-    match octopus_sdk::webhook::verify(&headers, &body, &secret) {
-        Ok(event) => {
-            let _ = s.events.send(Callback::Octopus(event));
-            (
-                [("content-type", "application/json")],
-                octopus_sdk::webhook::ack_body(),
-            )
-                .into_response()
-        }
-        Err(e) => reject("Octopus", e),
-    }
+    let result = v.verify_and_record(&headers, &body).await;
+    let unavailable = matches!(result, Err(octopus_sdk::Error::StoreUnavailable { .. }));
+    let ack = (
+        [("content-type", "application/json")],
+        octopus_sdk::webhook::ACK,
+    )
+        .into_response();
+    answer(
+        &s,
+        "Octopus",
+        result.map_err(|e| e.to_string()),
+        unavailable,
+        Callback::Octopus,
+        ack,
+    )
 }
 
 async fn wattt_notify(State(s): State<Arc<Shared>>, body: Bytes) -> Response {
-    let secret = s
-        .verifiers
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .wattt
-        .clone();
-    let Some(secret) = secret else {
-        return reject("Wattt", "not configured");
+    let Some(v) = verifier(&s, |v| v.wattt.as_ref()) else {
+        return not_configured("Wattt");
     };
     // JSON or form-encoded: the SDK tells them apart.
-    match wattt_sdk::notify::verify(&body[..], &secret) {
-        Ok(n) => {
-            let _ = s.events.send(Callback::Wattt(n));
-            "success".into_response()
-        }
-        Err(e) => reject("Wattt", e),
-    }
+    let result = v.verify_and_record(&body[..]).await;
+    let unavailable = matches!(result, Err(wattt_sdk::Error::StoreUnavailable { .. }));
+    let ack = wattt_sdk::webhook::ACK.into_response();
+    answer(
+        &s,
+        "Wattt",
+        result.map_err(|e| e.to_string()),
+        unavailable,
+        Callback::Wattt,
+        ack,
+    )
 }
