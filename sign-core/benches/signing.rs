@@ -1,14 +1,57 @@
 //! Our signing cost against the bare hash of the same bytes, so the overhead ratio can be
-//! read off: `cargo bench -p sign-core`.
+//! read off: `cargo bench -p sign-core -- --warm-up-time 1 --measurement-time 3`.
+//!
+//! RESULTS_TABLE_PLACEHOLDER
 
+use std::alloc::{GlobalAlloc, Layout, System};
 use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use chrono::{TimeZone, Utc};
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::Criterion;
 use hmac::{Hmac, Mac};
+use md5::Md5;
 use sha2::{Digest, Sha256};
 use sign_core::ecpay::{self, HashAlgorithm};
-use sign_core::{ljpay, octopus, Secret};
+use sign_core::{ljpay, octopus, wattt, Secret};
+
+/// Counts every allocation (and reallocation) so the table printed before the timings can
+/// say how many heap allocations one call makes.
+struct Counting;
+
+static ALLOCATIONS: AtomicUsize = AtomicUsize::new(0);
+
+// SAFETY: every call is forwarded unchanged to `System`, which upholds the contract.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Heap allocations made by one call of `f` (its result dropped outside the count).
+fn allocations<R>(mut f: impl FnMut() -> R) -> usize {
+    drop(black_box(f())); // warm any lazy state (CPU feature detection) first
+    let before = ALLOCATIONS.load(Ordering::Relaxed);
+    let result = black_box(f());
+    let after = ALLOCATIONS.load(Ordering::Relaxed);
+    drop(result);
+    after - before
+}
 
 /// A realistic AIO Credit checkout: 15 fields, Chinese item names, URLs.
 fn aio_checkout() -> Vec<(&'static str, &'static str)> {
@@ -43,6 +86,27 @@ fn aio_checkout() -> Vec<(&'static str, &'static str)> {
     ]
 }
 
+/// A Wattt collection request as a form: 9 scalar fields.
+fn wattt_collection() -> Vec<(&'static str, &'static str)> {
+    vec![
+        ("uid", "M100023"),
+        ("orderid", "WT20261122031452A1"),
+        ("amount", "2500"),
+        ("channel", "bank_transfer"),
+        (
+            "notify_url",
+            "https://shop.example.com/api/payments/wattt/notify",
+        ),
+        (
+            "return_url",
+            "https://shop.example.com/orders/WT20261122031452A1",
+        ),
+        ("name", "王小明"),
+        ("memo", "會員訂單 88123"),
+        ("timestamp", "1763781292"),
+    ]
+}
+
 fn body_1k() -> Vec<u8> {
     let mut body = br#"{"biz_order_no":"ORD-20261122-000123","amount_fen":12800,"channel":"wechat_native","subject":""#.to_vec();
     while body.len() < 1024 - 2 {
@@ -53,80 +117,331 @@ fn body_1k() -> Vec<u8> {
     body
 }
 
-fn bench(c: &mut Criterion) {
-    let (key, iv) = (
-        Secret::from("pwFHCqoQZGmho4w6"),
-        Secret::from("EkRm7iFT261dpevs"),
-    );
-    let params = aio_checkout();
+/// .NET `HttpUtility.UrlEncode`, lowercased: written here from the contract so the baseline's
+/// bytes do not depend on the code under test.
+fn dotnet_encode_lower(raw: &str) -> String {
+    let mut out = String::new();
+    for b in raw.bytes() {
+        match b {
+            b'A'..=b'Z' => out.push(char::from(b.to_ascii_lowercase())),
+            b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'*' | b'(' | b')' => {
+                out.push(char::from(b))
+            }
+            b' ' => out.push('+'),
+            _ => out.push_str(&format!("%{b:02x}")),
+        }
+    }
+    out
+}
 
-    // The exact string CheckMacValue hashes, built independently of the code under test's
-    // internals: sorted, sandwiched, encoded, lowercased.
-    let mut sorted = params.clone();
-    sorted.sort_by_key(|(k, _)| k.to_ascii_lowercase());
-    let raw = format!(
-        "HashKey={}&{}&HashIV={}",
-        key.expose(),
-        sorted
+/// Everything one bench or callgrind run needs, built once.
+struct Fixture {
+    key: Secret,
+    iv: Secret,
+    params: Vec<(&'static str, &'static str)>,
+    received_sha: Vec<(String, String)>,
+    received_md5: Vec<(String, String)>,
+    encoded: String,
+    wattt_secret: Secret,
+    wattt_params: Vec<(&'static str, &'static str)>,
+    wattt_received: Vec<(String, String)>,
+    wattt_json: serde_json::Map<String, serde_json::Value>,
+    wattt_body: Vec<u8>,
+    wattt_base: String,
+    body: Vec<u8>,
+    hmac_secret: Secret,
+    lj_canonical: String,
+    oct_sig: String,
+    oct_auth_message: String,
+    now: chrono::DateTime<Utc>,
+    ts: String,
+}
+
+const NONCE: &str = "0123456789abcdef0123456789abcdef";
+
+impl Fixture {
+    fn new() -> Self {
+        let (key, iv) = (
+            Secret::from("pwFHCqoQZGmho4w6"),
+            Secret::from("EkRm7iFT261dpevs"),
+        );
+        let params = aio_checkout();
+        // The exact string CheckMacValue hashes, built independently of the code under test:
+        // sorted, sandwiched, encoded, lowercased.
+        let mut sorted = params.clone();
+        sorted.sort_by_key(|(k, _)| k.to_ascii_lowercase());
+        let raw = format!(
+            "HashKey={}&{}&HashIV={}",
+            key.expose(),
+            sorted
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            iv.expose()
+        );
+        let encoded = dotnet_encode_lower(&raw);
+        let received = |alg| {
+            let mut r: Vec<(String, String)> = params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            r.push((
+                "CheckMacValue".into(),
+                ecpay::check_mac_value(&params, &key, &iv, alg),
+            ));
+            r
+        };
+
+        let wattt_secret = Secret::from("wattt-bench-secret");
+        let wattt_params = wattt_collection();
+        let mut w_sorted = wattt_params.clone();
+        w_sorted.sort();
+        let wattt_base = format!(
+            "{}&key={}",
+            w_sorted
+                .iter()
+                .map(|(k, v)| format!("{k}={v}"))
+                .collect::<Vec<_>>()
+                .join("&"),
+            wattt_secret.expose()
+        );
+        let mut wattt_received: Vec<(String, String)> = wattt_params
             .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join("&"),
-        iv.expose()
-    );
-    let encoded = ecpay::url_encode(&raw).to_ascii_lowercase();
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        wattt_received.push((
+            "sign".into(),
+            wattt::sign_params(&wattt_params, &wattt_secret),
+        ));
+        let mut wattt_json: serde_json::Map<String, serde_json::Value> = wattt_params
+            .iter()
+            .map(|(k, v)| (k.to_string(), serde_json::Value::from(*v)))
+            .collect();
+        wattt_json.insert("amount".into(), 2500.into());
+        wattt_json.insert("timestamp".into(), 1_763_781_292_u64.into());
+        let sign = wattt::sign_json(&wattt_json, &wattt_secret);
+        wattt_json.insert("sign".into(), sign.into());
+        let wattt_body = serde_json::to_vec(&wattt_json).unwrap_or_default();
 
-    let mut g = c.benchmark_group("ecpay");
-    g.bench_function("check_mac_value_aio_15_params", |b| {
-        b.iter(|| ecpay::check_mac_value(black_box(&params), &key, &iv, HashAlgorithm::Sha256))
-    });
-    g.bench_function("bare_sha256_of_encoded_string", |b| {
-        b.iter(|| hex::encode_upper(Sha256::digest(black_box(encoded.as_bytes()))))
-    });
-    g.finish();
+        let body = body_1k();
+        let hmac_secret = Secret::from("ljpay-bench-secret");
+        let lj_canonical = format!(
+            "POST\n/api/v1/orders\n1763781292\n{NONCE}\nSITE01\n{}",
+            hex::encode(Sha256::digest(&body))
+        );
+        let now = Utc
+            .with_ymd_and_hms(2026, 11, 22, 3, 14, 52)
+            .single()
+            .unwrap_or_default();
+        let ts = octopus::format_timestamp(now);
+        Fixture {
+            received_sha: received(HashAlgorithm::Sha256),
+            received_md5: received(HashAlgorithm::Md5),
+            key,
+            iv,
+            params,
+            encoded,
+            wattt_secret,
+            wattt_params,
+            wattt_received,
+            wattt_json,
+            wattt_body,
+            wattt_base,
+            oct_sig: octopus::webhook_signature(&hmac_secret, &body),
+            oct_auth_message: format!("demo_merchant_123{ts}{NONCE}"),
+            body,
+            hmac_secret,
+            lj_canonical,
+            now,
+            ts,
+        }
+    }
 
-    let body = body_1k();
-    let secret = Secret::from("ljpay-bench-secret");
-    let bare_hmac = |bytes: &[u8]| {
-        let mut mac = Hmac::<Sha256>::new_from_slice(secret.expose().as_bytes())
+    fn bare_hmac(&self, bytes: &[u8]) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.hmac_secret.expose().as_bytes())
             .unwrap_or_else(|_| unreachable!());
         mac.update(bytes);
         hex::encode(mac.finalize().into_bytes())
-    };
+    }
 
-    let mut g = c.benchmark_group("hmac_1kib");
-    g.bench_function("ljpay_sign_request", |b| {
-        b.iter(|| {
-            ljpay::sign_request(
-                &secret,
-                "SITE01",
-                "POST",
-                "/api/v1/orders",
-                black_box(&body),
-                1_763_781_292,
-                "0123456789abcdef0123456789abcdef",
-            )
-        })
-    });
-    g.bench_function("octopus_webhook_signature", |b| {
-        b.iter(|| octopus::webhook_signature(&secret, black_box(&body)))
-    });
-    let now = Utc
-        .with_ymd_and_hms(2026, 11, 22, 3, 14, 52)
-        .single()
-        .unwrap_or_default();
-    let sig = octopus::webhook_signature(&secret, &body);
-    let ts = octopus::format_timestamp(now);
-    g.bench_function("octopus_verify_webhook", |b| {
-        b.iter(|| {
-            octopus::verify_webhook(&secret, black_box(&body), Some(&sig), Some(&ts), now, 300)
-        })
-    });
-    g.bench_function("bare_hmac_sha256", |b| {
-        b.iter(|| bare_hmac(black_box(&body)))
-    });
-    g.finish();
+    /// The bare work behind an LJPay signature: hash the body, MAC the canonical bytes.
+    fn bare_ljpay(&self, body: &[u8]) -> String {
+        black_box(hex::encode(Sha256::digest(body)));
+        self.bare_hmac(self.lj_canonical.as_bytes())
+    }
 }
 
-criterion_group!(benches, bench);
-criterion_main!(benches);
+/// One measured case: a name, and a closure that runs it once.
+type Case<'a> = (&'static str, Box<dyn Fn() -> usize + 'a>);
+
+/// Every case the bench times, each returning something derived from its output so the
+/// optimiser keeps the work.
+fn cases(f: &Fixture) -> Vec<Case<'_>> {
+    let sha = HashAlgorithm::Sha256;
+    let md5 = HashAlgorithm::Md5;
+    vec![
+        (
+            "ecpay/check_mac_value_sha256",
+            Box::new(move || {
+                ecpay::check_mac_value(black_box(&f.params), &f.key, &f.iv, sha).len()
+            }),
+        ),
+        (
+            "ecpay/verify_sha256",
+            Box::new(move || {
+                usize::from(ecpay::verify(black_box(&f.received_sha), &f.key, &f.iv, sha).is_ok())
+            }),
+        ),
+        (
+            "ecpay/bare_sha256",
+            Box::new(move || {
+                hex::encode_upper(Sha256::digest(black_box(f.encoded.as_bytes()))).len()
+            }),
+        ),
+        (
+            "ecpay/check_mac_value_md5",
+            Box::new(move || {
+                ecpay::check_mac_value(black_box(&f.params), &f.key, &f.iv, md5).len()
+            }),
+        ),
+        (
+            "ecpay/verify_md5",
+            Box::new(move || {
+                usize::from(ecpay::verify(black_box(&f.received_md5), &f.key, &f.iv, md5).is_ok())
+            }),
+        ),
+        (
+            "ecpay/bare_md5",
+            Box::new(move || hex::encode_upper(Md5::digest(black_box(f.encoded.as_bytes()))).len()),
+        ),
+        (
+            "wattt/sign_params",
+            Box::new(move || wattt::sign_params(black_box(&f.wattt_params), &f.wattt_secret).len()),
+        ),
+        (
+            "wattt/sign_json",
+            Box::new(move || wattt::sign_json(black_box(&f.wattt_json), &f.wattt_secret).len()),
+        ),
+        (
+            "wattt/verify_params",
+            Box::new(move || {
+                usize::from(
+                    wattt::verify_params(black_box(&f.wattt_received), &f.wattt_secret).is_ok(),
+                )
+            }),
+        ),
+        (
+            "wattt/verify_json",
+            Box::new(move || {
+                usize::from(wattt::verify_json(black_box(&f.wattt_json), &f.wattt_secret).is_ok())
+            }),
+        ),
+        (
+            "wattt/verify_json_body",
+            Box::new(move || {
+                usize::from(
+                    wattt::verify_json_body(black_box(&f.wattt_body), &f.wattt_secret).is_ok(),
+                )
+            }),
+        ),
+        (
+            "wattt/bare_md5",
+            Box::new(move || hex::encode(Md5::digest(black_box(f.wattt_base.as_bytes()))).len()),
+        ),
+        (
+            "hmac/ljpay_sign_request",
+            Box::new(move || {
+                ljpay::sign_request(
+                    &f.hmac_secret,
+                    "SITE01",
+                    "POST",
+                    "/api/v1/orders",
+                    black_box(&f.body),
+                    1_763_781_292,
+                    NONCE,
+                )
+                .signature
+                .len()
+            }),
+        ),
+        (
+            "hmac/bare_ljpay",
+            Box::new(move || f.bare_ljpay(black_box(&f.body)).len()),
+        ),
+        (
+            "hmac/octopus_webhook_signature",
+            Box::new(move || octopus::webhook_signature(&f.hmac_secret, black_box(&f.body)).len()),
+        ),
+        (
+            "hmac/octopus_verify_webhook",
+            Box::new(move || {
+                usize::from(
+                    octopus::verify_webhook(
+                        &f.hmac_secret,
+                        black_box(&f.body),
+                        Some(&f.oct_sig),
+                        Some(&f.ts),
+                        f.now,
+                        300,
+                    )
+                    .is_ok(),
+                )
+            }),
+        ),
+        (
+            "hmac/bare_hmac_sha256",
+            Box::new(move || f.bare_hmac(black_box(&f.body)).len()),
+        ),
+        (
+            "hmac/octopus_auth_signature",
+            Box::new(move || {
+                octopus::auth_signature(
+                    &f.hmac_secret,
+                    black_box("demo_merchant_123"),
+                    &f.ts,
+                    NONCE,
+                )
+                .len()
+            }),
+        ),
+        (
+            "hmac/bare_hmac_auth",
+            Box::new(move || f.bare_hmac(black_box(f.oct_auth_message.as_bytes())).len()),
+        ),
+    ]
+}
+
+fn main() {
+    let fixture = Fixture::new();
+    let cases = cases(&fixture);
+
+    // `SIGN_CORE_CALLGRIND=<case>:<iterations>` runs one case in a plain loop, for
+    // `valgrind --tool=callgrind` (which hides SHA-NI, so sha2 takes its software path);
+    // the instruction count of 0 iterations is the setup to subtract.
+    if let Ok(spec) = std::env::var("SIGN_CORE_CALLGRIND") {
+        let (name, iterations) = spec.split_once(':').unwrap_or((spec.as_str(), "1000"));
+        let iterations: usize = iterations.parse().unwrap_or(1000);
+        let Some((_, run)) = cases.iter().find(|(n, _)| *n == name) else {
+            eprintln!("unknown case {name}");
+            std::process::exit(2);
+        };
+        let mut sink = 0usize;
+        for _ in 0..iterations {
+            sink = sink.wrapping_add(run());
+        }
+        println!("{name} x{iterations}: {sink}");
+        return;
+    }
+
+    println!("allocations per call:");
+    for (name, run) in &cases {
+        println!("  {name:<34} {}", allocations(run));
+    }
+
+    let mut c = Criterion::default().configure_from_args();
+    for (name, run) in &cases {
+        c.bench_function(name, |b| b.iter(run));
+    }
+    c.final_summary();
+}

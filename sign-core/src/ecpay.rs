@@ -18,8 +18,10 @@
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
-use crate::compare::hex_signature_matches;
-use crate::error::{refuse_duplicates, required, VerifyError};
+use crate::compare::hex_digest_matches;
+use crate::error::{required, VerifyError};
+use crate::hmac_hex::{hex_string, is_hex_of_len, Sink, URL_ENCODE};
+use crate::pair::{with_collected, with_pairs};
 use crate::{ParamPair, Secret};
 
 /// The name of the field that carries the signature.
@@ -59,53 +61,14 @@ impl HashAlgorithm {
 /// assert_eq!(url_encode("促"), "%e4%bf%83");
 /// ```
 pub fn url_encode(input: &str) -> String {
-    let mut out = Vec::with_capacity(input.len() * 3 / 2);
-    push_url_encoded(&mut out, input, &KEEP);
-    // Every byte written is ASCII.
-    out.into_iter().map(char::from).collect()
-}
-
-/// Per input byte: the byte to write, or 0 for "write `%xx`".
-const fn encoding_table(lowercase: bool) -> [u8; 256] {
-    let mut table = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        let b = i as u8;
-        table[i] = match b {
-            b'A'..=b'Z' if lowercase => b.to_ascii_lowercase(),
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'_'
-            | b'.'
-            | b'!'
-            | b'*'
-            | b'('
-            | b')' => b,
-            b' ' => b'+',
-            _ => 0,
-        };
-        i += 1;
-    }
-    table
-}
-
-/// .NET `HttpUtility.UrlEncode`.
-const KEEP: [u8; 256] = encoding_table(false);
-/// The same, lowercased in the same pass (CheckMacValue lowercases the encoded string).
-const KEEP_LOWERCASED: [u8; 256] = encoding_table(true);
-
-fn push_url_encoded(out: &mut Vec<u8>, input: &str, table: &[u8; 256]) {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(input.len() * 3);
     for &b in input.as_bytes() {
-        match table[usize::from(b)] {
-            0 => {
-                out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 0x0f)]])
-            }
-            keep => out.push(keep),
+        let entry = &URL_ENCODE[usize::from(b)];
+        for &c in &entry[..usize::from(entry[3])] {
+            out.push(char::from(c));
         }
     }
+    out
 }
 
 /// Computes the CheckMacValue (uppercase hex) of `params`; a `CheckMacValue` among them is
@@ -128,48 +91,96 @@ where
     I: IntoIterator,
     I::Item: ParamPair,
 {
-    let mut pairs: Vec<I::Item> = params
-        .into_iter()
-        .filter(|p| p.name() != CHECK_MAC_VALUE)
-        .collect();
-    pairs.sort_by(|a, b| {
-        let (a, b) = (a.name(), b.name());
-        cmp_ignore_ascii_case(a, b).then_with(|| a.cmp(b))
-    });
+    with_pairs(params, |pairs| {
+        in_order(pairs, |order| {
+            let (digest, len) = digest_sorted(order, pairs, hash_key, hash_iv, algorithm);
+            hex_string(&digest[..len], true)
+        })
+    })
+}
 
-    // Encoded and lowercased in one pass, straight into the bytes that are hashed.
-    // Worst case (every byte escaped), so the buffer never grows while encoding.
-    let input_len: usize = pairs
+/// Runs `f` over the indices of `pairs` in step 1's order: keys compared ASCII
+/// case-insensitively, ties broken by the original key, then by position (so a key given
+/// twice keeps its given order).
+fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[(u128, usize)]) -> R) -> R {
+    let keys = pairs
         .iter()
-        .map(|p| p.name().len() + p.value().len() + 2)
-        .sum();
-    let mut encoded =
-        Vec::with_capacity(32 + 3 * (input_len + hash_key.expose().len() + hash_iv.expose().len()));
-    encoded.extend_from_slice(b"hashkey%3d");
-    push_url_encoded(&mut encoded, hash_key.expose(), &KEEP_LOWERCASED);
-    for pair in &pairs {
-        encoded.extend_from_slice(b"%26");
-        push_url_encoded(&mut encoded, pair.name(), &KEEP_LOWERCASED);
-        encoded.extend_from_slice(b"%3d");
-        push_url_encoded(&mut encoded, pair.value(), &KEEP_LOWERCASED);
-    }
-    encoded.extend_from_slice(b"%26hashiv%3d");
-    push_url_encoded(&mut encoded, hash_iv.expose(), &KEEP_LOWERCASED);
+        .enumerate()
+        .map(|(i, (name, _))| (sort_prefix(name), i));
+    with_collected(keys, (0, 0), |order| {
+        // Most comparisons are settled by the 16-byte prefixes alone.
+        order.sort_unstable_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then_with(|| {
+                    let (x, y) = (pairs[a.1].0, pairs[b.1].0);
+                    cmp_ignore_ascii_case(x, y).then_with(|| x.cmp(y))
+                })
+                .then(a.1.cmp(&b.1))
+        });
+        f(order)
+    })
+}
 
-    match algorithm {
-        HashAlgorithm::Sha256 => hex::encode_upper(Sha256::digest(&encoded)),
-        HashAlgorithm::Md5 => hex::encode_upper(Md5::digest(&encoded)),
+/// The first 16 bytes of a key, ASCII-lowercased, zero-padded, as a big-endian number:
+/// comparing two of these orders keys as the full comparison does whenever they differ
+/// (zero padding sorts a prefix first, as the full comparison does).
+fn sort_prefix(name: &str) -> u128 {
+    let mut prefix = [0u8; 16];
+    let n = name.len().min(16);
+    prefix[..n].copy_from_slice(&name.as_bytes()[..n]);
+    prefix.make_ascii_lowercase();
+    u128::from_be_bytes(prefix)
+}
+
+/// Steps 2-4 over the pairs in `order`: the pre-image is encoded and lowercased straight
+/// into the hasher's input, never built as a string.
+fn digest_sorted(
+    order: &[(u128, usize)],
+    pairs: &[(&str, &str)],
+    hash_key: &Secret,
+    hash_iv: &Secret,
+    algorithm: HashAlgorithm,
+) -> ([u8; 32], usize) {
+    let ordered = || order.iter().map(|&(_, i)| pairs[i]);
+    let mut out = [0u8; 32];
+    let len = match algorithm {
+        HashAlgorithm::Sha256 => {
+            let d = encode_into::<Sha256>(ordered(), hash_key, hash_iv);
+            out.copy_from_slice(&d);
+            32
+        }
+        HashAlgorithm::Md5 => {
+            let d = encode_into::<Md5>(ordered(), hash_key, hash_iv);
+            out[..16].copy_from_slice(&d);
+            16
+        }
+    };
+    (out, len)
+}
+
+fn encode_into<'a, D: Digest>(
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+    hash_key: &Secret,
+    hash_iv: &Secret,
+) -> sha2::digest::Output<D> {
+    let mut sink = Sink::<D>::new();
+    sink.push(b"hashkey%3d");
+    sink.push_encoded_lower(hash_key.expose());
+    for (name, value) in pairs.filter(|(name, _)| *name != CHECK_MAC_VALUE) {
+        sink.push(b"%26");
+        sink.push_encoded_lower(name);
+        sink.push(b"%3d");
+        sink.push_encoded_lower(value);
     }
+    sink.push(b"%26hashiv%3d");
+    sink.push_encoded_lower(hash_iv.expose());
+    sink.finish()
 }
 
 fn cmp_ignore_ascii_case(a: &str, b: &str) -> std::cmp::Ordering {
-    // Keys share long exact prefixes (`MerchantTrade…`): skip those without lowercasing.
-    let (a, b) = (a.as_bytes(), b.as_bytes());
-    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
-    let (a, b) = (&a[same..], &b[same..]);
-    a.iter()
-        .map(u8::to_ascii_lowercase)
-        .cmp(b.iter().map(u8::to_ascii_lowercase))
+    a.bytes()
+        .map(|b| b.to_ascii_lowercase())
+        .cmp(b.bytes().map(|b| b.to_ascii_lowercase()))
 }
 
 /// Verifies the `CheckMacValue` carried inside a received parameter set (a ReturnURL,
@@ -199,32 +210,38 @@ where
     I: IntoIterator,
     I::Item: ParamPair,
 {
-    let pairs: Vec<I::Item> = params.into_iter().collect();
-    refuse_duplicates(pairs.iter().map(ParamPair::name))?;
-    let received = pairs
-        .iter()
-        .find(|p| p.name() == CHECK_MAC_VALUE)
-        .map(ParamPair::value);
-    let received = required(CHECK_MAC_VALUE, received)?;
-    let expected_len = match algorithm {
-        HashAlgorithm::Sha256 => 64,
-        HashAlgorithm::Md5 => 32,
-    };
-    if received.len() != expected_len || !received.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Err(VerifyError::malformed(
-            CHECK_MAC_VALUE,
-            if expected_len == 64 {
-                "expected 64 hex characters (SHA-256)"
-            } else {
-                "expected 32 hex characters (MD5)"
-            },
-        ));
-    }
-    let expected = check_mac_value(
-        pairs.iter().map(|p| (p.name(), p.value())),
-        hash_key,
-        hash_iv,
-        algorithm,
-    );
-    hex_signature_matches(&expected, received)
+    with_pairs(params, |pairs| {
+        // One sort serves both the duplicate check (equal keys end up side by side) and
+        // the signature.
+        in_order(pairs, |order| {
+            let repeated = order
+                .windows(2)
+                .map(|w| (pairs[w[0].1].0, pairs[w[1].1].0))
+                .find(|(a, b)| a == b);
+            if let Some((name, _)) = repeated {
+                return Err(VerifyError::malformed(name, "appears more than once"));
+            }
+            let received = pairs
+                .iter()
+                .find(|(name, _)| *name == CHECK_MAC_VALUE)
+                .map(|(_, value)| *value);
+            let received = required(CHECK_MAC_VALUE, received)?;
+            let expected_len = match algorithm {
+                HashAlgorithm::Sha256 => 64,
+                HashAlgorithm::Md5 => 32,
+            };
+            if !is_hex_of_len(received, expected_len) {
+                return Err(VerifyError::malformed(
+                    CHECK_MAC_VALUE,
+                    if expected_len == 64 {
+                        "expected 64 hex characters (SHA-256)"
+                    } else {
+                        "expected 32 hex characters (MD5)"
+                    },
+                ));
+            }
+            let (digest, len) = digest_sorted(order, pairs, hash_key, hash_iv, algorithm);
+            hex_digest_matches(&digest[..len], received)
+        })
+    })
 }

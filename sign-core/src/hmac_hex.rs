@@ -1,5 +1,8 @@
 use hmac::{Hmac, Mac};
-use sha2::Sha256;
+use sha2::{Digest, Sha256};
+
+const LOWER_HEX: &[u8; 16] = b"0123456789abcdef";
+const UPPER_HEX: &[u8; 16] = b"0123456789ABCDEF";
 
 /// Lowercase hex of a 32-byte digest, without per-character allocation.
 pub(crate) fn hex32(digest: &[u8]) -> [u8; 64] {
@@ -10,10 +13,31 @@ pub(crate) fn hex32(digest: &[u8]) -> [u8; 64] {
     out
 }
 
-/// Lowercase hex of HMAC-SHA256(key, message); the message may come in several parts, so
-/// callers need not build it in memory first.
-pub(crate) fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
-    // HMAC accepts keys of any length, so this cannot fail.
+/// Hex of a digest of at most 64 bytes into a stack buffer; returns the buffer and how much
+/// of it is used.
+pub(crate) fn hex_into(digest: &[u8], upper: bool) -> ([u8; 128], usize) {
+    let table = if upper { UPPER_HEX } else { LOWER_HEX };
+    let mut out = [0u8; 128];
+    let n = digest.len().min(64);
+    for (pair, &b) in out.chunks_exact_mut(2).zip(&digest[..n]) {
+        pair[0] = table[usize::from(b >> 4)];
+        pair[1] = table[usize::from(b & 0x0f)];
+    }
+    (out, 2 * n)
+}
+
+/// The one allocation a signing function that returns hex has to make.
+pub(crate) fn hex_string(digest: &[u8], upper: bool) -> String {
+    let (buf, n) = hex_into(digest, upper);
+    // Only hex digits were written, so this is always valid UTF-8.
+    std::str::from_utf8(&buf[..n])
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// HMAC-SHA256(key, message); the message may come in several parts, so callers need not
+/// build it in memory first.
+pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable!("HMAC takes keys of any length"),
@@ -21,13 +45,184 @@ pub(crate) fn hmac_sha256_hex(key: &[u8], parts: &[&[u8]]) -> String {
     for part in parts {
         mac.update(part);
     }
-    hex32(&mac.finalize().into_bytes())
-        .iter()
-        .map(|&b| b as char)
-        .collect()
+    mac.finalize().into_bytes().into()
 }
 
 /// Whether `s` is exactly `len` lowercase-or-uppercase hex characters.
 pub(crate) fn is_hex_of_len(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// Bytes handed to the hasher at once: whole 64-byte blocks, so the hasher compresses them
+/// straight from here instead of copying them into its own block buffer first.
+const SINK_BLOCKS: usize = 8 * 64;
+
+/// A hasher fed through a fixed stack buffer: the message is written in small pieces (an
+/// escape here, a separator there) that would each cost a call into the hasher, and is
+/// never built on the heap.
+pub(crate) struct Sink<D> {
+    hasher: D,
+    len: usize,
+    // Three bytes of slack: the encoder writes a whole table entry and keeps what it needs.
+    buf: [u8; SINK_BLOCKS + 3],
+}
+
+/// Per input byte, its `HttpUtility.UrlEncode` form lowercased (`[bytes…, length]`), so
+/// encoding is one table load and one store per byte, with no branch on the byte's class.
+const fn url_encode_table(lowercase: bool) -> [[u8; 4]; 256] {
+    let mut table = [[0u8; 4]; 256];
+    let mut i = 0;
+    while i < 256 {
+        let b = i as u8;
+        table[i] = match b {
+            b'A'..=b'Z' if lowercase => [b.to_ascii_lowercase(), 0, 0, 1],
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'*'
+            | b'('
+            | b')' => [b, 0, 0, 1],
+            b' ' => [b'+', 0, 0, 1],
+            _ => [
+                b'%',
+                LOWER_HEX[(b >> 4) as usize],
+                LOWER_HEX[(b & 0x0f) as usize],
+                3,
+            ],
+        };
+        i += 1;
+    }
+    table
+}
+
+/// .NET `HttpUtility.UrlEncode`.
+pub(crate) const URL_ENCODE: [[u8; 4]; 256] = url_encode_table(false);
+/// The same, lowercased in the same pass (CheckMacValue lowercases the encoded string).
+const URL_ENCODE_LOWER: [[u8; 4]; 256] = url_encode_table(true);
+
+impl<D: Digest> Sink<D> {
+    pub(crate) fn new() -> Self {
+        Self {
+            hasher: D::new(),
+            len: 0,
+            buf: [0; SINK_BLOCKS + 3],
+        }
+    }
+
+    /// Hands every whole block buffered so far to the hasher.
+    fn flush_blocks(&mut self) {
+        let whole = self.len / 64 * 64;
+        self.hasher.update(&self.buf[..whole]);
+        self.buf.copy_within(whole..self.len, 0);
+        self.len -= whole;
+    }
+
+    /// Appends bytes as they are.
+    #[inline(always)]
+    pub(crate) fn push(&mut self, bytes: &[u8]) {
+        // Separators and short literals: a fixed-size copy once inlined, no call.
+        if bytes.len() <= SINK_BLOCKS - self.len {
+            self.buf[self.len..self.len + bytes.len()].copy_from_slice(bytes);
+            self.len += bytes.len();
+        } else {
+            self.push_long(bytes);
+        }
+    }
+
+    #[inline(never)]
+    fn push_long(&mut self, mut bytes: &[u8]) {
+        while !bytes.is_empty() {
+            let room = SINK_BLOCKS - self.len;
+            if room == 0 {
+                self.flush_blocks();
+                continue;
+            }
+            let (now, later) = bytes.split_at(room.min(bytes.len()));
+            self.buf[self.len..self.len + now.len()].copy_from_slice(now);
+            self.len += now.len();
+            bytes = later;
+        }
+    }
+
+    /// Appends `input` URL-encoded as .NET does and lowercased ([`URL_ENCODE_LOWER`]).
+    pub(crate) fn push_encoded_lower(&mut self, input: &str) {
+        let mut rest = input.as_bytes();
+        while !rest.is_empty() {
+            // Input bytes that fit even if every one of them is escaped, so the inner loop
+            // needs no capacity check of its own.
+            let fits = (SINK_BLOCKS - self.len) / 3;
+            if fits == 0 {
+                self.flush_blocks();
+                continue;
+            }
+            let (chunk, later) = rest.split_at(fits.min(rest.len()));
+            let mut at = self.len;
+            let mut words = chunk.chunks_exact(8);
+            for word in &mut words {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(word);
+                match plain_word_lowered(u64::from_le_bytes(w)) {
+                    // The fast path: eight bytes that need no escaping, lowercased at once.
+                    Some(lowered) => {
+                        self.buf[at..at + 8].copy_from_slice(&lowered.to_le_bytes());
+                        at += 8;
+                    }
+                    None => at = encode_bytes(&mut self.buf, at, word),
+                }
+            }
+            at = encode_bytes(&mut self.buf, at, words.remainder());
+            self.len = at;
+            rest = later;
+        }
+    }
+
+    pub(crate) fn finish(mut self) -> sha2::digest::Output<D> {
+        self.hasher.update(&self.buf[..self.len]);
+        self.hasher.finalize()
+    }
+}
+
+/// Encodes `bytes` into `buf` from `at` by table; returns the new end. The caller leaves
+/// room for three output bytes per input byte plus the table entry's slack.
+#[inline(always)]
+fn encode_bytes(buf: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
+    for &b in bytes {
+        let entry = &URL_ENCODE_LOWER[usize::from(b)];
+        buf[at..at + 4].copy_from_slice(entry);
+        at += usize::from(entry[3]);
+    }
+    at
+}
+
+/// Eight input bytes (little-endian) lowercased, when every one of them is a letter, digit,
+/// `-` or `.`: those are kept by the encoding, and `| 0x20` lowercases the letters while
+/// leaving the others as they are. `None` when any byte needs the table.
+#[inline(always)]
+fn plain_word_lowered(w: u64) -> Option<u64> {
+    const LANES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x80 * LANES;
+    if w & HIGH != 0 {
+        return None;
+    }
+    // With every byte below 0x80 no addition carries into the next byte; a byte's high
+    // bit then says whether it lies in [lo, hi].
+    let within = |x: u64, lo: u64, hi: u64| {
+        x.wrapping_add((0x80 - lo) * LANES) & !x.wrapping_add((0x7f - hi) * LANES) & HIGH
+    };
+    let lowered = w | (0x20 * LANES);
+    // `| 0x20` maps exactly A-Z and a-z into a-z, so letters are tested on `lowered`;
+    // digits and `-.` on the input itself.
+    let plain = within(lowered, 0x61, 0x7a) | within(w, 0x30, 0x39) | within(w, 0x2d, 0x2e);
+    (plain == HIGH).then_some(lowered)
+}
+
+impl<D: Digest> std::fmt::Write for Sink<D> {
+    fn write_str(&mut self, s: &str) -> std::fmt::Result {
+        self.push(s.as_bytes());
+        Ok(())
+    }
 }

@@ -32,7 +32,7 @@ use sha2::{Digest, Sha256};
 
 use crate::compare::hex_signature_matches;
 use crate::error::{check_window, required, VerifyError};
-use crate::hmac_hex::{hex32, hmac_sha256_hex, is_hex_of_len};
+use crate::hmac_hex::{hex32, hmac_sha256, is_hex_of_len};
 use crate::{constant_time_eq, Secret};
 
 /// Header carrying the merchant site code.
@@ -67,19 +67,50 @@ pub fn canonical_string(
     site_code: &str,
     body: &[u8],
 ) -> String {
-    let method = method.to_ascii_uppercase();
+    let mut method_buf = [0u8; METHOD_INLINE];
+    let mut method_heap = String::new();
+    let method = upper_method(method, &mut method_buf, &mut method_heap);
     let timestamp = timestamp.to_string();
     let body_hash = hex32(&Sha256::digest(body));
     let parts = canonical_parts(
-        &method,
+        method,
         path_with_query,
         &timestamp,
         nonce,
         site_code,
         &body_hash,
     );
-    // Every piece is UTF-8 (or ASCII hex), so the concatenation is too.
-    String::from_utf8_lossy(&parts.concat()).into_owned()
+    let mut out = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+    for part in parts {
+        // Every piece is a `&str` or ASCII hex, so none of this is ever lossy.
+        out.push_str(&String::from_utf8_lossy(part));
+    }
+    out
+}
+
+/// HTTP methods fit this, so upper-casing one needs no heap.
+const METHOD_INLINE: usize = 16;
+
+/// `method` upper-cased: as it is when it already is, else on the stack when short.
+fn upper_method<'a>(
+    method: &'a str,
+    buf: &'a mut [u8; METHOD_INLINE],
+    heap: &'a mut String,
+) -> &'a str {
+    if !method.bytes().any(|b| b.is_ascii_lowercase()) {
+        return method;
+    }
+    if method.len() <= METHOD_INLINE {
+        let out = &mut buf[..method.len()];
+        out.copy_from_slice(method.as_bytes());
+        out.make_ascii_uppercase();
+        // ASCII upper-casing keeps UTF-8 valid.
+        if let Ok(upper) = std::str::from_utf8(out) {
+            return upper;
+        }
+    }
+    *heap = method.to_ascii_uppercase();
+    heap
 }
 
 /// The canonical request as the pieces that are signed, newlines included. `method` must
@@ -119,13 +150,9 @@ fn sign_parts(
     body: &[u8],
 ) -> String {
     let body_hash = hex32(&Sha256::digest(body));
-    let upper;
-    let method = if method.bytes().any(|b| b.is_ascii_lowercase()) {
-        upper = method.to_ascii_uppercase();
-        upper.as_str()
-    } else {
-        method
-    };
+    let mut method_buf = [0u8; METHOD_INLINE];
+    let mut method_heap = String::new();
+    let method = upper_method(method, &mut method_buf, &mut method_heap);
     let parts = canonical_parts(
         method,
         path_with_query,
@@ -134,9 +161,15 @@ fn sign_parts(
         site_code,
         &body_hash,
     );
-    let mut out = String::with_capacity(SIGNATURE_PREFIX.len() + 64);
+    prefixed(&hmac_sha256(secret.expose().as_bytes(), &parts))
+}
+
+/// `sha256=<hex>` in the one allocation the returned header value needs.
+fn prefixed(mac: &[u8; 32]) -> String {
+    let hex = hex32(mac);
+    let mut out = String::with_capacity(SIGNATURE_PREFIX.len() + hex.len());
     out.push_str(SIGNATURE_PREFIX);
-    out.push_str(&hmac_sha256_hex(secret.expose().as_bytes(), &parts));
+    out.extend(hex.iter().map(|&b| char::from(b)));
     out
 }
 
@@ -147,12 +180,10 @@ fn sign_parts(
 /// assert!(s.starts_with("sha256=") && s.len() == 7 + 64);
 /// ```
 pub fn signature(secret: &Secret, canonical: &str) -> String {
-    let mut out = String::from(SIGNATURE_PREFIX);
-    out.push_str(&hmac_sha256_hex(
+    prefixed(&hmac_sha256(
         secret.expose().as_bytes(),
         &[canonical.as_bytes()],
-    ));
-    out
+    ))
 }
 
 /// The four header values of a signed request.

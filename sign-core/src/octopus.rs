@@ -20,9 +20,9 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::compare::hex_signature_matches;
+use crate::compare::hex_digest_matches;
 use crate::error::{check_window, required, VerifyError};
-use crate::hmac_hex::{hmac_sha256_hex, is_hex_of_len};
+use crate::hmac_hex::{hex_string, hmac_sha256, is_hex_of_len};
 use crate::Secret;
 
 /// Header carrying the merchant id.
@@ -77,7 +77,11 @@ pub fn auth_signature(
     timestamp: &str,
     nonce: &str,
 ) -> String {
-    hmac_sha256_hex(
+    hex_string(&auth_mac(secret_key, merchant_id, timestamp, nonce), false)
+}
+
+fn auth_mac(secret_key: &Secret, merchant_id: &str, timestamp: &str, nonce: &str) -> [u8; 32] {
+    hmac_sha256(
         secret_key.expose().as_bytes(),
         &[
             merchant_id.as_bytes(),
@@ -166,8 +170,8 @@ pub fn verify_auth(
     let nonce = required(HEADER_NONCE, nonce)?;
     let received = received_signature(signature)?;
     sent_within(timestamp, now, tolerance_secs)?;
-    hex_signature_matches(
-        &auth_signature(secret_key, merchant_id, timestamp, nonce),
+    hex_digest_matches(
+        &auth_mac(secret_key, merchant_id, timestamp, nonce),
         received,
     )
 }
@@ -201,7 +205,11 @@ fn sent_within(
 /// assert_eq!(sign_core::octopus::webhook_signature(&"k".into(), b"{}").len(), 64);
 /// ```
 pub fn webhook_signature(webhook_secret: &Secret, body: &[u8]) -> String {
-    hmac_sha256_hex(webhook_secret.expose().as_bytes(), &[body])
+    hex_string(&webhook_mac(webhook_secret, body), false)
+}
+
+fn webhook_mac(webhook_secret: &Secret, body: &[u8]) -> [u8; 32] {
+    hmac_sha256(webhook_secret.expose().as_bytes(), &[body])
 }
 
 /// Verifies a webhook: the signature over the raw body (constant time) and the timestamp
@@ -229,6 +237,6 @@ pub fn verify_webhook(
 ) -> Result<DateTime<Utc>, VerifyError> {
     let received = received_signature(signature)?;
     let sent = sent_within(required(HEADER_TIMESTAMP, timestamp)?, now, tolerance_secs)?;
-    hex_signature_matches(&webhook_signature(webhook_secret, body), received)?;
+    hex_digest_matches(&webhook_mac(webhook_secret, body), received)?;
     Ok(sent)
 }

@@ -37,3 +37,66 @@ impl<K: AsRef<str>, V: AsRef<str>> ParamPair for &(K, V) {
         self.1.as_ref()
     }
 }
+
+/// Parameter sets up to this size are sorted on the stack; bigger ones (far beyond any
+/// gateway's field list) spill to the heap.
+const INLINE: usize = 48;
+
+/// Runs `f` over `items` gathered into a mutable slice, on the stack when they fit.
+pub(crate) fn with_collected<T: Copy, R>(
+    items: impl IntoIterator<Item = T>,
+    fill: T,
+    f: impl FnOnce(&mut [T]) -> R,
+) -> R {
+    let mut items = items.into_iter();
+    let mut inline = [fill; INLINE];
+    let mut n = 0;
+    for slot in inline.iter_mut() {
+        match items.next() {
+            Some(item) => {
+                *slot = item;
+                n += 1;
+            }
+            None => return f(&mut inline[..n]),
+        }
+    }
+    match items.next() {
+        None => f(&mut inline),
+        Some(more) => {
+            let mut all = inline.to_vec();
+            all.push(more);
+            all.extend(items);
+            f(&mut all)
+        }
+    }
+}
+
+/// Runs `f` over the `(name, value)` views of `params`, kept (and sortable) on the stack
+/// when there are at most [`INLINE`] of them: signing and verifying need several passes over
+/// a parameter set that may arrive as a one-shot iterator, and that should cost no heap.
+pub(crate) fn with_pairs<I, R>(params: I, f: impl FnOnce(&mut [(&str, &str)]) -> R) -> R
+where
+    I: IntoIterator,
+    I::Item: ParamPair,
+{
+    let mut params = params.into_iter();
+    let mut inline: [Option<I::Item>; INLINE] = std::array::from_fn(|_| None);
+    let mut n = 0;
+    for slot in inline.iter_mut() {
+        *slot = params.next();
+        if slot.is_none() {
+            break;
+        }
+        n += 1;
+    }
+    let mut spilled = Vec::new();
+    if n == INLINE {
+        spilled.extend(params);
+    }
+    let views = inline[..n]
+        .iter()
+        .flatten()
+        .chain(&spilled)
+        .map(|p| (p.name(), p.value()));
+    with_collected(views, ("", ""), f)
+}

@@ -20,40 +20,76 @@
 //! assert!(wattt::verify_json(map, &secret).is_ok());
 //! ```
 
-use md5::{Digest, Md5};
-use serde_json::value::RawValue;
-use serde_json::{Map, Value};
+use std::borrow::Cow;
+use std::fmt::Write as _;
 
-use crate::compare::hex_signature_matches;
+use md5::Md5;
+use serde_json::value::RawValue;
+use serde_json::{Map, Number, Value};
+
+use crate::compare::hex_digest_matches;
 use crate::error::{refuse_duplicates, required, VerifyError};
-use crate::hmac_hex::is_hex_of_len;
+use crate::hmac_hex::{hex_string, is_hex_of_len, Sink};
+use crate::pair::{with_collected, with_pairs};
 use crate::{ParamPair, Secret};
 
 /// The name of the signature field.
 pub const SIGN_FIELD: &str = "sign";
 
-fn sign_sorted(mut pairs: Vec<(&str, std::borrow::Cow<'_, str>)>, secret: &Secret) -> String {
-    pairs.retain(|(k, v)| *k != SIGN_FIELD && !v.is_empty());
-    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut md5 = Md5::new();
-    for (k, v) in &pairs {
-        md5.update(k.as_bytes());
-        md5.update(b"=");
-        md5.update(v.as_bytes());
-        md5.update(b"&");
-    }
-    md5.update(b"key=");
-    md5.update(secret.expose().as_bytes());
-    hex::encode(md5.finalize())
+/// A signed value as it is rendered into the base string, borrowed from its source.
+#[derive(Clone, Copy)]
+enum Text<'a> {
+    Str(&'a str),
+    Number(&'a Number),
+    Bool(bool),
 }
 
-fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
-    match value {
-        Value::String(s) => Some(s.as_str().into()),
-        Value::Number(n) => Some(n.to_string().into()),
-        Value::Bool(b) => Some(if *b { "true" } else { "false" }.into()),
-        Value::Null | Value::Array(_) | Value::Object(_) => None,
+impl<'a> Text<'a> {
+    fn of(value: &'a Value) -> Option<Self> {
+        match value {
+            Value::String(s) => Some(Self::Str(s)),
+            Value::Number(n) => Some(Self::Number(n)),
+            Value::Bool(b) => Some(Self::Bool(*b)),
+            Value::Null | Value::Array(_) | Value::Object(_) => None,
+        }
     }
+
+    fn is_empty(self) -> bool {
+        matches!(self, Self::Str(""))
+    }
+}
+
+fn by_key<T>(a: &(&str, T), b: &(&str, T)) -> std::cmp::Ordering {
+    a.0.as_bytes().cmp(b.0.as_bytes())
+}
+
+/// `md5(k1=v1&…&key=secret)` over fields already in key order, leaving out `sign` and
+/// empty values; the base string goes straight into the hasher.
+fn digest_sorted<'a>(
+    fields: impl Iterator<Item = (&'a str, Text<'a>)>,
+    secret: &Secret,
+) -> [u8; 16] {
+    let mut md5 = Sink::<Md5>::new();
+    for (k, v) in fields.filter(|(k, v)| *k != SIGN_FIELD && !v.is_empty()) {
+        md5.push(k.as_bytes());
+        md5.push(b"=");
+        match v {
+            Text::Str(s) => md5.push(s.as_bytes()),
+            // serde_json's own rendering (what `to_string` gives), written into the hasher.
+            Text::Number(n) => {
+                let _ = write!(md5, "{n}");
+            }
+            Text::Bool(b) => md5.push(if b { b"true" } else { b"false" }),
+        }
+        md5.push(b"&");
+    }
+    md5.push(b"key=");
+    md5.push(secret.expose().as_bytes());
+    md5.finish().into()
+}
+
+fn str_fields<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = (&'a str, Text<'a>)> {
+    pairs.iter().map(|(k, v)| (*k, Text::Str(v)))
 }
 
 /// Signs a JSON object as serde_json will write it (numbers as `serde_json` renders them):
@@ -65,11 +101,17 @@ fn scalar_text(value: &Value) -> Option<std::borrow::Cow<'_, str>> {
 /// assert_eq!(sign_core::wattt::sign_json(&m, &"s".into()), sign_core::wattt::sign_params([("amount", "12.5")], &"s".into()));
 /// ```
 pub fn sign_json(object: &Map<String, Value>, secret: &Secret) -> String {
-    let pairs = object
+    hex_string(&digest_json(object, secret), false)
+}
+
+fn digest_json(object: &Map<String, Value>, secret: &Secret) -> [u8; 16] {
+    let scalars = object
         .iter()
-        .filter_map(|(k, v)| scalar_text(v).map(|t| (k.as_str(), t)))
-        .collect();
-    sign_sorted(pairs, secret)
+        .filter_map(|(k, v)| Text::of(v).map(|t| (k.as_str(), t)));
+    with_collected(scalars, ("", Text::Bool(false)), |fields| {
+        fields.sort_by(by_key);
+        digest_sorted(fields.iter().copied(), secret)
+    })
 }
 
 /// Signs a flat parameter map (form fields, query parameters); empty values and `sign` are
@@ -85,16 +127,36 @@ where
     I: IntoIterator,
     I::Item: ParamPair,
 {
-    let owned: Vec<I::Item> = params.into_iter().collect();
-    let pairs = owned
-        .iter()
-        .map(|p| (p.name(), std::borrow::Cow::Borrowed(p.value())))
-        .collect();
-    sign_sorted(pairs, secret)
+    with_pairs(params, |pairs| {
+        pairs.sort_by(by_key);
+        hex_string(&digest_sorted(str_fields(pairs), secret), false)
+    })
+}
+
+/// An object key, borrowed from the body unless it had to be unescaped.
+struct Key<'a>(Cow<'a, str>);
+
+impl<'de> serde::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl<'de> serde::de::Visitor<'de> for KeyVisitor {
+            type Value = Key<'de>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a string key")
+            }
+            fn visit_borrowed_str<E: serde::de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v.to_owned())))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
 }
 
 /// A JSON object's top-level fields in order, duplicates kept (so they can be refused).
-struct RawObject<'a>(Vec<(String, &'a RawValue)>);
+struct RawObject<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -108,9 +170,10 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
                 self,
                 mut map: M,
             ) -> Result<Self::Value, M::Error> {
-                let mut fields = Vec::new();
-                while let Some(entry) = map.next_entry::<String, &'de RawValue>()? {
-                    fields.push(entry);
+                // Room for a typical notification's fields in the one allocation.
+                let mut fields = Vec::with_capacity(16);
+                while let Some((Key(k), v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    fields.push((k, v));
                 }
                 Ok(RawObject(fields))
             }
@@ -119,18 +182,28 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
     }
 }
 
-/// Top-level fields of a raw JSON object, each with its value's raw text.
-fn raw_fields(body: &[u8]) -> Result<Vec<(String, String)>, VerifyError> {
+/// A signed field of a raw body: name and value text, borrowed unless unescaped.
+type Field<'a> = (Cow<'a, str>, Cow<'a, str>);
+
+/// Top-level scalar fields of a raw JSON object, each with its value's text as written
+/// (strings unescaped), borrowed from the body wherever nothing needed unescaping.
+fn raw_fields(body: &[u8]) -> Result<Vec<Field<'_>>, VerifyError> {
     let RawObject(fields) = serde_json::from_slice(body)
         .map_err(|_| VerifyError::malformed("body", "expected a JSON object"))?;
-    refuse_duplicates(fields.iter().map(|(k, _)| k.as_str()))?;
+    refuse_duplicates(fields.iter().map(|(k, _)| k.as_ref()))?;
     let mut out = Vec::with_capacity(fields.len());
     for (k, raw) in fields {
         let text = raw.get();
         let rendered = match text.as_bytes().first() {
-            Some(b'"') => serde_json::from_str::<String>(text)
-                .map_err(|_| VerifyError::malformed(&k, "invalid JSON string"))?,
-            Some(b't' | b'f' | b'-' | b'0'..=b'9') => text.to_owned(),
+            // Nothing to unescape: the value is the text between the quotes.
+            Some(b'"') if !text.bytes().any(|b| b == b'\\' || b < 0x20) => {
+                Cow::Borrowed(&text[1..text.len() - 1])
+            }
+            Some(b'"') => Cow::Owned(
+                serde_json::from_str::<String>(text)
+                    .map_err(|_| VerifyError::malformed(&k, "invalid JSON string"))?,
+            ),
+            Some(b't' | b'f' | b'-' | b'0'..=b'9') => Cow::Borrowed(text),
             _ => continue, // null, object, array: not signed
         };
         out.push((k, rendered));
@@ -149,7 +222,8 @@ pub fn sign_json_body(body: &[u8], secret: &Secret) -> Result<String, VerifyErro
     Ok(sign_params(raw_fields(body)?, secret))
 }
 
-fn check(received: Option<&str>, expected: impl FnOnce() -> String) -> Result<(), VerifyError> {
+/// The received `sign`, which must be 32 hex characters.
+fn received_sign(received: Option<&str>) -> Result<&str, VerifyError> {
     let received = required(SIGN_FIELD, received)?;
     if !is_hex_of_len(received, 32) {
         return Err(VerifyError::malformed(
@@ -157,15 +231,14 @@ fn check(received: Option<&str>, expected: impl FnOnce() -> String) -> Result<()
             "expected 32 hex characters (MD5)",
         ));
     }
-    hex_signature_matches(&expected(), received)
+    Ok(received)
 }
 
 /// Verifies the `sign` inside a parsed JSON object (numbers as serde_json renders them; use
 /// [`verify_json_body`] when you have the raw body).
 pub fn verify_json(object: &Map<String, Value>, secret: &Secret) -> Result<(), VerifyError> {
-    check(object.get(SIGN_FIELD).and_then(Value::as_str), || {
-        sign_json(object, secret)
-    })
+    let received = received_sign(object.get(SIGN_FIELD).and_then(Value::as_str))?;
+    hex_digest_matches(&digest_json(object, secret), received)
 }
 
 /// Verifies the `sign` inside a raw JSON object body, numbers exactly as written.
@@ -176,12 +249,18 @@ pub fn verify_json(object: &Map<String, Value>, secret: &Secret) -> Result<(), V
 /// assert!(sign_core::wattt::verify_json_body(body.as_bytes(), &"s".into()).is_ok());
 /// ```
 pub fn verify_json_body(body: &[u8], secret: &Secret) -> Result<(), VerifyError> {
-    let fields = raw_fields(body)?;
+    let mut fields = raw_fields(body)?;
+    fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
     let received = fields
         .iter()
         .find(|(k, _)| k == SIGN_FIELD)
-        .map(|(_, v)| v.as_str());
-    check(received, || sign_params(&fields, secret))
+        .map(|(_, v)| v.as_ref());
+    let received = received_sign(received)?;
+    let digest = digest_sorted(
+        fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
+        secret,
+    );
+    hex_digest_matches(&digest, received)
 }
 
 /// Verifies the `sign` inside a flat parameter map (a form-encoded notification). Refuses a
@@ -196,13 +275,17 @@ where
     I: IntoIterator,
     I::Item: ParamPair,
 {
-    let owned: Vec<I::Item> = params.into_iter().collect();
-    refuse_duplicates(owned.iter().map(ParamPair::name))?;
-    let received = owned
-        .iter()
-        .find(|p| p.name() == SIGN_FIELD)
-        .map(ParamPair::value);
-    check(received, || {
-        sign_params(owned.iter().map(|p| (p.name(), p.value())), secret)
+    with_pairs(params, |pairs| {
+        // Sorted once: a repeated key sits next to itself, and the base string needs the order.
+        pairs.sort_by(by_key);
+        if let Some(w) = pairs.windows(2).find(|w| w[0].0 == w[1].0) {
+            return Err(VerifyError::malformed(w[0].0, "appears more than once"));
+        }
+        let received = pairs
+            .iter()
+            .find(|(k, _)| *k == SIGN_FIELD)
+            .map(|(_, v)| *v);
+        let received = received_sign(received)?;
+        hex_digest_matches(&digest_sorted(str_fields(pairs), secret), received)
     })
 }

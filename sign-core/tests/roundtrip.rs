@@ -1,10 +1,95 @@
 //! Property tests: for every scheme, sign-then-verify succeeds, and changing any single byte
-//! of the key, a value, the body or a header makes verification fail.
+//! of the key, a value, the body or a header makes verification fail. And the streaming
+//! encoders give exactly what a plain string-building reference written here gives.
 
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
+use sha2::Digest;
 use sign_core::ecpay::{self, HashAlgorithm};
 use sign_core::{ljpay, octopus, wattt, Secret, VerifyError};
+
+/// CheckMacValue the obvious way, straight from DESIGN.md's four steps: build the string,
+/// encode it, lowercase it, hash it. Deliberately shares nothing with the crate.
+fn reference_check_mac_value(
+    params: &[(String, String)],
+    key: &str,
+    iv: &str,
+    md5: bool,
+) -> String {
+    let mut pairs: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != "CheckMacValue")
+        .collect();
+    pairs.sort_by(|a, b| {
+        a.0.to_ascii_lowercase()
+            .cmp(&b.0.to_ascii_lowercase())
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let mut raw = format!("HashKey={key}");
+    for (k, v) in pairs {
+        raw.push_str(&format!("&{k}={v}"));
+    }
+    raw.push_str(&format!("&HashIV={iv}"));
+    let mut encoded = String::new();
+    for b in raw.bytes() {
+        match b {
+            b'A'..=b'Z'
+            | b'a'..=b'z'
+            | b'0'..=b'9'
+            | b'-'
+            | b'_'
+            | b'.'
+            | b'!'
+            | b'*'
+            | b'('
+            | b')' => encoded.push(char::from(b)),
+            b' ' => encoded.push('+'),
+            _ => encoded.push_str(&format!("%{b:02x}")),
+        }
+    }
+    let encoded = encoded.to_lowercase();
+    if md5 {
+        hex::encode_upper(md5::Md5::digest(encoded.as_bytes()))
+    } else {
+        hex::encode_upper(sha2::Sha256::digest(encoded.as_bytes()))
+    }
+}
+
+/// Wattt `sign` the obvious way: filter, sort, join, append the key, MD5.
+fn reference_wattt(params: &[(String, String)], secret: &str) -> String {
+    let mut pairs: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, v)| k != "sign" && !v.is_empty())
+        .collect();
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut base: String = pairs.iter().map(|(k, v)| format!("{k}={v}&")).collect();
+    base.push_str(&format!("key={secret}"));
+    hex::encode(md5::Md5::digest(base.as_bytes()))
+}
+
+/// Arbitrary Unicode, biased towards the bytes the encoder treats specially: every escaped
+/// ASCII punctuation, space, letters of both cases, multi-byte and 4-byte characters, and
+/// long plain runs (which take the eight-bytes-at-a-time path).
+fn unicode_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        any::<String>(),
+        "[ -~]{0,40}",
+        "[A-Za-z0-9.-]{0,70}",
+        "[A-Za-z0-9 ~'_!*()%+&=/:?#促銷方案😀é\x00\x7f]{0,60}",
+    ]
+}
+
+fn unicode_params() -> impl Strategy<Value = Vec<(String, String)>> {
+    // Up to 60 pairs: past the 48 that are sorted on the stack, so the heap path is covered.
+    // Keys include ones equal but for case, exact repeats and long shared prefixes.
+    let key = prop_oneof![
+        unicode_text(),
+        "(Merchant|merchant|MERCHANT)(TradeNo|tradeno|TradeDate|ID)?[a-z]{0,20}",
+        Just("CheckMacValue".to_string()),
+        Just("sign".to_string()),
+    ];
+    proptest::collection::vec((key, unicode_text()), 0..60)
+}
 
 /// Replaces the byte at `idx % len` with a different printable ASCII byte. Printable ASCII
 /// keeps the string valid UTF-8 only when the replaced byte is ASCII too, so the generators
@@ -28,6 +113,60 @@ fn ascii(min: usize) -> impl Strategy<Value = String> {
 fn params() -> impl Strategy<Value = Vec<(String, String)>> {
     proptest::collection::btree_map("[A-Za-z][A-Za-z0-9_]{0,11}", ascii(1), 1..8)
         .prop_map(|m| m.into_iter().collect())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+
+    #[test]
+    fn ecpay_fast_encoder_matches_string_building_reference(p in unicode_params(), key in unicode_text(), iv in unicode_text()) {
+        let (k, v) = (Secret::new(key.clone()), Secret::new(iv.clone()));
+        for (alg, md5) in [(HashAlgorithm::Sha256, false), (HashAlgorithm::Md5, true)] {
+            prop_assert_eq!(
+                ecpay::check_mac_value(&p, &k, &v, alg),
+                reference_check_mac_value(&p, &key, &iv, md5)
+            );
+        }
+        // The whole pre-image as one value: the public encoder against the same rules.
+        let mut one = String::new();
+        for b in key.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'!' | b'*' | b'(' | b')' => one.push(char::from(b)),
+                b' ' => one.push('+'),
+                _ => one.push_str(&format!("%{b:02x}")),
+            }
+        }
+        prop_assert_eq!(ecpay::url_encode(&key), one);
+    }
+
+    #[test]
+    fn ecpay_verify_accepts_exactly_the_reference_mac(p in unicode_params(), key in unicode_text(), iv in unicode_text(), md5 in any::<bool>()) {
+        let alg = if md5 { HashAlgorithm::Md5 } else { HashAlgorithm::Sha256 };
+        let p: Vec<(String, String)> = p.into_iter().filter(|(k, _)| k != "CheckMacValue").collect();
+        let mut keys: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
+        keys.sort_unstable();
+        let repeats = keys.windows(2).any(|w| w[0] == w[1]);
+        let mut signed = p.clone();
+        signed.push(("CheckMacValue".into(), reference_check_mac_value(&p, &key, &iv, md5).to_lowercase()));
+        let result = ecpay::verify(&signed, &Secret::new(key), &Secret::new(iv), alg);
+        if repeats {
+            prop_assert!(matches!(result, Err(VerifyError::Malformed { .. })), "{:?}", result);
+        } else {
+            prop_assert_eq!(result, Ok(()));
+        }
+    }
+
+    #[test]
+    fn wattt_streaming_sign_matches_string_building_reference(p in unicode_params(), secret in unicode_text()) {
+        let key = Secret::new(secret.clone());
+        prop_assert_eq!(wattt::sign_params(&p, &key), reference_wattt(&p, &secret));
+        let obj: serde_json::Map<String, serde_json::Value> = p.iter().map(|(k, v)| (k.clone(), v.clone().into())).collect();
+        // A map keeps the last of repeated keys; the reference sees the same fields.
+        let fields: Vec<(String, String)> = obj.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string())).collect();
+        prop_assert_eq!(wattt::sign_json(&obj, &key), reference_wattt(&fields, &secret));
+        let body = serde_json::to_vec(&obj).unwrap_or_default();
+        prop_assert_eq!(wattt::sign_json_body(&body, &key), Ok(reference_wattt(&fields, &secret)));
+    }
 }
 
 proptest! {

@@ -1,6 +1,8 @@
 //! Known-answer tests.
 //!
-//! - ECPay vectors are ECPay's own worked examples, cited per test.
+//! - ECPay vectors are ECPay's own worked examples, cited per test; for `~` and `'`, which no
+//!   published example contains, values computed by ECPay's own SDK code
+//!   (`tests/vectors/ecpay_node_sdk.js`, `tests/vectors/ecpay_php_sdk.py`).
 //! - The other vectors were computed with the independent Python reference in
 //!   `tests/vectors/reference.py` (stdlib `hashlib`/`hmac`/`urllib` only), not with this crate.
 
@@ -96,10 +98,86 @@ fn ecpay_url_encoder_edge_characters() {
     assert_eq!(ecpay::url_encode("AZaz09"), "AZaz09");
 }
 
+/// The published ?p=2902 example with `~` and `'` in two values. ECPay publishes no
+/// CheckMacValue example containing either character: its URLEncode conversion table
+/// (support.ecpay.com.tw/16692, "【技術FAQ】CheckMacValue Error常見原因", the table the
+/// developer pages ?p=2902 and ?p=38242 point to) lists `~` → `%7e` and `'` → `%27` in the
+/// ".NET編碼(ECPAY)" column, and the expected values below were computed by ECPay's own SDK
+/// code, never by this crate:
+/// - `tests/vectors/ecpay_node_sdk.js` runs ECPay's Node.js SDK itself (ECPay/ECPayAIO_Node.js
+///   @ e6971ce, `lib/ecpay_payment/helper.js`, `urlencode_dot_net` lines 44-65,
+///   `gen_chk_mac_value` lines 76-114);
+/// - `tests/vectors/ecpay_php_sdk.py` transcribes ECPay's PHP SDK (ECPay/ECPayAIO_PHP @ 5087fb9,
+///   `AioSDK/sdk/ECPay.Payment.Integration.php`, class `ECPay_CheckMacValue` from line 1586:
+///   `urlencode`, `strtolower`, `Replace_Symbol`, `strcasecmp` sort).
+///
+/// Both first reproduce ECPay's published ?p=2902 (and the PHP one ?p=38242) vectors, and
+/// both give the values below.
+fn official_sdk_tilde_quote_params() -> Vec<(&'static str, &'static str)> {
+    let mut params = aio_doc_params();
+    for (k, v) in params.iter_mut() {
+        match *k {
+            "ItemName" => *v = "Men's T-shirt ~ size L x 1#Tom's mug x 2",
+            "TradeDesc" => *v = "促銷方案 ~ 'VIP'",
+            _ => {}
+        }
+    }
+    params
+}
+
+#[test]
+fn ecpay_tilde_and_quote_match_ecpay_official_sdks() {
+    // `urlencode_dot_net("~'!*()-_. 促")` in the Node SDK and `ecpay_urlencode` in the PHP SDK
+    // both give this.
+    assert_eq!(
+        ecpay::url_encode("~'!*()-_. 促").to_lowercase(),
+        "%7e%27!*()-_.+%e4%bf%83"
+    );
+    let (key, iv) = stage_keys();
+    let params = official_sdk_tilde_quote_params();
+    let sha = ecpay::check_mac_value(&params, &key, &iv, HashAlgorithm::Sha256);
+    assert_eq!(
+        sha,
+        "32F6D1545E7B3902ECD981E1735734E0DD2FDD82D46D93FA406BC5A4E9C97660"
+    );
+    let md5 = ecpay::check_mac_value(&params, &key, &iv, HashAlgorithm::Md5);
+    assert_eq!(md5, "E8EF1BBF38C39C78F0DB00E6617A4FC6");
+
+    let mut received: Vec<(&str, &str)> = params.clone();
+    received.push(("CheckMacValue", sha.as_str()));
+    assert_eq!(
+        ecpay::verify(&received, &key, &iv, HashAlgorithm::Sha256),
+        Ok(())
+    );
+}
+
+#[test]
+fn ecpay_edge_values_match_ecpay_official_sdks() {
+    // The edge values of the next test minus its case-only key pair (which ECPay's SDKs leave
+    // to their sort routine): `~ ' space + %`, emoji, an empty value. Computed by the same two
+    // official-SDK scripts as the test above.
+    let params = [
+        ("ItemName", "a~b'c d+e%f"),
+        ("TradeDesc", "促銷方案😀"),
+        ("Empty", ""),
+    ];
+    let (key, iv) = stage_keys();
+    assert_eq!(
+        ecpay::check_mac_value(params, &key, &iv, HashAlgorithm::Sha256),
+        "9F10782902DE466F991ED53FACC8751D4C783F9DC5009959D411A3344FFBA4CD"
+    );
+    assert_eq!(
+        ecpay::check_mac_value(params, &key, &iv, HashAlgorithm::Md5),
+        "99948FA8DD7B13AE29D9C831FC77D1D6"
+    );
+}
+
 #[test]
 fn ecpay_edge_values_match_reference() {
     // Empty value, `~ ' space + %`, CJK, emoji, and keys differing only in case (`B` sorts
-    // before `b`: equal ignoring case, tie broken by the original key).
+    // before `b`: equal ignoring case, tie broken by the original key). From our own
+    // reference.py, because ECPay's SDKs leave the case-only tie to their sort routine;
+    // ECPay's SDKs vouch for `~` and `'` in the test above.
     let params = [
         ("ItemName", "a~b'c d+e%f"),
         ("TradeDesc", "促銷方案😀"),
