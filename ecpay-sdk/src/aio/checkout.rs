@@ -11,14 +11,14 @@ use chrono::NaiveDateTime;
 use serde::Serialize;
 use sign_core::ecpay::{self, HashAlgorithm};
 
+pub use crate::aio::invoice::Invoice;
+pub use crate::aio::trade_date::{TradeDate, TRADE_DATE_FORMAT};
 use crate::client::Credentials;
 use crate::error::{Error, Result};
 use crate::html;
 
 /// Path of the AIO checkout endpoint.
 pub const CHECKOUT_PATH: &str = "/Cashier/AioCheckOut/V5";
-/// `MerchantTradeDate` format.
-pub const TRADE_DATE_FORMAT: &str = "%Y/%m/%d %H:%M:%S";
 
 /// Every field the crate models (wire names). [`CheckoutRequest::extra`] may not repeat one.
 pub const MODELLED_FIELDS: &[&str] = &[
@@ -165,6 +165,12 @@ pub enum PeriodType {
     Year,
 }
 
+impl Serialize for PeriodType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
+}
+
 impl PeriodType {
     /// The wire value.
     pub fn as_str(self) -> &'static str {
@@ -172,6 +178,22 @@ impl PeriodType {
             Self::Day => "D",
             Self::Month => "M",
             Self::Year => "Y",
+        }
+    }
+
+    /// Parses a wire value (`D`, `M`, `Y`).
+    ///
+    /// ```
+    /// use ecpay_sdk::aio::PeriodType;
+    /// assert_eq!(PeriodType::parse("M"), Some(PeriodType::Month));
+    /// assert_eq!(PeriodType::parse("W"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "D" => Some(Self::Day),
+            "M" => Some(Self::Month),
+            "Y" => Some(Self::Year),
+            _ => None,
         }
     }
 }
@@ -197,7 +219,8 @@ pub enum CreditMode {
     /// One payment (一次付清).
     #[default]
     OneTime,
-    /// Installments: `CreditInstallment`, periods among 3, 6, 12, 18, 24, 30.
+    /// Installments: `CreditInstallment`, periods among 3, 6, 12, 18, 24, 30 (and `30N`
+    /// through [`CreditOptions::flexible_30n`]).
     Installments(Vec<u8>),
     /// Periodic charges.
     Periodic(PeriodicPlan),
@@ -225,6 +248,20 @@ pub struct CreditOptions {
     pub union_pay: Option<UnionPay>,
     /// `BindingCard=1` with `MerchantMemberID` (remember the card for this member).
     pub binding_member_id: Option<String>,
+    /// Also offer `30N` in `CreditInstallment`: ECPay's 圓夢彈性分期 (30 periods, flexible),
+    /// on its own or beside [`CreditMode::Installments`] (docs `?p=2866`, "信用卡分期付款").
+    pub flexible_30n: bool,
+}
+
+/// Extension fields for `ChoosePayment=BNPL` (無卡分期, docs `?p=47919` BNPL page): ECPay
+/// posts the application result to `PaymentInfoURL` and sends the browser to
+/// `ClientRedirectURL`, as for ATM/CVS.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BnplOptions {
+    /// `PaymentInfoURL`: String(200).
+    pub payment_info_url: Option<String>,
+    /// `ClientRedirectURL`: String(200).
+    pub client_redirect_url: Option<String>,
 }
 
 /// Extension fields for `ChoosePayment=ATM` (docs `?p=2856`).
@@ -299,8 +336,8 @@ pub enum Payment {
     ApplePay,
     /// `TWQR` (no extension fields)
     Twqr,
-    /// `BNPL` (no extension fields; TotalAmount at least 3000)
-    Bnpl,
+    /// `BNPL` (TotalAmount at least 3000)
+    Bnpl(BnplOptions),
     /// `ALL`
     All(AllOptions),
 }
@@ -322,7 +359,7 @@ impl Payment {
             Self::Barcode(_) => PaymentMethod::Barcode,
             Self::ApplePay => PaymentMethod::ApplePay,
             Self::Twqr => PaymentMethod::Twqr,
-            Self::Bnpl => PaymentMethod::Bnpl,
+            Self::Bnpl(_) => PaymentMethod::Bnpl,
             Self::All(_) => PaymentMethod::All,
         }
     }
@@ -337,7 +374,7 @@ impl Payment {
             PaymentMethod::Barcode => Self::Barcode(BarcodeOptions::default()),
             PaymentMethod::ApplePay => Self::ApplePay,
             PaymentMethod::Twqr => Self::Twqr,
-            PaymentMethod::Bnpl => Self::Bnpl,
+            PaymentMethod::Bnpl => Self::Bnpl(BnplOptions::default()),
             PaymentMethod::All => Self::All(AllOptions::default()),
         }
     }
@@ -349,7 +386,7 @@ fn owner_of(field: &str) -> Option<&'static [PaymentMethod]> {
     Some(match field {
         "ExpireDate" => &[Atm],
         "StoreExpireDate" | "Desc_1" | "Desc_2" | "Desc_3" | "Desc_4" => &[Cvs, Barcode],
-        "PaymentInfoURL" | "ClientRedirectURL" => &[Atm, Cvs, Barcode],
+        "PaymentInfoURL" | "ClientRedirectURL" => &[Atm, Cvs, Barcode, Bnpl],
         "CreditInstallment" | "Redeem" | "UnionPay" | "BindingCard" | "MerchantMemberID"
         | "PeriodAmount" | "PeriodType" | "Frequency" | "ExecTimes" | "PeriodReturnURL" => {
             &[Credit]
@@ -386,8 +423,8 @@ fn owner_of(field: &str) -> Option<&'static [PaymentMethod]> {
 pub struct CheckoutRequest {
     /// `MerchantTradeNo`: 1..=20 letters and digits, unique per merchant.
     pub merchant_trade_no: String,
-    /// `MerchantTradeDate`: `yyyy/MM/dd HH:mm:ss` (Taiwan time).
-    pub merchant_trade_date: String,
+    /// `MerchantTradeDate`: Taiwan time (build it with [`TradeDate::now_taiwan`]).
+    pub merchant_trade_date: TradeDate,
     /// `TotalAmount`: positive integer TWD.
     pub total_amount: u64,
     /// `TradeDesc`: String(200), required.
@@ -418,7 +455,10 @@ pub struct CheckoutRequest {
     pub custom_fields: [Option<String>; 4],
     /// `Language` of the payment page.
     pub language: Option<Language>,
-    /// Escape hatch: parameters the crate does not model (e.g. e-invoice fields), signed and
+    /// The e-invoice extension (`InvoiceMark=Y` and its fields, checked and encoded as the
+    /// official SDKs do).
+    pub invoice: Option<Invoice>,
+    /// Escape hatch: parameters the crate does not model, signed and
     /// sent after the modelled ones. A name the crate models is refused, as is an extension
     /// field of another payment method.
     pub extra: Vec<(String, String)>,
@@ -428,7 +468,7 @@ impl CheckoutRequest {
     /// A request with the required fields and `ChoosePayment=ALL`.
     pub fn new(
         merchant_trade_no: impl Into<String>,
-        merchant_trade_date: impl Into<String>,
+        merchant_trade_date: impl Into<TradeDate>,
         total_amount: u64,
         trade_desc: impl Into<String>,
         item_name: impl Into<String>,
@@ -486,8 +526,8 @@ impl CheckoutRequest {
         f.push("MerchantID", merchant_id);
         check_id("MerchantTradeNo", &self.merchant_trade_no, 20)?;
         f.push("MerchantTradeNo", &self.merchant_trade_no);
-        check_trade_date(&self.merchant_trade_date)?;
-        f.push("MerchantTradeDate", &self.merchant_trade_date);
+        check_trade_date(self.merchant_trade_date.as_str())?;
+        f.push("MerchantTradeDate", self.merchant_trade_date.as_str());
         f.push("PaymentType", "aio");
         if self.total_amount == 0 {
             return Err(Error::validation(
@@ -500,6 +540,7 @@ impl CheckoutRequest {
         }
         f.push("TotalAmount", &self.total_amount.to_string());
         check_text("TradeDesc", &self.trade_desc, 200, true)?;
+        check_no_special("TradeDesc", &self.trade_desc)?;
         f.push("TradeDesc", &self.trade_desc);
         check_item_name(&self.item_name)?;
         f.push("ItemName", &self.item_name);
@@ -567,11 +608,14 @@ impl CheckoutRequest {
             Payment::Atm(a) => push_atm(&mut f, a)?,
             Payment::Cvs(c) => push_cvs(&mut f, c)?,
             Payment::Barcode(b) => push_barcode(&mut f, b)?,
-            Payment::Bnpl if self.total_amount < 3000 => {
+            Payment::Bnpl(_) if self.total_amount < 3000 => {
                 return Err(Error::validation(
                     "TotalAmount",
                     "BNPL needs at least 3000 TWD",
                 ));
+            }
+            Payment::Bnpl(b) => {
+                push_offline_urls(&mut f, &b.payment_info_url, &b.client_redirect_url)?
             }
             Payment::All(all) => {
                 if !all.ignore_payment.is_empty() {
@@ -641,7 +685,12 @@ impl CheckoutRequest {
                 }
                 push_shared_urls(&mut f, &offline_urls)?;
             }
-            Payment::WebAtm | Payment::ApplePay | Payment::Twqr | Payment::Bnpl => {}
+            Payment::WebAtm | Payment::ApplePay | Payment::Twqr => {}
+        }
+        if let Some(inv) = &self.invoice {
+            for (k, v) in inv.fields()? {
+                f.0.push((k, v));
+            }
         }
 
         for (k, v) in &self.extra {
@@ -800,8 +849,37 @@ fn check_text(field: &str, v: &str, max_chars: usize, required: bool) -> Result<
     Ok(())
 }
 
+/// ECPay's "請勿帶入特殊字元" (TradeDesc, docs `?p=2864`; ItemName, docs `?p=2864` FAQ) and
+/// its API notes: parameter values may not carry HTML tags, and the escapes `%26` (`&`) and
+/// `%3C` (`<`) break its API unless decoded first (docs `?p=2864`, ReturnURL notes). `&` itself
+/// is accepted: the answers that echo it are parsed so that it survives.
+const FORBIDDEN_CHARS: &[char] = &['<', '>'];
+
+fn check_no_special(field: &str, v: &str) -> Result<()> {
+    if let Some(c) = v.chars().find(|c| FORBIDDEN_CHARS.contains(c)) {
+        return Err(Error::validation(
+            field,
+            format!("must not contain `{c}` (ECPay refuses HTML tags in parameter values)"),
+        ));
+    }
+    let lower = v.to_ascii_lowercase();
+    for esc in ["%26", "%3c"] {
+        if lower.contains(esc) {
+            return Err(Error::validation(
+                field,
+                format!(
+                    "must not contain the escape `{}`; send the character itself",
+                    esc.to_ascii_uppercase()
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn check_item_name(v: &str) -> Result<()> {
     check_text("ItemName", v, 400, true)?;
+    check_no_special("ItemName", v)?;
     if v.split('#').any(|i| i.trim().is_empty()) {
         return Err(Error::validation(
             "ItemName",
@@ -921,7 +999,31 @@ fn push_barcode(f: &mut Fields, b: &BarcodeOptions) -> Result<()> {
 }
 
 fn push_credit(f: &mut Fields, c: &CreditOptions, total: u64) -> Result<()> {
+    // `UnionPay` is a one-time-payment option: the Node SDK's `ECpayPayment.xml` files it under
+    // `category="OneTime"` (beside `Redeem`), and ECPay's Credit page (`?p=2862`) offers
+    // UnionPay cards for one-time payment only; a periodic plan cannot be charged to one.
+    if matches!(c.mode, CreditMode::Periodic(_))
+        && matches!(c.union_pay, Some(UnionPay::Selectable | UnionPay::Only))
+    {
+        return Err(Error::validation(
+            "UnionPay",
+            "UnionPay cannot be used with a periodic plan",
+        ));
+    }
+    if c.flexible_30n && !matches!(c.mode, CreditMode::OneTime | CreditMode::Installments(_)) {
+        return Err(Error::validation(
+            "CreditInstallment",
+            "30N cannot be combined with a periodic plan",
+        ));
+    }
+    if c.flexible_30n && c.redeem {
+        return Err(Error::validation(
+            "Redeem",
+            "cannot be combined with installments",
+        ));
+    }
     match &c.mode {
+        CreditMode::OneTime if c.flexible_30n => f.push("CreditInstallment", "30N"),
         CreditMode::OneTime => {}
         CreditMode::Installments(periods) => {
             if periods.is_empty() {
@@ -944,12 +1046,11 @@ fn push_credit(f: &mut Fields, c: &CreditOptions, total: u64) -> Result<()> {
                     "cannot be combined with installments",
                 ));
             }
-            let v = periods
-                .iter()
-                .map(u8::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            f.push("CreditInstallment", &v);
+            let mut v = periods.iter().map(u8::to_string).collect::<Vec<_>>();
+            if c.flexible_30n {
+                v.push("30N".into());
+            }
+            f.push("CreditInstallment", &v.join(","));
         }
         CreditMode::Periodic(p) => {
             if c.redeem {
@@ -1108,7 +1209,9 @@ mod tests {
     #[test]
     fn html_escapes_every_attribute() {
         let mut r = base();
-        r.trade_desc = r#"5" <script>alert('x')</script> & co"#.into();
+        // TradeDesc refuses `<` and `>` (ECPay's rule); Remark carries any text, so the
+        // escaping is proven on it.
+        r.remark = Some(r#"5" <script>alert('x')</script> & co"#.into());
         let signed = r
             .sign(&Credentials::stage(), "https://h.example/a?b=1&c=\"2\"")
             .unwrap();
