@@ -1,14 +1,17 @@
-//! Transport: the client, its builder, base URLs, credentials and retries.
+//! Configuration (the builder) and the one send path every operation goes through.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use rand::Rng;
+use sign_core::ecpay::{self, HashAlgorithm};
+pub(crate) use sign_core::policy::Idempotency;
+pub use sign_core::policy::RetryPolicy;
+use sign_core::policy::{parse_retry_after, Attempt, BaseUrl, Verdict};
 use sign_core::Secret;
-use url::Url;
+use tracing::Instrument as _;
 
-use crate::error::{Error, Result};
+use crate::error::{snippet, Error, ErrorCode, Result};
 
 /// Stage AIO host.
 pub const STAGE_AIO_URL: &str = "https://payment-stage.ecpay.com.tw";
@@ -20,10 +23,18 @@ pub const STAGE_MERCHANT_ID: &str = "3002607";
 pub const STAGE_HASH_KEY: &str = "pwFHCqoQZGmho4w6";
 /// Public stage HashIV.
 pub const STAGE_HASH_IV: &str = "EkRm7iFT261dpevs";
-/// Default cap on a response body.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 2 * 1024 * 1024;
+/// Default cap on a response body: 1 MiB.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
+/// Default timeout of one attempt (connect, request, whole answer).
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default connect timeout.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Which ECPay AIO environment to talk to.
+///
+/// ```
+/// assert_eq!(ecpay_sdk::Environment::Stage.aio_base_url(), "https://payment-stage.ecpay.com.tw");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     /// `https://payment-stage.ecpay.com.tw`
@@ -45,6 +56,12 @@ impl Environment {
 /// A merchant's AIO credentials: MerchantID, HashKey, HashIV.
 ///
 /// `Debug` never shows the key material.
+///
+/// ```
+/// let c = ecpay_sdk::Credentials::new("3002607", "pwFHCqoQZGmho4w6", "EkRm7iFT261dpevs");
+/// assert_eq!(c.merchant_id(), "3002607");
+/// assert!(!format!("{c:?}").contains("pwFHCqoQZGmho4w6"));
+/// ```
 #[derive(Clone)]
 pub struct Credentials {
     merchant_id: String,
@@ -53,7 +70,8 @@ pub struct Credentials {
 }
 
 impl Credentials {
-    /// Credentials from their parts.
+    /// Credentials from their parts (checked by [`ClientBuilder::build`] and
+    /// [`crate::webhook::Verifier::new`]: none may be empty).
     pub fn new(
         merchant_id: impl Into<String>,
         hash_key: impl Into<Secret>,
@@ -66,7 +84,7 @@ impl Credentials {
         }
     }
 
-    /// ECPay's public stage merchant `3002607`.
+    /// ECPay's public stage merchant `3002607` (refused on production).
     pub fn stage() -> Self {
         Self::new(STAGE_MERCHANT_ID, STAGE_HASH_KEY, STAGE_HASH_IV)
     }
@@ -86,17 +104,42 @@ impl Credentials {
         &self.hash_iv
     }
 
-    fn check(&self) -> Result<()> {
-        let id = &self.merchant_id;
-        if id.is_empty() || id.len() > 10 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
-            return Err(Error::validation("MerchantID", "1 to 10 letters or digits"));
+    /// Whether these are (or use any part of) ECPay's public stage merchant.
+    pub fn is_public_stage_merchant(&self) -> bool {
+        self.merchant_id == STAGE_MERCHANT_ID
+            || self.hash_key.expose() == STAGE_HASH_KEY
+            || self.hash_iv.expose() == STAGE_HASH_IV
+    }
+
+    /// Refuses an empty or malformed part with `Error::Config` naming it.
+    pub(crate) fn check(&self) -> Result<()> {
+        if self.merchant_id.is_empty() {
+            return Err(Error::config("MerchantID", "must not be empty"));
         }
-        if self.hash_key.is_empty() || self.hash_iv.is_empty() {
-            return Err(Error::Config {
-                reason: "HashKey and HashIV must not be empty".into(),
-            });
+        let id = &self.merchant_id;
+        if id.len() > 10 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(Error::config(
+                "MerchantID",
+                "must be 1 to 10 letters or digits",
+            ));
+        }
+        if self.hash_key.is_empty() {
+            return Err(Error::config("HashKey", "must not be empty"));
+        }
+        if self.hash_iv.is_empty() {
+            return Err(Error::config("HashIV", "must not be empty"));
         }
         Ok(())
+    }
+
+    /// `CheckMacValue` (SHA-256) of `pairs` under these keys.
+    pub(crate) fn mac<K: AsRef<str>, V: AsRef<str>>(&self, pairs: &[(K, V)]) -> String {
+        ecpay::check_mac_value(
+            pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
+            &self.hash_key,
+            &self.hash_iv,
+            HashAlgorithm::Sha256,
+        )
     }
 }
 
@@ -110,111 +153,13 @@ impl fmt::Debug for Credentials {
     }
 }
 
-/// Retry policy for calls that are safe to repeat (queries and reads).
-///
-/// Money-moving calls (`DoAction`) and creating calls are never retried.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryPolicy {
-    /// Total attempts including the first (1 = no retry).
-    pub max_attempts: u32,
-    /// First backoff; doubled each attempt, with full jitter.
-    pub initial_backoff: Duration,
-    /// Upper bound of one backoff.
-    pub max_backoff: Duration,
-    /// Upper bound on the time spent across all attempts.
-    pub max_elapsed: Duration,
-}
-
-impl Default for RetryPolicy {
-    fn default() -> Self {
-        Self {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(2),
-            max_elapsed: Duration::from_secs(20),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// No retries.
-    pub fn disabled() -> Self {
-        Self {
-            max_attempts: 1,
-            ..Self::default()
-        }
-    }
-
-    /// The default policy with another attempt count.
-    pub fn with_max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
-    /// The policy with another initial backoff (tests use a millisecond).
-    pub fn with_initial_backoff(mut self, d: Duration) -> Self {
-        self.initial_backoff = d;
-        self
-    }
-
-    fn backoff(&self, attempt: u32) -> Duration {
-        let exp = self
-            .initial_backoff
-            .saturating_mul(2u32.saturating_pow(attempt.saturating_sub(1)));
-        let cap = exp.min(self.max_backoff);
-        let ms = cap.as_millis() as u64;
-        Duration::from_millis(if ms == 0 {
-            0
-        } else {
-            rand::thread_rng().gen_range(0..=ms)
-        })
-    }
-}
-
-/// Checks a base URL: https only (http only for loopback hosts), no userinfo, no query.
-pub fn parse_base_url(field: &str, raw: &str) -> Result<Url> {
-    let url = Url::parse(raw.trim_end_matches('/'))
-        .map_err(|e| Error::validation(field, format!("not a URL: {e}")))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(Error::validation(field, "must not carry userinfo"));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(Error::validation(
-            field,
-            "must not carry a query or fragment",
-        ));
-    }
-    let host = url.host_str().unwrap_or_default();
-    match url.scheme() {
-        "https" if !host.is_empty() => Ok(url),
-        "http" if is_loopback(host) => Ok(url),
-        "http" => Err(Error::validation(
-            field,
-            "http is only allowed for loopback hosts; use https",
-        )),
-        other => Err(Error::validation(
-            field,
-            format!("unsupported scheme `{other}`"),
-        )),
-    }
-}
-
-fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host == "[::1]"
-        || host
-            .parse::<std::net::IpAddr>()
-            .map(|ip| ip.is_loopback())
-            .unwrap_or(false)
-}
-
 pub(crate) struct Inner {
     pub(crate) http: reqwest::Client,
-    pub(crate) aio_base: Url,
-    pub(crate) api_base: Option<Url>,
+    pub(crate) aio_base: BaseUrl,
+    pub(crate) api_base: Option<BaseUrl>,
     pub(crate) credentials: Option<Credentials>,
     pub(crate) retry: RetryPolicy,
+    pub(crate) timeout: Duration,
     pub(crate) max_body: usize,
 }
 
@@ -241,20 +186,36 @@ pub struct Client {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("aio_base", &self.inner.aio_base.as_str())
-            .field("api_base", &self.inner.api_base.as_ref().map(Url::as_str))
+            .field("base_url", &self.inner.aio_base.to_string())
+            .field(
+                "api_base_url",
+                &self.inner.api_base.as_ref().map(BaseUrl::to_string),
+            )
             .field("credentials", &self.inner.credentials)
             .field("retry", &self.inner.retry)
             .finish()
     }
 }
 
-/// Builds a [`Client`]. Nothing defaults to production: without an environment or AIO base
-/// URL, [`ClientBuilder::build`] fails.
+/// Builds a [`Client`]. Nothing defaults to production: without an environment or a base URL,
+/// [`ClientBuilder::build`] fails.
+///
+/// ```
+/// use std::time::Duration;
+/// use ecpay_sdk::{Client, Credentials, Environment, RetryPolicy};
+/// let client = Client::builder()
+///     .environment(Environment::Stage)
+///     .credentials(Credentials::stage())
+///     .timeout(Duration::from_secs(5))
+///     .retry_policy(RetryPolicy::default().with_max_attempts(2))
+///     .build()?;
+/// assert_eq!(client.base_url(), "https://payment-stage.ecpay.com.tw");
+/// # Ok::<(), ecpay_sdk::Error>(())
+/// ```
 #[derive(Default)]
 pub struct ClientBuilder {
     environment: Option<Environment>,
-    aio_base_url: Option<String>,
+    base_url: Option<String>,
     api_base_url: Option<String>,
     credentials: Option<Credentials>,
     http: Option<reqwest::Client>,
@@ -268,7 +229,7 @@ impl fmt::Debug for ClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ClientBuilder")
             .field("environment", &self.environment)
-            .field("aio_base_url", &self.aio_base_url)
+            .field("base_url", &self.base_url)
             .field("api_base_url", &self.api_base_url)
             .field("credentials", &self.credentials)
             .finish()
@@ -283,8 +244,9 @@ impl ClientBuilder {
     }
 
     /// Overrides the AIO host (e.g. a simulator); wins over [`ClientBuilder::environment`].
-    pub fn aio_base_url(mut self, url: impl Into<String>) -> Self {
-        self.aio_base_url = Some(url.into());
+    /// https only (http only to a loopback host), no user info, query or fragment.
+    pub fn base_url(mut self, url: impl Into<String>) -> Self {
+        self.base_url = Some(url.into());
         self
     }
 
@@ -300,68 +262,79 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses the caller's own `reqwest::Client` (it should not follow redirects).
+    /// Uses the caller's own `reqwest::Client` (it should not follow redirects; the
+    /// per-attempt [`ClientBuilder::timeout`] still applies).
     pub fn http_client(mut self, http: reqwest::Client) -> Self {
         self.http = Some(http);
         self
     }
 
-    /// Total timeout of one attempt (default 30 s).
+    /// Timeout of one attempt, from sending to the last byte of the answer (default 10 s).
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
         self
     }
 
-    /// Connect timeout (default 10 s).
+    /// Connect timeout (default 5 s).
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = Some(d);
         self
     }
 
-    /// Retry policy for safe calls.
-    pub fn retry(mut self, retry: RetryPolicy) -> Self {
+    /// Retry policy (default [`RetryPolicy::default`]). Whatever it says, a money-moving call
+    /// whose request may have been sent is never repeated.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
         self.retry = Some(retry);
         self
     }
 
-    /// Cap on a response body (default 2 MiB).
+    /// Cap on a response body (default 1 MiB); a larger answer is an error.
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body = Some(n);
         self
     }
 
     /// Checks the configuration and builds the client.
+    ///
+    /// Refuses: no environment and no base URL; a base URL breaking the rules; an empty
+    /// MerchantID, HashKey or HashIV; ECPay's public stage merchant on production.
     pub fn build(self) -> Result<Client> {
-        let aio_raw =
-            match (&self.aio_base_url, self.environment) {
-                (Some(u), _) => u.clone(),
-                (None, Some(env)) => env.aio_base_url().to_owned(),
-                (None, None) => return Err(Error::Config {
-                    reason:
-                        "choose an environment or an AIO base URL (no silent production default)"
-                            .into(),
-                }),
-            };
-        let aio_base = parse_base_url("aio_base_url", &aio_raw)?;
+        let aio_raw = match (&self.base_url, self.environment) {
+            (Some(u), _) => u.clone(),
+            (None, Some(env)) => env.aio_base_url().to_owned(),
+            (None, None) => {
+                return Err(Error::config(
+                    "environment",
+                    "is not set: choose Environment::Stage or Production, or a base_url (no silent production default)",
+                ))
+            }
+        };
+        let aio_base =
+            BaseUrl::parse(&aio_raw).map_err(|e| Error::config("base_url", e.to_string()))?;
         let api_base = self
             .api_base_url
             .as_deref()
-            .map(|u| parse_base_url("api_base_url", u))
+            .map(|u| BaseUrl::parse(u).map_err(|e| Error::config("api_base_url", e.to_string())))
             .transpose()?;
         if let Some(c) = &self.credentials {
             c.check()?;
+            let production = self.environment == Some(Environment::Production)
+                || aio_base.origin() == PRODUCTION_AIO_URL;
+            if production && c.is_public_stage_merchant() {
+                return Err(Error::config(
+                    "credentials",
+                    "are ECPay's public stage merchant (3002607), which production refuses: set the merchant's own MerchantID, HashKey and HashIV",
+                ));
+            }
         }
         let http = match self.http {
             Some(h) => h,
             None => reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(30)))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(10)))
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .user_agent(concat!("ecpay-sdk-rust/", env!("CARGO_PKG_VERSION")))
                 .build()
-                .map_err(|e| Error::Config {
-                    reason: format!("could not build the HTTP client: {e}"),
-                })?,
+                .map_err(|e| Error::config("http_client", format!("could not be built: {e}")))?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -370,28 +343,54 @@ impl ClientBuilder {
                 api_base,
                 credentials: self.credentials,
                 retry: self.retry.unwrap_or_default(),
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             }),
         })
     }
 }
 
-/// A response read in full (up to the cap).
+/// An answer read in full (up to the cap): not 429, not 5xx.
 #[derive(Debug)]
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
     pub(crate) body: String,
 }
 
-/// Whether a request may be repeated.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Idempotency {
-    /// Queries and reads: retried by the policy.
-    Safe,
-    /// Creates something: not retried, transport errors are plain.
-    Once,
-    /// Moves money: not retried; a failure after sending is `OutcomeUnknown`.
-    MovesMoney,
+/// What one call is, for the send path: its name (in spans and errors), the merchant reference
+/// an unknown outcome names, and whether repeating it can do harm.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Call<'a> {
+    pub(crate) operation: &'static str,
+    pub(crate) reference: &'a str,
+    pub(crate) idempotency: Idempotency,
+}
+
+impl<'a> Call<'a> {
+    /// A query or read: retried by the policy.
+    pub(crate) fn query(operation: &'static str, reference: &'a str) -> Self {
+        Call {
+            operation,
+            reference,
+            idempotency: Idempotency::Idempotent,
+        }
+    }
+
+    /// A call that moves money or changes state: sent again only when the first attempt
+    /// certainly never left.
+    pub(crate) fn once(operation: &'static str, reference: &'a str) -> Self {
+        Call {
+            operation,
+            reference,
+            idempotency: Idempotency::NonIdempotent,
+        }
+    }
+}
+
+enum Failed {
+    Transport(reqwest::Error),
+    Timeout,
+    TooLarge,
 }
 
 impl Client {
@@ -401,13 +400,13 @@ impl Client {
     }
 
     /// The AIO base URL in use.
-    pub fn aio_base_url(&self) -> &Url {
-        &self.inner.aio_base
+    pub fn base_url(&self) -> String {
+        self.inner.aio_base.to_string()
     }
 
     /// The merchant API base URL, when configured.
-    pub fn api_base_url(&self) -> Option<&Url> {
-        self.inner.api_base.as_ref()
+    pub fn api_base_url(&self) -> Option<String> {
+        self.inner.api_base.as_ref().map(BaseUrl::to_string)
     }
 
     /// The configured credentials, if any.
@@ -416,123 +415,196 @@ impl Client {
     }
 
     pub(crate) fn require_credentials(&self) -> Result<&Credentials> {
-        self.inner
-            .credentials
-            .as_ref()
-            .ok_or_else(|| Error::Config {
-                reason: "AIO calls need credentials (MerchantID, HashKey, HashIV)".into(),
-            })
+        self.inner.credentials.as_ref().ok_or_else(|| {
+            Error::config(
+                "credentials",
+                "are not set: AIO calls need the MerchantID, HashKey and HashIV",
+            )
+        })
     }
 
     pub(crate) fn aio_url(&self, path: &str) -> String {
-        join(&self.inner.aio_base, path)
+        self.inner.aio_base.join(path)
     }
 
     pub(crate) fn api_url(&self, path: &str) -> Result<String> {
-        let base = self.inner.api_base.as_ref().ok_or_else(|| Error::Config {
-            reason: "this call needs api_base_url".into(),
-        })?;
-        Ok(join(base, path))
-    }
-
-    /// Sends a request built by `make` (called once per attempt, so signed requests are
-    /// re-signed with a fresh timestamp), following the retry rule for `idem`.
-    pub(crate) async fn send<F>(
-        &self,
-        operation: &str,
-        idem: Idempotency,
-        make: F,
-    ) -> Result<RawResponse>
-    where
-        F: Fn() -> Result<reqwest::RequestBuilder>,
-    {
-        let policy = self.inner.retry;
-        let attempts = if idem == Idempotency::Safe {
-            policy.max_attempts.max(1)
-        } else {
-            1
-        };
-        let started = Instant::now();
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let req = make()?;
-            let span = tracing::info_span!("ecpay.call", operation, attempt);
-            let _guard = span.enter();
-            let t0 = Instant::now();
-            let outcome = self.execute(req).await;
-            match &outcome {
-                Ok(r) => tracing::info!(
-                    status = r.status,
-                    latency_ms = t0.elapsed().as_millis() as u64,
-                    "response"
-                ),
-                Err(e) => {
-                    tracing::warn!(error = %e, latency_ms = t0.elapsed().as_millis() as u64, "failed")
-                }
-            }
-            drop(_guard);
-            let retryable = match &outcome {
-                Ok(r) => r.status >= 500 || r.status == 429,
-                Err(Error::Transport { .. }) => true,
-                Err(_) => false,
-            };
-            if retryable && attempt < attempts && started.elapsed() < policy.max_elapsed {
-                tokio::time::sleep(policy.backoff(attempt)).await;
-                continue;
-            }
-            return match outcome {
-                Err(Error::Transport { source }) if idem == Idempotency::MovesMoney => {
-                    // A request that failed before connecting never reached ECPay.
-                    if source.is_connect() || source.is_builder() {
-                        Err(Error::Transport { source })
-                    } else {
-                        Err(Error::OutcomeUnknown {
-                            operation: operation.to_owned(),
-                            source,
-                        })
-                    }
-                }
-                other => other,
-            };
-        }
-    }
-
-    async fn execute(&self, req: reqwest::RequestBuilder) -> Result<RawResponse> {
-        let mut resp = req
-            .send()
-            .await
-            .map_err(|source| Error::Transport { source })?;
-        let status = resp.status().as_u16();
-        let limit = self.inner.max_body;
-        if resp.content_length().is_some_and(|n| n as usize > limit) {
-            return Err(Error::BodyTooLarge { limit });
-        }
-        let mut buf: Vec<u8> = Vec::new();
-        while let Some(chunk) = resp
-            .chunk()
-            .await
-            .map_err(|source| Error::Transport { source })?
-        {
-            if buf.len() + chunk.len() > limit {
-                return Err(Error::BodyTooLarge { limit });
-            }
-            buf.extend_from_slice(&chunk);
-        }
-        let body = String::from_utf8(buf).map_err(|e| {
-            let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
-            Error::decode(status, "body is not UTF-8", &lossy)
-        })?;
-        Ok(RawResponse { status, body })
+        let base = self
+            .inner
+            .api_base
+            .as_ref()
+            .ok_or_else(|| Error::config("api_base_url", "is not set: this call needs it"))?;
+        Ok(base.join(path))
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
     }
+
+    /// POSTs an AIO form to `path` on the AIO host: `fields` is called for every attempt (so a
+    /// `TimeStamp` in it is fresh) and signed with `CheckMacValue` each time.
+    pub(crate) async fn send_signed_form<F>(
+        &self,
+        call: Call<'_>,
+        path: &str,
+        fields: F,
+    ) -> Result<RawResponse>
+    where
+        F: Fn(&Credentials) -> Vec<(String, String)>,
+    {
+        let creds = self.require_credentials()?;
+        let url = self.aio_url(path);
+        self.send(call, || {
+            let mut form = fields(creds);
+            let mac = creds.mac(&form);
+            form.push((ecpay::CHECK_MAC_VALUE.into(), mac));
+            Ok(self.inner.http.post(&url).form(&form))
+        })
+        .await
+    }
+
+    /// The one send path: builds the request with `make` for every attempt, sends it under the
+    /// per-attempt timeout, caps the answer, classifies the attempt and follows
+    /// [`RetryPolicy::decide`]. Returns only final answers (neither 429 nor 5xx); a 5xx or a
+    /// lost answer of a money-moving call is [`Error::OutcomeUnknown`].
+    pub(crate) async fn send<F>(&self, call: Call<'_>, make: F) -> Result<RawResponse>
+    where
+        F: Fn() -> Result<reqwest::RequestBuilder>,
+    {
+        let policy = &self.inner.retry;
+        let started = Instant::now();
+        let mut attempt: u32 = 0;
+        loop {
+            attempt += 1;
+            let req = make()?;
+            let span = tracing::info_span!(
+                "ecpay.call",
+                operation = call.operation,
+                attempt,
+                status = tracing::field::Empty,
+                latency_ms = tracing::field::Empty,
+            );
+            let outcome = self.attempt(req).instrument(span.clone()).await;
+            let latency_ms = started.elapsed().as_millis() as u64;
+            span.record("latency_ms", latency_ms);
+            let (classified, result) = match outcome {
+                Ok((status, retry_after, body)) => {
+                    span.record("status", status);
+                    let class = match status {
+                        429 => Attempt::Throttled {
+                            retry_after: retry_after
+                                .and_then(|v| parse_retry_after(&v, SystemTime::now())),
+                        },
+                        500..=599 => Attempt::ServerError,
+                        _ => Attempt::Answered,
+                    };
+                    (class, Ok(RawResponse { status, body }))
+                }
+                Err(Failed::Transport(e)) if e.is_connect() || e.is_builder() => {
+                    (Attempt::NotSent, Err(Failed::Transport(e)))
+                }
+                Err(Failed::TooLarge) => (Attempt::Answered, Err(Failed::TooLarge)),
+                Err(other) => (Attempt::MaybeSent, Err(other)),
+            };
+            let verdict = policy.decide(call.idempotency, attempt, started.elapsed(), &classified);
+            match verdict {
+                Verdict::RetryAfter(wait) => {
+                    tracing::warn!(parent: &span, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                    continue;
+                }
+                Verdict::Throttled { retry_after } => {
+                    return Err(Error::RateLimited {
+                        retry_after,
+                        status: 429,
+                    })
+                }
+                Verdict::OutcomeUnknown => {
+                    return Err(Error::OutcomeUnknown {
+                        operation: call.operation,
+                        reference: call.reference.to_owned(),
+                        reason: describe(&result),
+                    })
+                }
+                Verdict::Done | Verdict::GiveUp => {}
+            }
+            return match result {
+                Ok(r) if r.status >= 500 => Err(Error::Api {
+                    status: r.status,
+                    code: ErrorCode::Http(r.status),
+                    message: snippet(&r.body),
+                }),
+                Ok(r) if r.status == 429 => Err(Error::RateLimited {
+                    retry_after: None,
+                    status: 429,
+                }),
+                Ok(r) => Ok(r),
+                Err(Failed::Transport(source)) => Err(Error::Transport { source }),
+                Err(Failed::Timeout) => Err(Error::Timeout {
+                    operation: call.operation,
+                    after: self.inner.timeout,
+                }),
+                // A money-moving call whose answer cannot be read may have happened.
+                Err(Failed::TooLarge) if call.idempotency == Idempotency::NonIdempotent => {
+                    Err(Error::OutcomeUnknown {
+                        operation: call.operation,
+                        reference: call.reference.to_owned(),
+                        reason: format!("the answer exceeds the {}-byte cap", self.inner.max_body),
+                    })
+                }
+                Err(Failed::TooLarge) => Err(Error::decode(
+                    format!("the answer exceeds the {}-byte cap", self.inner.max_body),
+                    "",
+                )),
+            };
+        }
+    }
+
+    /// One attempt: status, `Retry-After`, and the whole body under the cap, all within the
+    /// per-attempt timeout.
+    async fn attempt(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> std::result::Result<(u16, Option<String>, String), Failed> {
+        let limit = self.inner.max_body;
+        let work = async {
+            let mut resp = req.send().await.map_err(Failed::Transport)?;
+            let status = resp.status().as_u16();
+            let retry_after = resp
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            if resp.content_length().is_some_and(|n| n > limit as u64) {
+                return Err(Failed::TooLarge);
+            }
+            let mut buf: Vec<u8> = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(Failed::Transport)? {
+                if buf.len() + chunk.len() > limit {
+                    return Err(Failed::TooLarge);
+                }
+                buf.extend_from_slice(&chunk);
+            }
+            // Not UTF-8 is kept lossily: decoding then fails on the fields, as a decode error.
+            let body = match String::from_utf8(buf) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            Ok((status, retry_after, body))
+        };
+        match tokio::time::timeout(self.inner.timeout, work).await {
+            Ok(r) => r,
+            Err(_) => Err(Failed::Timeout),
+        }
+    }
 }
 
-fn join(base: &Url, path: &str) -> String {
-    format!("{}{}", base.as_str().trim_end_matches('/'), path)
+fn describe(result: &std::result::Result<RawResponse, Failed>) -> String {
+    match result {
+        Ok(r) => format!("answered HTTP {}", r.status),
+        Err(Failed::Transport(e)) => format!("no answer: {e}"),
+        Err(Failed::Timeout) => "no answer within the timeout".into(),
+        Err(Failed::TooLarge) => "the answer exceeds the body cap".into(),
+    }
 }
 
 #[cfg(test)]
@@ -541,19 +613,46 @@ mod tests {
 
     #[test]
     fn base_urls_are_checked() {
-        assert!(parse_base_url("u", "https://payment.ecpay.com.tw").is_ok());
-        assert!(parse_base_url("u", "http://127.0.0.1:8080").is_ok());
-        assert!(parse_base_url("u", "http://localhost:1").is_ok());
-        assert!(parse_base_url("u", "http://payment.ecpay.com.tw").is_err());
-        assert!(parse_base_url("u", "https://user:pw@payment.ecpay.com.tw").is_err());
-        assert!(parse_base_url("u", "https://x.example?q=1").is_err());
-        assert!(parse_base_url("u", "ftp://x.example").is_err());
+        let cases = [
+            ("https://payment.ecpay.com.tw", true),
+            ("http://127.0.0.1:8080", true),
+            ("http://localhost:1", true),
+            ("http://payment.ecpay.com.tw", false),
+            ("https://user:pw@payment.ecpay.com.tw", false),
+            ("https://x.example?q=1", false),
+            ("ftp://x.example", false),
+        ];
+        for (url, ok) in cases {
+            let r = Client::builder().base_url(url).build();
+            assert_eq!(r.is_ok(), ok, "case {url}: {r:?}");
+            if let Err(e) = r {
+                assert!(
+                    matches!(
+                        e,
+                        Error::Config {
+                            field: "base_url",
+                            ..
+                        }
+                    ),
+                    "case {url}: {e}"
+                );
+            }
+        }
     }
 
     #[test]
     fn no_silent_production_default() {
         let e = Client::builder().build().unwrap_err();
-        assert!(matches!(e, Error::Config { .. }));
+        assert!(
+            matches!(
+                e,
+                Error::Config {
+                    field: "environment",
+                    ..
+                }
+            ),
+            "{e}"
+        );
     }
 
     #[test]
@@ -569,21 +668,75 @@ mod tests {
         assert!(shown.contains("3002607"));
     }
 
+    /// Finding (issue 10): empty HashKey/HashIV/MerchantID are refused by the builder, naming
+    /// the field; an over-long MerchantID too.
     #[test]
-    fn bad_merchant_id_refused() {
-        let e = Client::builder()
-            .environment(Environment::Stage)
-            .credentials(Credentials::new("30026071234567", "k", "v"))
-            .build()
-            .unwrap_err();
-        assert!(matches!(e, Error::Validation { ref field, .. } if field == "MerchantID"));
+    fn bad_credentials_refused_naming_the_field() {
+        let cases = [
+            (
+                "empty MerchantID",
+                Credentials::new("", "k", "v"),
+                "MerchantID",
+            ),
+            (
+                "long MerchantID",
+                Credentials::new("30026071234567", "k", "v"),
+                "MerchantID",
+            ),
+            (
+                "empty HashKey",
+                Credentials::new("2000132", "", "v"),
+                "HashKey",
+            ),
+            (
+                "empty HashIV",
+                Credentials::new("2000132", "k", ""),
+                "HashIV",
+            ),
+        ];
+        for (name, creds, field) in cases {
+            let e = Client::builder()
+                .environment(Environment::Stage)
+                .credentials(creds)
+                .build()
+                .unwrap_err();
+            assert!(
+                matches!(e, Error::Config { field: f, .. } if f == field),
+                "case {name}: {e}"
+            );
+        }
     }
 
+    /// Finding (issue 13): a production client built with the public stage merchant is a
+    /// configuration error at `build`, not a surprise at the first call.
     #[test]
-    fn backoff_is_bounded() {
-        let p = RetryPolicy::default();
-        for a in 1..10 {
-            assert!(p.backoff(a) <= p.max_backoff);
+    fn production_refuses_the_public_stage_merchant() {
+        let cases = [
+            (
+                "environment",
+                Client::builder().environment(Environment::Production),
+            ),
+            ("base url", Client::builder().base_url(PRODUCTION_AIO_URL)),
+        ];
+        for (name, b) in cases {
+            let e = b.credentials(Credentials::stage()).build().unwrap_err();
+            assert!(
+                matches!(
+                    e,
+                    Error::Config {
+                        field: "credentials",
+                        ..
+                    }
+                ),
+                "case {name}: {e}"
+            );
+            assert!(!e.to_string().contains(STAGE_HASH_KEY), "case {name}: {e}");
         }
+        let own = Credentials::new("2000132", "5294y06JbISpM5x9", "v77hoKGq4kWxNNIS");
+        assert!(Client::builder()
+            .environment(Environment::Production)
+            .credentials(own)
+            .build()
+            .is_ok());
     }
 }

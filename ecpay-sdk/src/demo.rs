@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::client::{Client, Idempotency, RawResponse};
+use crate::client::{Call, Client, RawResponse};
 use crate::error::{snippet, Error, ErrorCode, FieldIssue, Result};
 
 /// Every operation of the spec: `(method, path, operationId)`. The spec-coverage test holds
@@ -486,10 +486,10 @@ impl Demo<'_> {
         ))
     }
 
-    async fn get(&self, operation: &str, path_and_query: &str) -> Result<RawResponse> {
+    async fn get(&self, operation: &'static str, path_and_query: &str) -> Result<RawResponse> {
         let url = self.client.api_url(path_and_query)?;
         self.client
-            .send(operation, Idempotency::Safe, || {
+            .send(Call::query(operation, path_and_query), || {
                 Ok(self.client.http().get(&url))
             })
             .await
@@ -514,7 +514,7 @@ impl Demo<'_> {
         let url = self.client.api_url("/api/integrations/orders")?;
         let r = self
             .client
-            .send("create_order", Idempotency::Once, || {
+            .send(Call::once("create_order", &req.order_id), || {
                 Ok(self.client.http().post(&url).json(req))
             })
             .await?;
@@ -530,7 +530,7 @@ impl Demo<'_> {
         let body = form_body.to_owned();
         let r = self
             .client
-            .send("ecpay_return_callback", Idempotency::Once, || {
+            .send(Call::once("ecpay_return_callback", ""), || {
                 Ok(self
                     .client
                     .http()
@@ -586,7 +586,7 @@ impl Demo<'_> {
         };
         let r = self
             .client
-            .send("create_checkout", Idempotency::Once, || {
+            .send(Call::once("create_checkout", ""), || {
                 Ok(self.client.http().post(&url).json(&body))
             })
             .await?;
@@ -612,7 +612,7 @@ impl Demo<'_> {
         let body = form_body.to_owned();
         let r = self
             .client
-            .send("result_post", Idempotency::Once, || {
+            .send(Call::once("result_post", ""), || {
                 Ok(self
                     .client
                     .http()
@@ -692,14 +692,14 @@ fn check_status(r: &RawResponse) -> Result<()> {
         .unwrap_or_else(|| r.body.clone());
     Err(Error::Api {
         status: r.status,
-        code: ErrorCode::Other(format!("HTTP {}", r.status)),
+        code: ErrorCode::Http(r.status),
         message: snippet(&message),
     })
 }
 
 fn json<T: DeserializeOwned>(r: RawResponse) -> Result<T> {
     check_status(&r)?;
-    serde_json::from_str(&r.body).map_err(|e| Error::decode(r.status, e.to_string(), &r.body))
+    serde_json::from_str(&r.body).map_err(|e| Error::decode(e.to_string(), &r.body))
 }
 
 fn text(r: RawResponse) -> Result<String> {

@@ -1,5 +1,8 @@
-//! The crate's one error type.
+//! The crate's one error type, in the vocabulary every SDK crate of this workspace shares.
 
+use std::time::Duration;
+
+pub use sign_core::policy::ErrorKind;
 use sign_core::VerifyError;
 
 /// How many characters of a response body an error keeps (the rest is cut off).
@@ -15,6 +18,12 @@ pub(crate) fn snippet(body: &str) -> String {
 }
 
 /// A provider's error code, typed where the provider documents it.
+///
+/// ```
+/// use ecpay_sdk::ErrorCode;
+/// assert_eq!(ErrorCode::Rtn(10200047).to_string(), "10200047");
+/// assert_eq!(ErrorCode::from_merchant_code("SYSTEM_ERROR"), ErrorCode::SystemError);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum ErrorCode {
@@ -22,6 +31,8 @@ pub enum ErrorCode {
     SystemError,
     /// An ECPay AIO `RtnCode` (or `TradeStatus`) that is not a success.
     Rtn(i64),
+    /// An HTTP status without a code of ECPay's in the body.
+    Http(u16),
     /// Any other code, kept as the provider sent it.
     Other(String),
 }
@@ -41,12 +52,18 @@ impl std::fmt::Display for ErrorCode {
         match self {
             Self::SystemError => f.write_str("SYSTEM_ERROR"),
             Self::Rtn(c) => write!(f, "{c}"),
+            Self::Http(s) => write!(f, "HTTP {s}"),
             Self::Other(s) => f.write_str(s),
         }
     }
 }
 
 /// One entry of a FastAPI `422 HTTPValidationError` from the integration demo API.
+///
+/// ```
+/// let i = ecpay_sdk::FieldIssue { location: "body.amount".into(), message: "too small".into(), kind: "greater_than".into() };
+/// assert_eq!(i.location, "body.amount");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldIssue {
     /// Where the problem is, e.g. `body.amount` or `query.limit`.
@@ -57,14 +74,32 @@ pub struct FieldIssue {
     pub kind: String,
 }
 
+/// The one wording of ECPay's MerchantTradeNo rule, used wherever it is checked.
+pub(crate) const MERCHANT_TRADE_NO_RULE: &str = "must be 1 to 20 letters (A-Z, a-z) and digits";
+
 /// Everything that can go wrong.
 ///
-/// Money-moving calls (credit card `DoAction`) whose request may have reached ECPay before
-/// the connection failed return [`Error::OutcomeUnknown`], never a plain transport error:
-/// query the trade before trying again.
+/// [`Error::kind`] classifies every variant: a money-moving call (`DoAction`) whose request may
+/// have reached ECPay with no usable answer is [`Error::OutcomeUnknown`], never transient.
+///
+/// ```
+/// use ecpay_sdk::{Error, ErrorKind};
+/// let e = Error::OutcomeUnknown { operation: "DoAction", reference: "ORD1".into(), reason: "HTTP 502".into() };
+/// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+/// assert!(e.to_string().contains("look it up before repeating it"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The client or verifier is not configured for this (an empty key, no environment, the
+    /// public stage merchant on production).
+    #[error("configuration: `{field}` {reason}")]
+    Config {
+        /// The setting at fault.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A parameter broke a documented rule; nothing was sent.
     #[error("invalid `{field}`: {reason}")]
     Validation {
@@ -73,13 +108,7 @@ pub enum Error {
         /// The rule it broke.
         reason: String,
     },
-    /// The client is not configured for this call (e.g. AIO call without HashKey/HashIV).
-    #[error("configuration: {reason}")]
-    Config {
-        /// What is missing or wrong.
-        reason: String,
-    },
-    /// The provider answered with an error.
+    /// ECPay (or the merchant API) answered with an error.
     #[error("API error (HTTP {status}) code {code}: {message}")]
     Api {
         /// HTTP status.
@@ -89,7 +118,8 @@ pub enum Error {
         /// The provider's message (cut short).
         message: String,
     },
-    /// The integration demo API refused the request with `422 HTTPValidationError`.
+    /// The integration demo API refused the request with `422 HTTPValidationError` (one entry
+    /// per field, which [`Error::Api`] cannot carry).
     #[error("request refused by the server (HTTP {status}): {}", .issues.iter().map(|i| format!("{}: {}", i.location, i.message)).collect::<Vec<_>>().join("; "))]
     ServerValidation {
         /// HTTP status (422).
@@ -97,48 +127,79 @@ pub enum Error {
         /// One entry per field.
         issues: Vec<FieldIssue>,
     },
-    /// A response or callback failed CheckMacValue verification (or names another merchant).
-    #[error("signature verification failed for {context}: {source}")]
-    Signature {
-        /// What was being verified.
-        context: String,
-        /// Which check failed.
-        #[source]
-        source: VerifyError,
+    /// The server refused for rate and its `Retry-After` did not fit the retry budget.
+    #[error("rate limited (HTTP {status}){}", .retry_after.map(|d| format!("; retry after {} s", d.as_secs())).unwrap_or_default())]
+    RateLimited {
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+        /// HTTP status (429).
+        status: u16,
     },
-    /// The request could not be sent, or no response arrived; nothing moved.
+    /// A money-moving call may or may not have taken effect.
+    #[error("{operation} for `{reference}` may or may not have taken effect ({reason}): look it up before repeating it")]
+    OutcomeUnknown {
+        /// The operation, e.g. `DoAction`.
+        operation: &'static str,
+        /// The merchant reference (`MerchantTradeNo`).
+        reference: String,
+        /// What happened (no answer, HTTP 502, an unreadable answer).
+        reason: String,
+    },
+    /// A lookup found a record with the same merchant reference but another amount or state:
+    /// never this call's success.
+    #[error("{operation} for `{reference}` conflicts with an existing record: {reason}")]
+    Conflict {
+        /// The operation.
+        operation: &'static str,
+        /// The merchant reference.
+        reference: String,
+        /// How the record differs.
+        reason: String,
+    },
+    /// A callback or answer failed CheckMacValue verification, or names another merchant.
+    #[error("signature verification failed: {}{}", .0, signature_hint(.0))]
+    Signature(VerifyError),
+    /// A field is missing or malformed (the signature, if any, was fine or not yet checked).
+    #[error("could not decode: {reason}; body starts: {body_snippet}")]
+    Decode {
+        /// What is missing or malformed.
+        reason: String,
+        /// The start of the body.
+        body_snippet: String,
+    },
+    /// The request could not be sent, or no answer arrived for a call that is safe to repeat.
     #[error("transport error: {source}")]
     Transport {
         /// The underlying error.
         #[source]
         source: reqwest::Error,
     },
-    /// A money-moving request may have reached ECPay but no answer came back: whether it
-    /// took effect is unknown. Query the trade before retrying.
-    #[error("outcome unknown for {operation} (query the trade before retrying): {source}")]
-    OutcomeUnknown {
-        /// The operation, e.g. `DoAction R`.
-        operation: String,
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
+    /// No whole answer arrived within the per-attempt timeout, for a call that is safe to
+    /// repeat (a money-moving call is [`Error::OutcomeUnknown`] instead).
+    #[error("{operation}: no answer within {} ms", .after.as_millis())]
+    Timeout {
+        /// The operation.
+        operation: &'static str,
+        /// The per-attempt timeout.
+        after: Duration,
     },
-    /// The response could not be decoded.
-    #[error("could not decode response (HTTP {status}): {reason}; body starts: {body_snippet}")]
-    Decode {
-        /// HTTP status.
-        status: u16,
-        /// Why decoding failed.
+    /// The replay store did not answer: answer ECPay with a 5xx so that it re-delivers later.
+    #[error("replay store unavailable: {reason}")]
+    StoreUnavailable {
+        /// The store's error.
         reason: String,
-        /// The start of the body.
-        body_snippet: String,
     },
-    /// The response body was larger than the client's cap.
-    #[error("response body exceeds the {limit}-byte cap")]
-    BodyTooLarge {
-        /// The cap in bytes.
-        limit: usize,
-    },
+}
+
+/// What to check on a mismatch, without saying anything about the keys themselves.
+fn signature_hint(e: &VerifyError) -> &'static str {
+    match e {
+        VerifyError::Mismatch => {
+            "; check that the MerchantID, HashKey and HashIV belong to the same merchant \
+             (stage and production keys differ)"
+        }
+        _ => "",
+    }
 }
 
 impl Error {
@@ -149,27 +210,45 @@ impl Error {
         }
     }
 
-    pub(crate) fn signature(context: &str, source: VerifyError) -> Self {
-        Self::Signature {
-            context: context.to_owned(),
-            source,
+    pub(crate) fn config(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Config {
+            field,
+            reason: reason.into(),
         }
     }
 
-    pub(crate) fn decode(status: u16, reason: impl Into<String>, body: &str) -> Self {
+    pub(crate) fn decode(reason: impl Into<String>, body: &str) -> Self {
         Self::Decode {
-            status,
             reason: reason.into(),
             body_snippet: snippet(body),
         }
     }
 
-    /// Whether retrying the same call could help (transport failures, 5xx, 429).
-    pub fn is_transient(&self) -> bool {
+    /// How a caller should treat this error: retry later, wait for the server, look the call
+    /// up, fix the request, or never act on the message.
+    ///
+    /// ```
+    /// use ecpay_sdk::{Error, ErrorKind};
+    /// let e = Error::Validation { field: "TotalAmount".into(), reason: "must be positive".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Caller);
+    /// assert_eq!(Error::Signature(sign_core::VerifyError::Mismatch).kind(), ErrorKind::Rejected);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Self::Transport { .. } => true,
-            Self::Api { status, .. } => *status >= 500 || *status == 429,
-            _ => false,
+            Self::Config { .. }
+            | Self::Validation { .. }
+            | Self::ServerValidation { .. }
+            | Self::Conflict { .. } => ErrorKind::Caller,
+            // A 5xx reaches the caller only from a query whose retries ran out (a
+            // money-moving call answered 5xx is `OutcomeUnknown`).
+            Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
+            Self::Api { .. } => ErrorKind::Caller,
+            Self::RateLimited { .. } => ErrorKind::Throttled,
+            Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Self::Signature(_) | Self::Decode { .. } => ErrorKind::Rejected,
+            Self::Transport { .. } | Self::Timeout { .. } | Self::StoreUnavailable { .. } => {
+                ErrorKind::Transient
+            }
         }
     }
 }
@@ -200,5 +279,85 @@ mod tests {
             ErrorCode::from_merchant_code("NEW_CODE"),
             ErrorCode::Other("NEW_CODE".into())
         );
+    }
+
+    /// Finding (issue 13, LJPay/ECPay): a signature mismatch says what to check — that the
+    /// MerchantID and keys belong to the same merchant — and reveals nothing secret.
+    #[test]
+    fn mismatch_message_names_what_to_check() {
+        let text = Error::Signature(VerifyError::Mismatch).to_string();
+        assert!(
+            text.contains("MerchantID, HashKey and HashIV belong to the same merchant"),
+            "{text}"
+        );
+        let missing = Error::Signature(VerifyError::MissingField("CheckMacValue".into()));
+        assert!(!missing.to_string().contains("same merchant"), "{missing}");
+    }
+
+    #[test]
+    fn kinds_table() {
+        let cases: Vec<(&str, Error, ErrorKind)> = vec![
+            (
+                "config",
+                Error::config("HashKey", "must not be empty"),
+                ErrorKind::Caller,
+            ),
+            (
+                "validation",
+                Error::validation("TotalAmount", "x"),
+                ErrorKind::Caller,
+            ),
+            (
+                "api 4xx",
+                Error::Api {
+                    status: 200,
+                    code: ErrorCode::Rtn(10200047),
+                    message: String::new(),
+                },
+                ErrorKind::Caller,
+            ),
+            (
+                "api 5xx (query out of retries)",
+                Error::Api {
+                    status: 503,
+                    code: ErrorCode::Http(503),
+                    message: String::new(),
+                },
+                ErrorKind::Transient,
+            ),
+            (
+                "rate limited",
+                Error::RateLimited {
+                    retry_after: None,
+                    status: 429,
+                },
+                ErrorKind::Throttled,
+            ),
+            (
+                "outcome unknown",
+                Error::OutcomeUnknown {
+                    operation: "DoAction",
+                    reference: "A".into(),
+                    reason: "x".into(),
+                },
+                ErrorKind::OutcomeUnknown,
+            ),
+            (
+                "signature",
+                Error::Signature(VerifyError::Mismatch),
+                ErrorKind::Rejected,
+            ),
+            ("decode", Error::decode("x", ""), ErrorKind::Rejected),
+            (
+                "store",
+                Error::StoreUnavailable {
+                    reason: "down".into(),
+                },
+                ErrorKind::Transient,
+            ),
+        ];
+        for (name, e, want) in cases {
+            assert_eq!(e.kind(), want, "case {name}: {e}");
+        }
     }
 }

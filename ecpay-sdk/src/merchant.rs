@@ -43,11 +43,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::aio::callback;
 use crate::aio::SignedCheckout;
-use crate::client::{Client, Idempotency};
+use crate::client::{Call, Client};
 use crate::error::{snippet, Error, ErrorCode, Result};
 use crate::html;
+use crate::webhook;
 
 /// Path of the operation.
 pub const CHECKOUT_PATH: &str = "/api/payment/ecpay/checkout";
@@ -275,19 +275,19 @@ impl Merchant<'_> {
         let url = self.client.api_url(CHECKOUT_PATH)?;
         let r = self
             .client
-            .send("merchant_checkout", Idempotency::Once, || {
+            .send(Call::once("merchant_checkout", ""), || {
                 Ok(self.client.http().post(&url).json(req))
             })
             .await?;
         let env: Envelope = match serde_json::from_str(&r.body) {
             Ok(e) => e,
             Err(e) if (200..300).contains(&r.status) => {
-                return Err(Error::decode(r.status, e.to_string(), &r.body))
+                return Err(Error::decode(e.to_string(), &r.body))
             }
             Err(_) => {
                 return Err(Error::Api {
                     status: r.status,
-                    code: ErrorCode::Other(format!("HTTP {}", r.status)),
+                    code: ErrorCode::Http(r.status),
                     message: snippet(&r.body),
                 })
             }
@@ -298,10 +298,7 @@ impl Merchant<'_> {
                     ErrorCode::from_merchant_code(&e.error_code),
                     e.error_message,
                 ),
-                None => (
-                    ErrorCode::Other(format!("HTTP {}", r.status)),
-                    snippet(&r.body),
-                ),
+                None => (ErrorCode::Http(r.status), snippet(&r.body)),
             };
             return Err(Error::Api {
                 status: r.status,
@@ -311,16 +308,12 @@ impl Merchant<'_> {
         }
         let data = env
             .data
-            .ok_or_else(|| Error::decode(r.status, "success without `data`", &r.body))?;
-        let params: AioParams = serde_json::from_value(data)
-            .map_err(|e| Error::decode(r.status, e.to_string(), &r.body))?;
+            .ok_or_else(|| Error::decode("success without `data`", &r.body))?;
+        let params: AioParams =
+            serde_json::from_value(data).map_err(|e| Error::decode(e.to_string(), &r.body))?;
         let verified = match self.client.credentials() {
             Some(creds) => {
-                callback::verify_pairs(
-                    &params.fields(),
-                    creds,
-                    "merchant checkout AIO parameters",
-                )?;
+                webhook::verify_pairs(&params.fields(), creds)?;
                 true
             }
             None => false,

@@ -10,26 +10,53 @@
 //! - The merchant checkout API (signed AIO parameters, or `SYSTEM_ERROR`).
 //!
 //! [`Simulator::pay`] marks an order paid and POSTs a correctly signed `ReturnURL` callback to
-//! the merchant, reporting the merchant's answer (it should be `1|OK`).
+//! the merchant (to [`Simulator::set_callback_url`], else the order's `ReturnURL`), returning
+//! the merchant's reply; [`Simulator::redeliver`] posts the same signed callback again, as
+//! ECPay does until it reads `1|OK`. Raw `k=v&…` answers (QueryTradeInfo, QueryPaymentInfo)
+//! are sent as ECPay sends them: values unescaped, an `&` inside a value included.
 //!
-//! ```no_run
-//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use ecpay_sdk::testing::Simulator;
+//! A merchant's handler, tested end to end (a first delivery processed, the re-delivery
+//! recognised):
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use axum::{extract::State, routing::post, Router};
 //! use ecpay_sdk::aio::CheckoutRequest;
+//! use ecpay_sdk::testing::Simulator;
+//! use ecpay_sdk::webhook::{Delivery, Verifier, ACK};
+//!
+//! async fn return_url(State(v): State<Verifier>, body: axum::body::Bytes) -> (axum::http::StatusCode, &'static str) {
+//!     match v.verify_and_record(&body).await {
+//!         Ok(r) if r.delivery == Delivery::First => { /* mark the order paid */ (axum::http::StatusCode::OK, ACK) }
+//!         Ok(_) => (axum::http::StatusCode::OK, ACK), // a re-delivery: already processed
+//!         Err(e) if e.kind() == ecpay_sdk::ErrorKind::Transient => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "retry"),
+//!         Err(_) => (axum::http::StatusCode::BAD_REQUEST, "0|refused"),
+//!     }
+//! }
 //!
 //! let sim = Simulator::start().await;
+//! let app = Router::new().route("/ecpay/return", post(return_url)).with_state(sim.verifier()?);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+//! let addr = listener.local_addr()?;
+//! tokio::spawn(async move { axum::serve(listener, app).await });
+//! sim.set_callback_url(format!("http://{addr}/ecpay/return"));
+//!
 //! let client = sim.client()?;
-//! let req = CheckoutRequest::new("T1", "2026/01/01 00:00:00", 100, "desc", "item", "http://127.0.0.1:9/return");
+//! let req = CheckoutRequest::new("T1", "2026/01/01 00:00:00", 100, "desc", "item", "https://shop.example/return");
 //! let form = client.aio().checkout(&req)?;
-//! let accepted = sim.submit_checkout(&form.fields).await?;
-//! assert!(accepted.accepted);
-//! let delivery = sim.pay("T1").await?; // POSTs the signed ReturnURL callback
-//! println!("merchant answered {}", delivery.ack_body);
+//! assert!(sim.submit(&form).await?.accepted);
+//! let reply = sim.pay("T1").await?; // POSTs the signed ReturnURL callback
+//! assert_eq!((reply.status, reply.body.as_str()), (200, "1|OK"));
+//! let again = sim.redeliver("T1").await?; // ECPay's duplicate delivery
+//! assert!(again.acknowledged());
 //! # Ok(()) }
 //! ```
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, MutexGuard};
+
+use std::time::Duration;
 
 use chrono::{Duration as ChronoDuration, NaiveDateTime, Utc};
 use rand::Rng;
@@ -38,10 +65,12 @@ use sign_core::ecpay::{self, HashAlgorithm};
 use wiremock::matchers::{any, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::aio::callback;
 use crate::client::{Client, ClientBuilder, Credentials};
 use crate::demo::{EventRecord, EventStatus, MappedOrder, NotificationStatus};
+use crate::error::Error;
 use crate::html;
+use crate::webhook;
+use crate::webhook::Verifier;
 
 /// Required fields of an AIO checkout POST.
 pub const REQUIRED_CHECKOUT_FIELDS: &[&str] = &[
@@ -132,9 +161,30 @@ pub struct SimCheckout {
     pub body: String,
 }
 
+/// The merchant's reply to a callback the simulator delivered.
+///
+/// ```
+/// let r = ecpay_sdk::testing::CallbackReply { status: 200, body: "1|OK".into() };
+/// assert!(r.acknowledged());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackReply {
+    /// The merchant's HTTP status.
+    pub status: u16,
+    /// The merchant's answer body.
+    pub body: String,
+}
+
+impl CallbackReply {
+    /// Whether the merchant answered 200 with exactly `1|OK` (anything else: ECPay re-posts).
+    pub fn acknowledged(&self) -> bool {
+        self.status == 200 && self.body.trim() == webhook::ACK
+    }
+}
+
 /// One callback the simulator POSTed to the merchant.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
+pub struct SimDelivery {
     /// The URL posted to.
     pub url: String,
     /// The signed fields posted.
@@ -147,29 +197,18 @@ pub struct Delivery {
     pub ack_body: String,
 }
 
-impl Delivery {
+impl SimDelivery {
     /// Whether the merchant answered exactly `1|OK`.
     pub fn acknowledged(&self) -> bool {
-        self.ack_body.trim() == callback::ACK
+        self.ack_body.trim() == webhook::ACK
     }
 }
 
-/// Simulator failures.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SimError {
-    /// No such order.
-    #[error("no simulated order `{0}`")]
-    UnknownOrder(String),
-    /// The order is not pending.
-    #[error("order `{0}` is not pending")]
-    NotPending(String),
-    /// The order has no `PaymentInfoURL` / is not an offline payment.
-    #[error("order `{0}` has no PaymentInfoURL")]
-    NoPaymentInfoUrl(String),
-    /// Posting to the simulator or the merchant failed.
-    #[error("transport: {0}")]
-    Transport(#[from] reqwest::Error),
+fn unknown_order(no: &str) -> Error {
+    Error::validation(
+        "MerchantTradeNo",
+        format!("`{no}` is not a simulated order"),
+    )
 }
 
 #[derive(Debug, Clone)]
@@ -183,7 +222,8 @@ struct PaymentCode {
 struct State {
     orders: BTreeMap<String, SimOrder>,
     codes: BTreeMap<String, PaymentCode>,
-    deliveries: Vec<Delivery>,
+    deliveries: Vec<SimDelivery>,
+    callback_url: Option<String>,
     events: Vec<EventRecord>,
     seq: u64,
 }
@@ -291,7 +331,7 @@ impl Respond for Route {
             RouteKind::DemoCheckout => demo_checkout(s, req),
             RouteKind::DemoRedirect => demo_redirect(s, req),
             RouteKind::DemoResultPost => {
-                let pairs = callback::parse_form(&req.body);
+                let pairs = webhook::parse_form(&req.body);
                 ResponseTemplate::new(200).set_body_json(json!({
                     "received": true,
                     "verified": s.verify(&pairs),
@@ -345,7 +385,7 @@ fn ecpay_error(code: &str, message: &str) -> ResponseTemplate {
 }
 
 fn checkout(s: &Shared, req: &Request) -> ResponseTemplate {
-    let pairs = callback::parse_form(&req.body);
+    let pairs = webhook::parse_form(&req.body);
     for f in REQUIRED_CHECKOUT_FIELDS {
         if get(&pairs, f).is_none_or(str::is_empty) {
             return ecpay_error("10200050", &format!("{f} Error: required"));
@@ -519,7 +559,7 @@ fn signed_raw(s: &Shared, mut pairs: Vec<(String, String)>) -> ResponseTemplate 
 }
 
 fn query_trade_info(s: &Shared, req: &Request) -> ResponseTemplate {
-    let pairs = callback::parse_form(&req.body);
+    let pairs = webhook::parse_form(&req.body);
     let no = match query_auth(s, &pairs) {
         Ok(n) => n,
         Err(r) => return r,
@@ -571,7 +611,7 @@ fn query_trade_info(s: &Shared, req: &Request) -> ResponseTemplate {
 }
 
 fn query_payment_info(s: &Shared, req: &Request) -> ResponseTemplate {
-    let pairs = callback::parse_form(&req.body);
+    let pairs = webhook::parse_form(&req.body);
     let no = match query_auth(s, &pairs) {
         Ok(n) => n,
         Err(r) => return r,
@@ -609,7 +649,7 @@ fn payment_info_fields(s: &Shared, o: &SimOrder, c: &PaymentCode) -> Vec<(String
 }
 
 fn do_action(s: &Shared, req: &Request) -> ResponseTemplate {
-    let pairs = callback::parse_form(&req.body);
+    let pairs = webhook::parse_form(&req.body);
     let reply = |no: &str, trade: &str, code: &str, msg: &str| {
         let mut ser = url::form_urlencoded::Serializer::new(String::new());
         ser.append_pair("MerchantID", s.credentials.merchant_id());
@@ -929,7 +969,7 @@ fn demo_redirect(s: &Shared, req: &Request) -> ResponseTemplate {
 }
 
 fn demo_return(s: &Shared, req: &Request) -> ResponseTemplate {
-    let pairs = callback::parse_form(&req.body);
+    let pairs = webhook::parse_form(&req.body);
     if !s.verify(&pairs) {
         return ResponseTemplate::new(200).set_body_string("0|CheckMacValue verify fail");
     }
@@ -956,7 +996,7 @@ fn demo_return(s: &Shared, req: &Request) -> ResponseTemplate {
         e.notification_status = NotificationStatus::Disabled;
         e.updated_at = Utc::now().to_rfc3339();
     }
-    ResponseTemplate::new(200).set_body_raw(callback::ACK, "text/plain; charset=utf-8")
+    ResponseTemplate::new(200).set_body_raw(webhook::ACK, "text/plain; charset=utf-8")
 }
 
 fn merchant_checkout(s: &Shared, req: &Request) -> ResponseTemplate {
@@ -1226,13 +1266,13 @@ impl Simulator {
     /// fast retry policy).
     pub fn client_builder(&self) -> ClientBuilder {
         Client::builder()
-            .aio_base_url(self.base_url())
+            .base_url(self.base_url())
             .api_base_url(self.base_url())
             .credentials(self.credentials())
-            .retry(
+            .retry_policy(
                 crate::RetryPolicy::default()
                     .with_max_attempts(2)
-                    .with_initial_backoff(std::time::Duration::from_millis(1)),
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
             )
     }
 
@@ -1241,19 +1281,31 @@ impl Simulator {
         self.client_builder().build()
     }
 
+    /// A callback verifier with the merchant's credentials (deliveries in memory).
+    pub fn verifier(&self) -> crate::Result<Verifier> {
+        Verifier::new(self.credentials())
+    }
+
+    /// Where [`Simulator::pay`], [`Simulator::deliver_payment_info`] and
+    /// [`Simulator::redeliver`] POST (instead of the URL the checkout named).
+    pub fn set_callback_url(&self, url: impl Into<String>) {
+        self.shared.state().callback_url = Some(url.into());
+    }
+
     /// POSTs checkout fields to the simulated AIO endpoint, as a browser submitting the form.
-    pub async fn submit_checkout(
-        &self,
-        fields: &[(String, String)],
-    ) -> Result<SimCheckout, SimError> {
+    pub async fn submit_checkout(&self, fields: &[(String, String)]) -> Result<SimCheckout, Error> {
         let resp = self
             .http
             .post(self.checkout_url())
             .form(fields)
             .send()
-            .await?;
+            .await
+            .map_err(|source| Error::Transport { source })?;
         let status = resp.status().as_u16();
-        let body = resp.text().await?;
+        let body = resp
+            .text()
+            .await
+            .map_err(|source| Error::Transport { source })?;
         let marker = body
             .split("name=\"ecpay-sim-result\" content=\"")
             .nth(1)
@@ -1278,7 +1330,7 @@ impl Simulator {
     }
 
     /// Submits a signed checkout (its fields) as a browser would.
-    pub async fn submit(&self, form: &crate::aio::SignedCheckout) -> Result<SimCheckout, SimError> {
+    pub async fn submit(&self, form: &crate::aio::SignedCheckout) -> Result<SimCheckout, Error> {
         self.submit_checkout(&form.fields).await
     }
 
@@ -1287,12 +1339,12 @@ impl Simulator {
     pub fn payment_result_fields(
         &self,
         merchant_trade_no: &str,
-    ) -> Result<Vec<(String, String)>, SimError> {
+    ) -> Result<Vec<(String, String)>, Error> {
         let st = self.shared.state();
         let o = st
             .orders
             .get(merchant_trade_no)
-            .ok_or_else(|| SimError::UnknownOrder(merchant_trade_no.to_owned()))?;
+            .ok_or_else(|| unknown_order(merchant_trade_no))?;
         let paid_at = o
             .payment_date
             .clone()
@@ -1327,42 +1379,74 @@ impl Simulator {
         f
     }
 
-    /// Pays a pending order: marks it paid, POSTs the signed `ReturnURL` callback to the
-    /// merchant and reports the merchant's answer.
-    pub async fn pay(&self, merchant_trade_no: &str) -> Result<Delivery, SimError> {
+    /// The payer pays a pending order: marks it paid, POSTs the signed `ReturnURL` callback
+    /// and returns the merchant's reply.
+    pub async fn pay(&self, merchant_trade_no: &str) -> Result<CallbackReply, Error> {
         let (url, fields) = {
             let mut st = self.shared.state();
+            let target = st.callback_url.clone();
             let o = st
                 .orders
                 .get_mut(merchant_trade_no)
-                .ok_or_else(|| SimError::UnknownOrder(merchant_trade_no.to_owned()))?;
+                .ok_or_else(|| unknown_order(merchant_trade_no))?;
             if o.status != SimOrderStatus::Pending {
-                return Err(SimError::NotPending(merchant_trade_no.to_owned()));
+                return Err(Error::validation(
+                    "MerchantTradeNo",
+                    format!("`{merchant_trade_no}` is not pending"),
+                ));
             }
             let paid_at = fmt_dt(taipei_now());
             o.status = SimOrderStatus::Paid;
             o.payment_date = Some(paid_at.clone());
             let o = o.clone();
-            (o.return_url.clone(), self.result_fields(&o, &paid_at))
+            (
+                target.unwrap_or_else(|| o.return_url.clone()),
+                self.result_fields(&o, &paid_at),
+            )
         };
         self.deliver(url, fields).await
+    }
+
+    /// Posts the last callback delivered for the order again, byte for byte (ECPay's
+    /// re-delivery of an unacknowledged callback), and returns the merchant's reply.
+    pub async fn redeliver(&self, merchant_trade_no: &str) -> Result<CallbackReply, Error> {
+        let last = {
+            let st = self.shared.state();
+            st.deliveries
+                .iter()
+                .rev()
+                .find(|d| get(&d.fields, "MerchantTradeNo") == Some(merchant_trade_no))
+                .cloned()
+        };
+        let d = last.ok_or_else(|| {
+            Error::validation(
+                "MerchantTradeNo",
+                format!("no callback was delivered for `{merchant_trade_no}`"),
+            )
+        })?;
+        self.deliver(d.url, d.fields).await
     }
 
     /// POSTs the signed `PaymentInfoURL` notice (ATM account / CVS code / barcodes issued).
     pub async fn deliver_payment_info(
         &self,
         merchant_trade_no: &str,
-    ) -> Result<Delivery, SimError> {
+    ) -> Result<CallbackReply, Error> {
         let (url, mut fields) = {
             let st = self.shared.state();
             let o = st
                 .orders
                 .get(merchant_trade_no)
-                .ok_or_else(|| SimError::UnknownOrder(merchant_trade_no.to_owned()))?;
+                .ok_or_else(|| unknown_order(merchant_trade_no))?;
             let c = st.codes.get(merchant_trade_no);
-            match (&o.payment_info_url, c) {
+            match (st.callback_url.as_ref().or(o.payment_info_url.as_ref()), c) {
                 (Some(u), Some(c)) => (u.clone(), payment_info_fields(&self.shared, o, c)),
-                _ => return Err(SimError::NoPaymentInfoUrl(merchant_trade_no.to_owned())),
+                _ => {
+                    return Err(Error::validation(
+                        "PaymentInfoURL",
+                        format!("`{merchant_trade_no}` has no PaymentInfoURL or no payment code"),
+                    ))
+                }
             }
         };
         let mac = self.shared.sign(&fields);
@@ -1370,11 +1454,18 @@ impl Simulator {
         self.deliver(url, fields).await
     }
 
-    async fn deliver(
+    /// POSTs signed fields to `url` as ECPay posts a callback; records the delivery.
+    pub(crate) async fn deliver(
         &self,
         url: String,
         fields: Vec<(String, String)>,
-    ) -> Result<Delivery, SimError> {
+    ) -> Result<CallbackReply, Error> {
+        if url.is_empty() {
+            return Err(Error::config(
+                "callback_url",
+                "is not set: call set_callback_url or give the checkout a ReturnURL",
+            ));
+        }
         let mut ser = url::form_urlencoded::Serializer::new(String::new());
         for (k, v) in &fields {
             ser.append_pair(k, v);
@@ -1389,18 +1480,25 @@ impl Simulator {
             )
             .body(form_body.clone())
             .send()
-            .await?;
+            .await
+            .map_err(|source| Error::Transport { source })?;
         let status = resp.status().as_u16();
-        let ack_body = resp.text().await?;
-        let d = Delivery {
+        let ack_body = resp
+            .text()
+            .await
+            .map_err(|source| Error::Transport { source })?;
+        let d = SimDelivery {
             url,
             fields,
             form_body,
             status,
-            ack_body,
+            ack_body: ack_body.clone(),
         };
-        self.shared.state().deliveries.push(d.clone());
-        Ok(d)
+        self.shared.state().deliveries.push(d);
+        Ok(CallbackReply {
+            status,
+            body: ack_body,
+        })
     }
 
     /// One order.
@@ -1414,7 +1512,7 @@ impl Simulator {
     }
 
     /// Every callback delivered so far.
-    pub fn deliveries(&self) -> Vec<Delivery> {
+    pub fn deliveries(&self) -> Vec<SimDelivery> {
         self.shared.state().deliveries.clone()
     }
 

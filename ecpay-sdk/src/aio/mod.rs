@@ -1,41 +1,87 @@
-//! ECPay AIO (全方位金流): checkout form, callbacks, queries and credit card actions.
+//! ECPay AIO (全方位金流): checkout form, queries and credit card actions. Callbacks are
+//! verified by [`crate::webhook`].
 //!
 //! Reference: ECPay's published AIO documentation (developers.ecpay.com.tw, 全方位金流 API
 //! 技術文件) and ECPay's official SDKs (`ECPay/ECPayAIO_PHP`, `ECPay/SDK_PHP`); each module
 //! names the pages it follows.
 
-pub mod callback;
+pub mod capture;
 pub mod checkout;
+pub mod credit_trade;
+pub mod invoice;
+pub mod period;
 pub mod query;
+pub mod recon;
+pub mod trade_date;
+mod wire;
+pub use self::{capture::*, credit_trade::*, period::*, recon::*, trade_date::TradeDate};
 
-pub use callback::{PaymentCode, PaymentInfo, PaymentResult, PaymentTypeCode, ACK};
 pub use checkout::{
     AllOptions, AtmOptions, BarcodeOptions, CheckoutRequest, CreditMode, CreditOptions, CvsOptions,
     Language, Payment, PaymentMethod, PeriodType, PeriodicPlan, SignedCheckout, UnionPay,
 };
 pub use query::{CreditAction, DoActionRequest, DoActionResult, TradeInfo, TradeStatus};
 
-use sign_core::ecpay::{self, HashAlgorithm};
+pub use crate::webhook::{PaymentCode, PaymentInfo, PaymentResult, PaymentTypeCode};
 
-use crate::client::{Client, Idempotency, RawResponse};
-use crate::error::{snippet, Error, ErrorCode, Result};
+use sign_core::ecpay;
+use sign_core::VerifyError;
 
-/// Parses the body of a QueryTradeInfo / QueryPaymentInfo answer the way ECPay's own PHP SDK
-/// does: `&`-separated `key=value` pairs whose values are sent raw (a space is a space and
-/// `+` is a plus sign), with `%xx` sequences decoded.
+use crate::client::{Call, Client, RawResponse};
+use crate::error::{snippet, Error, ErrorCode, Result, MERCHANT_TRADE_NO_RULE};
+use crate::webhook;
+
+/// Parses the body of a raw `key=value&…` answer (QueryTradeInfo, QueryPaymentInfo) the way
+/// ECPay's PHP SDK reads it: values are sent raw (a space is a space and `+` is a plus sign),
+/// `%xx` sequences are decoded.
+///
+/// ECPay does not escape `&` inside a value (an `ItemName` of `Tea&Cake` comes back as
+/// `ItemName=Tea&Cake`), so a segment starts a new pair only when it begins with a field name
+/// (`[A-Za-z][A-Za-z0-9_]*=`); any other segment belongs to the value before it.
+///
+/// ```
+/// let p = ecpay_sdk::aio::parse_raw_pairs("ItemName=Tea&Cake#Mug&TradeAmt=1+2&D=2025/01/01 12:00:00");
+/// assert_eq!(p[0], ("ItemName".to_owned(), "Tea&Cake#Mug".to_owned()));
+/// assert_eq!(p[1].1, "1+2");
+/// assert_eq!(p[2].1, "2025/01/01 12:00:00");
+/// ```
 pub fn parse_raw_pairs(body: &str) -> Vec<(String, String)> {
-    body.trim()
-        .split('&')
-        .filter(|s| !s.is_empty())
-        .map(|seg| {
-            let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
-            let dec = |s: &str| {
-                percent_encoding::percent_decode_str(s)
-                    .decode_utf8_lossy()
-                    .into_owned()
-            };
-            (dec(k), dec(v))
-        })
+    parse_raw_pairs_with(body, |_| true)
+}
+
+/// [`parse_raw_pairs`] where a segment starts a new pair only when `is_key` accepts its name
+/// (the answer's documented fields): the reading for a value holding `&name=`.
+pub(crate) fn parse_raw_pairs_with(
+    body: &str,
+    is_key: impl Fn(&str) -> bool,
+) -> Vec<(String, String)> {
+    let mut raw: Vec<(&str, String)> = Vec::new();
+    for seg in body.trim().split('&') {
+        let starts_pair = seg.split_once('=').is_some_and(|(k, _)| {
+            let mut b = k.bytes();
+            b.next().is_some_and(|c| c.is_ascii_alphabetic())
+                && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+                && is_key(k)
+        });
+        match (starts_pair, raw.last_mut()) {
+            (true, _) | (false, None) => {
+                let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
+                raw.push((k, v.to_owned()));
+            }
+            (false, Some((_, v))) => {
+                v.push('&');
+                v.push_str(seg);
+            }
+        }
+    }
+    let dec = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    raw.into_iter()
+        .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
+        .map(|(k, v)| (dec(k), dec(&v)))
         .collect()
 }
 
@@ -47,9 +93,19 @@ pub struct Aio<'a> {
 
 impl Client {
     /// AIO calls.
+    ///
+    /// ```
+    /// let client = ecpay_sdk::Client::builder().environment(ecpay_sdk::Environment::Stage).build()?;
+    /// assert!(client.aio().checkout_url().ends_with("/Cashier/AioCheckOut/V5"));
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
     pub fn aio(&self) -> Aio<'_> {
         Aio { client: self }
     }
+}
+
+fn timestamp() -> String {
+    chrono::Utc::now().timestamp().to_string()
 }
 
 impl Aio<'_> {
@@ -73,111 +129,58 @@ impl Aio<'_> {
         req.sign(creds, self.checkout_url())
     }
 
-    /// Verifies a `ReturnURL` POST body; answer ECPay with [`ACK`].
-    pub fn verify_payment_result(&self, body: &[u8]) -> Result<PaymentResult> {
-        callback::verify_payment_result(body, self.client.require_credentials()?)
-    }
-
-    /// Verifies an `OrderResultURL` POST body.
-    pub fn verify_order_result(&self, body: &[u8]) -> Result<PaymentResult> {
-        callback::verify_order_result(body, self.client.require_credentials()?)
-    }
-
-    /// Verifies a `PaymentInfoURL` POST body; answer ECPay with [`ACK`].
-    pub fn verify_payment_info(&self, body: &[u8]) -> Result<PaymentInfo> {
-        callback::verify_payment_info(body, self.client.require_credentials()?)
-    }
-
-    fn signed_form(&self, mut fields: Vec<(String, String)>) -> Result<Vec<(String, String)>> {
-        let creds = self.client.require_credentials()?;
-        let mac = ecpay::check_mac_value(
-            fields.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-            creds.hash_key(),
-            creds.hash_iv(),
-            HashAlgorithm::Sha256,
-        );
-        fields.push((ecpay::CHECK_MAC_VALUE.into(), mac));
-        Ok(fields)
-    }
-
-    async fn post_signed(
-        &self,
-        operation: &str,
-        path: &str,
-        idem: Idempotency,
-        fields: impl Fn() -> Vec<(String, String)>,
-    ) -> Result<RawResponse> {
-        let url = self.client.aio_url(path);
-        self.client
-            .send(operation, idem, || {
-                let form = self.signed_form(fields())?;
-                Ok(self.client.http().post(&url).form(&form))
-            })
-            .await
-    }
-
     /// `QueryTradeInfo/V5`: the trade's state, with the answer's CheckMacValue verified.
     /// Retried on transport errors and 5xx (re-signed with a fresh `TimeStamp`).
     pub async fn query_trade_info(&self, merchant_trade_no: &str) -> Result<TradeInfo> {
-        let creds = self.client.require_credentials()?.clone();
         check_trade_no(merchant_trade_no)?;
         let resp = self
-            .post_signed(
-                "QueryTradeInfo",
+            .client
+            .send_signed_form(
+                Call::query("QueryTradeInfo", merchant_trade_no),
                 query::QUERY_TRADE_INFO_PATH,
-                Idempotency::Safe,
-                || {
+                |creds| {
                     vec![
                         ("MerchantID".into(), creds.merchant_id().to_owned()),
                         ("MerchantTradeNo".into(), merchant_trade_no.to_owned()),
-                        (
-                            "TimeStamp".into(),
-                            chrono::Utc::now().timestamp().to_string(),
-                        ),
+                        ("TimeStamp".into(), timestamp()),
                     ]
                 },
             )
             .await?;
-        let pairs = signed_answer(&resp)?;
-        callback::verify_pairs(&pairs, &creds, "QueryTradeInfo response")?;
+        let pairs = self.signed_answer(&resp, query::TRADE_INFO_FIELDS)?;
         TradeInfo::decode(pairs)
     }
 
     /// `QueryPaymentInfo`: the ATM account / CVS code / barcodes issued for a trade.
     pub async fn query_payment_info(&self, merchant_trade_no: &str) -> Result<PaymentInfo> {
-        let creds = self.client.require_credentials()?.clone();
         check_trade_no(merchant_trade_no)?;
         let resp = self
-            .post_signed(
-                "QueryPaymentInfo",
+            .client
+            .send_signed_form(
+                Call::query("QueryPaymentInfo", merchant_trade_no),
                 query::QUERY_PAYMENT_INFO_PATH,
-                Idempotency::Safe,
-                || {
+                |creds| {
                     vec![
                         ("MerchantID".into(), creds.merchant_id().to_owned()),
                         ("MerchantTradeNo".into(), merchant_trade_no.to_owned()),
-                        (
-                            "TimeStamp".into(),
-                            chrono::Utc::now().timestamp().to_string(),
-                        ),
+                        ("TimeStamp".into(), timestamp()),
                     ]
                 },
             )
             .await?;
-        let pairs = signed_answer(&resp)?;
-        callback::verify_pairs(&pairs, &creds, "QueryPaymentInfo response")?;
-        callback::decode_payment_info(pairs, "QueryPaymentInfo response")
+        let pairs = self.signed_answer(&resp, query::PAYMENT_INFO_FIELDS)?;
+        webhook::decode_payment_info(pairs, "QueryPaymentInfo answer")
     }
 
     /// `CreditDetail/DoAction`: close, refund, cancel or abandon a credit card trade.
     ///
-    /// Never retried. If the connection fails after the request may have been sent, the
+    /// Sent again only when the first attempt certainly never left. If it may have reached
+    /// ECPay and no readable answer came (a timeout, a 5xx, an answer without `RtnCode`), the
     /// error is [`Error::OutcomeUnknown`]: query the trade before trying again.
     pub async fn do_action(&self, req: &DoActionRequest) -> Result<DoActionResult> {
-        let creds = self.client.require_credentials()?.clone();
         check_trade_no(&req.merchant_trade_no)?;
         if req.trade_no.is_empty() || req.trade_no.len() > 20 {
-            return Err(Error::validation("TradeNo", "1 to 20 characters"));
+            return Err(Error::validation("TradeNo", "must be 1 to 20 characters"));
         }
         if req.total_amount == 0 {
             return Err(Error::validation(
@@ -185,45 +188,40 @@ impl Aio<'_> {
                 "must be a positive integer",
             ));
         }
-        let operation = format!("DoAction {}", req.action.as_str());
+        let call = Call::once("DoAction", &req.merchant_trade_no);
         let resp = self
-            .post_signed(
-                &operation,
-                query::DO_ACTION_PATH,
-                Idempotency::MovesMoney,
-                || {
-                    let mut f = vec![
-                        ("MerchantID".into(), creds.merchant_id().to_owned()),
-                        ("MerchantTradeNo".into(), req.merchant_trade_no.clone()),
-                        ("TradeNo".into(), req.trade_no.clone()),
-                        ("Action".into(), req.action.as_str().to_owned()),
-                        ("TotalAmount".into(), req.total_amount.to_string()),
-                    ];
-                    if let Some(p) = &req.platform_id {
-                        f.push(("PlatformID".into(), p.clone()));
-                    }
-                    f
-                },
-            )
+            .client
+            .send_signed_form(call, query::DO_ACTION_PATH, |creds| {
+                let mut f = vec![
+                    ("MerchantID".into(), creds.merchant_id().to_owned()),
+                    ("MerchantTradeNo".into(), req.merchant_trade_no.clone()),
+                    ("TradeNo".into(), req.trade_no.clone()),
+                    ("Action".into(), req.action.as_str().to_owned()),
+                    ("TotalAmount".into(), req.total_amount.to_string()),
+                ];
+                if let Some(p) = &req.platform_id {
+                    f.push(("PlatformID".into(), p.clone()));
+                }
+                f
+            })
             .await?;
+        let unknown = |reason: String| Error::OutcomeUnknown {
+            operation: call.operation,
+            reference: req.merchant_trade_no.clone(),
+            reason,
+        };
         if resp.status != 200 {
-            return Err(Error::Api {
-                status: resp.status,
-                code: ErrorCode::Other(format!("HTTP {}", resp.status)),
-                message: snippet(&resp.body),
-            });
+            // ECPay answers DoAction with 200; anything else did not come from its handler,
+            // and says nothing about whether the action ran.
+            return Err(unknown(format!("answered HTTP {}", resp.status)));
         }
-        let pairs = callback::parse_form(resp.body.trim().as_bytes());
+        let pairs = webhook::parse_form(resp.body.trim().as_bytes());
         let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let rtn_code = match get("RtnCode").and_then(|v| v.trim().parse::<i64>().ok()) {
-            Some(c) => c,
-            None => {
-                return Err(Error::decode(
-                    resp.status,
-                    "DoAction answer has no integer RtnCode",
-                    &resp.body,
-                ))
-            }
+        let Some(rtn_code) = get("RtnCode").and_then(|v| v.trim().parse::<i64>().ok()) else {
+            return Err(unknown(format!(
+                "the answer has no integer RtnCode: {}",
+                snippet(&resp.body)
+            )));
         };
         let rtn_msg = get("RtnMsg").unwrap_or_default();
         if rtn_code != 1 {
@@ -241,42 +239,55 @@ impl Aio<'_> {
             rtn_msg,
         })
     }
+
+    /// Reads a signed raw answer: pairs whose CheckMacValue verifies, or an API error when
+    /// ECPay answered without a signature. A value holding `&name=` is read again with only
+    /// the answer's documented `fields` starting a pair.
+    pub(crate) fn signed_answer(
+        &self,
+        resp: &RawResponse,
+        fields: &[&str],
+    ) -> Result<Vec<(String, String)>> {
+        let creds = self.client.require_credentials()?;
+        if resp.status != 200 {
+            return Err(Error::Api {
+                status: resp.status,
+                code: ErrorCode::Http(resp.status),
+                message: snippet(&resp.body),
+            });
+        }
+        let pairs = parse_raw_pairs(&resp.body);
+        if !pairs.iter().any(|(k, _)| k == ecpay::CHECK_MAC_VALUE) {
+            let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+            let code = get("RtnCode")
+                .or_else(|| get("TradeStatus"))
+                .and_then(|c| c.trim().parse::<i64>().ok())
+                .map(ErrorCode::Rtn)
+                .unwrap_or_else(|| ErrorCode::Other("unsigned answer".into()));
+            return Err(Error::Api {
+                status: resp.status,
+                code,
+                message: snippet(get("RtnMsg").unwrap_or(&resp.body)),
+            });
+        }
+        match webhook::verify_pairs(&pairs, creds) {
+            Ok(()) => Ok(pairs),
+            Err(Error::Signature(VerifyError::Mismatch)) => {
+                let strict = parse_raw_pairs_with(&resp.body, |k| fields.contains(&k));
+                webhook::verify_pairs(&strict, creds)?;
+                Ok(strict)
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
-fn check_trade_no(v: &str) -> Result<()> {
+/// ECPay's MerchantTradeNo rule (AioCheckOut V5: String(20), letters and digits only).
+pub(crate) fn check_trade_no(v: &str) -> Result<()> {
     if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Error::validation(
-            "MerchantTradeNo",
-            "1 to 20 letters and digits",
-        ));
+        return Err(Error::validation("MerchantTradeNo", MERCHANT_TRADE_NO_RULE));
     }
     Ok(())
-}
-
-/// Turns a query answer into pairs, or an API error when ECPay answered without a signature.
-fn signed_answer(resp: &RawResponse) -> Result<Vec<(String, String)>> {
-    if resp.status != 200 {
-        return Err(Error::Api {
-            status: resp.status,
-            code: ErrorCode::Other(format!("HTTP {}", resp.status)),
-            message: snippet(&resp.body),
-        });
-    }
-    let pairs = parse_raw_pairs(&resp.body);
-    if pairs.iter().any(|(k, _)| k == ecpay::CHECK_MAC_VALUE) {
-        return Ok(pairs);
-    }
-    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-    let code = get("RtnCode")
-        .or_else(|| get("TradeStatus"))
-        .and_then(|c| c.trim().parse::<i64>().ok())
-        .map(ErrorCode::Rtn)
-        .unwrap_or_else(|| ErrorCode::Other("unsigned answer".into()));
-    Err(Error::Api {
-        status: resp.status,
-        code,
-        message: snippet(get("RtnMsg").unwrap_or(&resp.body)),
-    })
 }
 
 #[cfg(test)]
@@ -284,11 +295,47 @@ mod tests {
     use super::*;
 
     #[test]
-    fn raw_pairs_keep_plus_and_space() {
-        let p = parse_raw_pairs("A=1+2&B=2025/01/01 12:00:00&C=%E7%B6%A0&D=");
-        assert_eq!(p[0].1, "1+2");
-        assert_eq!(p[1].1, "2025/01/01 12:00:00");
-        assert_eq!(p[2].1, "綠");
-        assert_eq!(p[3].1, "");
+    fn raw_pairs_table() {
+        // Where the expectations come from: ECPay's PHP SDK reads answers with spaces and `+`
+        // kept (it escapes them before `parse_str`) and `%xx` decoded; `&` inside a value is
+        // ECPay's raw echo of the checkout's ItemName/TradeDesc/CustomField.
+        let cases: &[(&str, &str, &[(&str, &str)])] = &[
+            (
+                "plus and space",
+                "A=1+2&B=2025/01/01 12:00:00",
+                &[("A", "1+2"), ("B", "2025/01/01 12:00:00")],
+            ),
+            ("percent", "C=%E7%B6%A0&D=", &[("C", "綠"), ("D", "")]),
+            (
+                "ampersand in value",
+                "ItemName=Tea&Cake&TradeAmt=5",
+                &[("ItemName", "Tea&Cake"), ("TradeAmt", "5")],
+            ),
+            (
+                "trailing ampersand",
+                "ItemName=Tea&&X=1",
+                &[("ItemName", "Tea&"), ("X", "1")],
+            ),
+            (
+                "equals in value",
+                "CustomField1=a=b&X=1",
+                &[("CustomField1", "a=b"), ("X", "1")],
+            ),
+        ];
+        for (name, body, want) in cases {
+            let got = parse_raw_pairs(body);
+            let want: Vec<(String, String)> = want
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
+            assert_eq!(got, want, "case {name}");
+        }
+    }
+
+    #[test]
+    fn strict_reading_merges_unknown_names() {
+        let got = parse_raw_pairs_with("ItemName=A&B=C&TradeAmt=5", |k| k != "B");
+        assert_eq!(got[0].1, "A&B=C");
+        assert_eq!(got[1], ("TradeAmt".into(), "5".into()));
     }
 }

@@ -8,8 +8,8 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::aio::callback::{PaymentTypeCode, Taken};
 use crate::error::Result;
+use crate::webhook::{PaymentTypeCode, Taken};
 
 /// Path of QueryTradeInfo V5.
 pub const QUERY_TRADE_INFO_PATH: &str = "/Cashier/QueryTradeInfo/V5";
@@ -17,6 +17,83 @@ pub const QUERY_TRADE_INFO_PATH: &str = "/Cashier/QueryTradeInfo/V5";
 pub const QUERY_PAYMENT_INFO_PATH: &str = "/Cashier/QueryPaymentInfo";
 /// Path of the credit card DoAction.
 pub const DO_ACTION_PATH: &str = "/CreditDetail/DoAction";
+
+/// Field names of a QueryTradeInfo V5 answer (ECPay `?p=2890`, with the credit card details
+/// ECPay adds), used to read a value that holds `&name=` (see [`crate::aio::parse_raw_pairs`]).
+pub(crate) const TRADE_INFO_FIELDS: &[&str] = &[
+    "MerchantID",
+    "MerchantTradeNo",
+    "StoreID",
+    "TradeNo",
+    "TradeAmt",
+    "PaymentDate",
+    "PaymentType",
+    "HandlingCharge",
+    "PaymentTypeChargeFee",
+    "TradeDate",
+    "TradeStatus",
+    "ItemName",
+    "CustomField1",
+    "CustomField2",
+    "CustomField3",
+    "CustomField4",
+    "CheckMacValue",
+    "gwsr",
+    "process_date",
+    "auth_code",
+    "amount",
+    "stage",
+    "stast",
+    "staed",
+    "eci",
+    "card4no",
+    "card6no",
+    "red_dan",
+    "red_de_amt",
+    "red_ok_amt",
+    "red_yet",
+    "PeriodType",
+    "Frequency",
+    "ExecTimes",
+    "PeriodAmount",
+    "TotalSuccessTimes",
+    "TotalSuccessAmount",
+    "ATMAccBank",
+    "ATMAccNo",
+    "WebATMAccBank",
+    "WebATMAccNo",
+    "WebATMBankName",
+    "PaymentNo",
+    "PayFrom",
+    "ExecStatus",
+    "RtnCode",
+    "RtnMsg",
+];
+
+/// Field names of a QueryPaymentInfo answer (ECPay 查詢取號結果).
+pub(crate) const PAYMENT_INFO_FIELDS: &[&str] = &[
+    "MerchantID",
+    "MerchantTradeNo",
+    "StoreID",
+    "RtnCode",
+    "RtnMsg",
+    "TradeNo",
+    "TradeAmt",
+    "PaymentType",
+    "TradeDate",
+    "ExpireDate",
+    "BankCode",
+    "vAccount",
+    "PaymentNo",
+    "Barcode1",
+    "Barcode2",
+    "Barcode3",
+    "CustomField1",
+    "CustomField2",
+    "CustomField3",
+    "CustomField4",
+    "CheckMacValue",
+];
 
 /// `TradeStatus` of a queried trade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -40,6 +117,17 @@ impl From<&str> for TradeStatus {
             "1" => Self::Paid,
             "10200095" => Self::Failed,
             other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl std::fmt::Display for TradeStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unpaid => f.write_str("unpaid"),
+            Self::Paid => f.write_str("paid"),
+            Self::Failed => f.write_str("failed"),
+            Self::Other(o) => write!(f, "status {o}"),
         }
     }
 }
@@ -90,7 +178,7 @@ pub struct TradeInfo {
 
 impl TradeInfo {
     pub(crate) fn decode(pairs: Vec<(String, String)>) -> Result<Self> {
-        let mut t = Taken::new(pairs, "QueryTradeInfo response");
+        let mut t = Taken::new(pairs, "QueryTradeInfo answer");
         Ok(Self {
             merchant_id: t.req("MerchantID")?,
             merchant_trade_no: t.req("MerchantTradeNo")?,

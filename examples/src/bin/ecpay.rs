@@ -1,17 +1,22 @@
-//! `ecpay`: a command line for the ECPay SDK (AIO checkout, callbacks, queries, and the two
-//! merchant APIs).
+//! `ecpay`: a command line for the ECPay SDK (AIO checkout, callbacks, queries, credit card
+//! actions, and the two merchant APIs), on the shared `examples::cli` skeleton.
 //!
-//! Environment:
+//! Environment (flags of the same name override):
 //! - `ECPAY_ENV`: `stage` (default) or `production`;
-//! - `ECPAY_MERCHANT_ID`, `ECPAY_HASH_KEY`, `ECPAY_HASH_IV`: credentials (on stage, ECPay's
-//!   public test merchant 3002607 is used when none are given; production requires them);
+//! - `ECPAY_MERCHANT_ID`, `ECPAY_HASH_KEY`, `ECPAY_HASH_IV`: credentials. On stage, with none of
+//!   the three set, ECPay's public test merchant 3002607 is used; production requires all three;
+//!   an empty value is refused (exit 1);
 //! - `ECPAY_AIO_BASE_URL`: overrides the AIO host (e.g. a simulator);
-//! - `ECPAY_API_BASE_URL`: base URL of the integration demo and merchant checkout APIs.
+//! - `ECPAY_API_BASE_URL`: base URL of the integration demo and merchant checkout APIs;
+//! - `PAYMENT_REPLAY_STORE`: where `verify-callback` records deliveries (`memory` or
+//!   `redis://host:port[/db]`).
 //!
 //! ```text
 //! ecpay checkout --trade-no T1 --amount 100 --item-name 'Tea#Cake' --trade-desc Order --return-url https://shop.example/return [--choose-payment Credit] [--json]
-//! ecpay verify-callback < body.txt
+//! ecpay verify-callback [--kind payment|order|payment-info|period] [--replay-store redis://127.0.0.1:6379] < body.txt
 //! ecpay query-trade --trade-no T1
+//! ecpay query-payment-info --trade-no T1
+//! ecpay do-action --merchant-trade-no T1 --trade-no 2601011000000001 --action C --amount 100
 //! ecpay demo-create-order --source demo_store --order-id DEMO-1 --customer-name 'Alex Chen' --customer-email alex@example.com --amount 499
 //! ecpay demo-checkout --event-id evt_…   |  ecpay demo-event --event-id evt_…  |  ecpay demo-events --limit 5
 //! ecpay merchant-checkout --order-date … --order-item … --shipping-type … --payment-type … --shopper-name … \
@@ -20,23 +25,27 @@
 //! ```
 //!
 //! Success prints JSON (or, for `checkout` without `--json`, the HTML form) on stdout and exits
-//! 0. Exit 2: the API answered with an error (code and message on stderr); 3: a validation
-//! error; 4: a signature failed verification; 1: anything else (configuration, transport).
+//! 0; the other exit codes are `examples::cli`'s (1 configuration/transport, 2 API error,
+//! 3 validation, 4 verification failed, 5 outcome unknown, 6 replay store unavailable), with one
+//! line on stderr.
 
-use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ecpay_sdk::aio::{CheckoutRequest, Payment, PaymentMethod};
+use ecpay_sdk::aio::{CheckoutRequest, CreditAction, DoActionRequest, Payment, PaymentMethod};
 use ecpay_sdk::demo::OrderRequest;
 use ecpay_sdk::merchant::MerchantCheckoutRequest;
+use ecpay_sdk::webhook::Verifier;
 use ecpay_sdk::{Client, Credentials, Environment, Error};
+use examples::cli::{self, Failure, ReplayStoreArg};
 
 #[derive(Parser)]
 #[command(
     name = "ecpay",
     version,
-    about = "ECPay AIO and merchant API command line"
+    about = "ECPay AIO and merchant API command line",
+    after_help = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, 3 validation error, \
+                  4 verification failed, 5 outcome unknown, 6 replay store unavailable"
 )]
 struct Cli {
     /// `stage` or `production`.
@@ -70,11 +79,27 @@ enum EnvArg {
 #[derive(Clone, Copy, ValueEnum)]
 enum CallbackKind {
     /// ReturnURL (server-to-server payment result).
-    Return,
+    #[value(alias = "return")]
+    Payment,
     /// OrderResultURL (the browser's copy).
-    OrderResult,
+    #[value(alias = "order-result")]
+    Order,
     /// PaymentInfoURL (ATM/CVS/BARCODE code issued).
     PaymentInfo,
+    /// PeriodReturnURL (a periodic plan's renewal).
+    Period,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ActionArg {
+    /// Close (關帳).
+    C,
+    /// Refund (退刷).
+    R,
+    /// Cancel a close (取消).
+    E,
+    /// Abandon the authorisation (放棄).
+    N,
 }
 
 #[derive(Subcommand)]
@@ -101,15 +126,37 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Verify a callback form body read from stdin; print the typed result as JSON.
+    /// Verify a callback form body read from stdin and record its delivery; print the typed
+    /// event as JSON with `"delivery": "first"|"repeat"`.
     VerifyCallback {
-        #[arg(long, value_enum, default_value = "return")]
+        #[arg(long, value_enum, default_value = "payment")]
         kind: CallbackKind,
+        #[command(flatten)]
+        store: ReplayStoreArg,
     },
-    /// QueryTradeInfo/V5.
+    /// QueryTradeInfo/V5 (`--trade-no` is the MerchantTradeNo).
     QueryTrade {
         #[arg(long)]
         trade_no: String,
+    },
+    /// QueryPaymentInfo: the ATM account / CVS code / barcodes of a trade (`--trade-no` is the
+    /// MerchantTradeNo).
+    QueryPaymentInfo {
+        #[arg(long)]
+        trade_no: String,
+    },
+    /// CreditDetail/DoAction: close, refund, cancel or abandon a credit card trade (never
+    /// retried; exit 5 when the outcome is unknown: query the trade before repeating it).
+    DoAction {
+        #[arg(long)]
+        merchant_trade_no: String,
+        /// ECPay's TradeNo.
+        #[arg(long)]
+        trade_no: String,
+        #[arg(long, value_enum)]
+        action: ActionArg,
+        #[arg(long)]
+        amount: u64,
     },
     /// Integration demo: create an order integration.
     DemoCreateOrder {
@@ -172,72 +219,56 @@ enum Command {
     },
 }
 
-fn exit_for(e: &Error) -> ExitCode {
-    match e {
-        Error::Api {
-            status,
-            code,
-            message,
-        } => {
-            eprintln!("API error (HTTP {status}): {code}: {message}");
-            ExitCode::from(2)
+/// The credentials the flags and environment name: all three, or (on stage only) none for
+/// ECPay's public test merchant. An empty value is refused by the SDK's builder (exit 1).
+fn credentials(cli: &Cli, env: Environment) -> Result<Option<Credentials>, Failure> {
+    match (&cli.merchant_id, &cli.hash_key, &cli.hash_iv) {
+        (Some(m), Some(k), Some(v)) => {
+            Ok(Some(Credentials::new(m.clone(), k.as_str(), v.as_str())))
         }
-        Error::ServerValidation { .. } => {
-            eprintln!("{e}");
-            ExitCode::from(2)
-        }
-        Error::Validation { .. } => {
-            eprintln!("{e}");
-            ExitCode::from(3)
-        }
-        Error::Signature { .. } => {
-            eprintln!("{e}");
-            ExitCode::from(4)
-        }
-        other => {
-            eprintln!("{other}");
-            ExitCode::from(1)
-        }
+        (None, None, None) if env == Environment::Stage => Ok(Some(Credentials::stage())),
+        (None, None, None) => Err(Failure::config(
+            "production needs ECPAY_MERCHANT_ID, ECPAY_HASH_KEY and ECPAY_HASH_IV",
+        )),
+        _ => Err(Failure::config(
+            "set all of ECPAY_MERCHANT_ID, ECPAY_HASH_KEY and ECPAY_HASH_IV",
+        )),
     }
 }
 
-fn build_client(cli: &Cli) -> Result<Client, Error> {
-    let env = match cli.env {
+fn environment(cli: &Cli) -> Environment {
+    match cli.env {
         EnvArg::Stage => Environment::Stage,
         EnvArg::Production => Environment::Production,
-    };
-    let creds = match (&cli.merchant_id, &cli.hash_key, &cli.hash_iv) {
-        (Some(m), Some(k), Some(v)) => Some(Credentials::new(m.clone(), k.as_str(), v.as_str())),
-        (None, None, None) if matches!(env, Environment::Stage) => Some(Credentials::stage()),
-        (None, None, None) => None,
-        _ => {
-            return Err(Error::Config {
-                reason: "set all of ECPAY_MERCHANT_ID, ECPAY_HASH_KEY and ECPAY_HASH_IV".into(),
-            })
-        }
-    };
+    }
+}
+
+fn build_client(cli: &Cli) -> Result<Client, Failure> {
+    let env = environment(cli);
     let mut b = Client::builder().environment(env);
     if let Some(u) = &cli.aio_base_url {
-        b = b.aio_base_url(u.clone());
+        b = b.base_url(u.clone());
     }
     if let Some(u) = &cli.api_base_url {
         b = b.api_base_url(u.clone());
     }
-    if let Some(c) = creds {
+    if let Some(c) = credentials(cli, env)? {
         b = b.credentials(c);
     }
-    b.build()
+    Ok(b.build()?)
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> Result<(), Error> {
-    let s = serde_json::to_string_pretty(v).map_err(|e| Error::Config {
-        reason: format!("could not render JSON: {e}"),
-    })?;
-    println!("{s}");
-    Ok(())
+fn main() -> ExitCode {
+    cli::main::<Cli, _, _>(run)
 }
 
-async fn run(cli: Cli) -> Result<(), Error> {
+async fn run(cli: Cli) -> Result<(), Failure> {
+    if let Command::VerifyCallback { kind, store } = &cli.command {
+        // Verifying needs only the merchant's keys, not a client (no host is contacted).
+        let creds = credentials(&cli, environment(&cli))?
+            .ok_or_else(|| Failure::config("verify-callback needs the merchant's credentials"))?;
+        return verify_callback(creds, *kind, store).await;
+    }
     let client = build_client(&cli)?;
     match cli.command {
         Command::Checkout {
@@ -266,33 +297,39 @@ async fn run(cli: Cli) -> Result<(), Error> {
             req.payment = Payment::default_for(method);
             let form = client.aio().checkout(&req)?;
             if json {
-                print_json(&form.to_json())?;
+                cli::print_json(&form.to_json())
             } else {
                 print!("{}", form.to_html());
+                Ok(())
             }
         }
-        Command::VerifyCallback { kind } => {
-            let mut body = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .map_err(|e| Error::Config {
-                    reason: format!("could not read stdin: {e}"),
-                })?;
-            let body = String::from_utf8_lossy(&body).trim().to_owned();
-            match kind {
-                CallbackKind::Return => {
-                    print_json(&client.aio().verify_payment_result(body.as_bytes())?)?
-                }
-                CallbackKind::OrderResult => {
-                    print_json(&client.aio().verify_order_result(body.as_bytes())?)?
-                }
-                CallbackKind::PaymentInfo => {
-                    print_json(&client.aio().verify_payment_info(body.as_bytes())?)?
-                }
-            }
-        }
+        Command::VerifyCallback { .. } => Ok(()),
         Command::QueryTrade { trade_no } => {
-            print_json(&client.aio().query_trade_info(&trade_no).await?)?
+            cli::print_json(&client.aio().query_trade_info(&trade_no).await?)
+        }
+        Command::QueryPaymentInfo { trade_no } => {
+            cli::print_json(&client.aio().query_payment_info(&trade_no).await?)
+        }
+        Command::DoAction {
+            merchant_trade_no,
+            trade_no,
+            action,
+            amount,
+        } => {
+            let action = match action {
+                ActionArg::C => CreditAction::Close,
+                ActionArg::R => CreditAction::Refund,
+                ActionArg::E => CreditAction::Cancel,
+                ActionArg::N => CreditAction::Abandon,
+            };
+            let req = DoActionRequest {
+                merchant_trade_no,
+                trade_no,
+                action,
+                total_amount: amount,
+                platform_id: None,
+            };
+            cli::print_json(&client.aio().do_action(&req).await?)
         }
         Command::DemoCreateOrder {
             source,
@@ -305,13 +342,15 @@ async fn run(cli: Cli) -> Result<(), Error> {
             let mut req =
                 OrderRequest::new(source, order_id, customer_name, customer_email, amount);
             req.currency = currency;
-            print_json(&client.demo().create_order(&req).await?)?
+            cli::print_json(&client.demo().create_order(&req).await?)
         }
         Command::DemoCheckout { event_id } => {
-            print_json(&client.demo().create_checkout(&event_id).await?)?
+            cli::print_json(&client.demo().create_checkout(&event_id).await?)
         }
-        Command::DemoEvent { event_id } => print_json(&client.demo().event(&event_id).await?)?,
-        Command::DemoEvents { limit } => print_json(&client.demo().recent_events(limit).await?)?,
+        Command::DemoEvent { event_id } => cli::print_json(&client.demo().event(&event_id).await?),
+        Command::DemoEvents { limit } => {
+            cli::print_json(&client.demo().recent_events(limit).await?)
+        }
         Command::MerchantCheckout {
             order_date,
             order_item,
@@ -342,182 +381,30 @@ async fn run(cli: Cli) -> Result<(), Error> {
                 total_amount,
                 item_name,
             };
-            print_json(&client.merchant().checkout(&req).await?)?
+            cli::print_json(&client.merchant().checkout(&req).await?)
         }
-    }
-    Ok(())
-}
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => exit_for(&e),
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ecpay_sdk::testing::Simulator;
-
-    fn cli(sim: &Simulator, args: &[&str]) -> Cli {
-        let base = sim.base_url();
-        let mut all = vec![
-            "ecpay",
-            "--env",
-            "stage",
-            "--aio-base-url",
-            &base,
-            "--api-base-url",
-            &base,
-        ];
-        all.extend_from_slice(args);
-        Cli::try_parse_from(all).expect("arguments parse")
-    }
-
-    #[tokio::test]
-    async fn every_subcommand_runs_against_the_simulator() {
-        let sim = Simulator::start().await;
-        let ok = [
-            vec![
-                "checkout",
-                "--trade-no",
-                "CLI1",
-                "--amount",
-                "100",
-                "--item-name",
-                "Tea",
-                "--trade-desc",
-                "d",
-                "--return-url",
-                "https://s.example/r",
-                "--json",
-            ],
-            vec![
-                "checkout",
-                "--trade-no",
-                "CLI2",
-                "--amount",
-                "100",
-                "--item-name",
-                "Tea",
-                "--trade-desc",
-                "d",
-                "--return-url",
-                "https://s.example/r",
-                "--choose-payment",
-                "ATM",
-            ],
-            vec!["demo-events", "--limit", "5"],
-            vec![
-                "merchant-checkout",
-                "--order-date",
-                "2025/05/03 14:30:00",
-                "--order-item",
-                "I",
-                "--shipping-type",
-                "HOME",
-                "--payment-type",
-                "Credit",
-                "--shopper-name",
-                "A",
-                "--shopper-paid-amount",
-                "10",
-                "--discount-total",
-                "0",
-                "--shipping-fee",
-                "0",
-                "--receiver-name",
-                "A",
-                "--receiver-phone",
-                "0912",
-                "--receiver-address",
-                "T",
-                "--total-amount",
-                "10",
-                "--item-name",
-                "I",
-            ],
-        ];
-        for args in ok {
-            let c = cli(&sim, &args);
-            assert!(run(c).await.is_ok(), "{args:?}");
+async fn verify_callback(
+    creds: Credentials,
+    kind: CallbackKind,
+    store: &ReplayStoreArg,
+) -> Result<(), Failure> {
+    let verifier = Verifier::new(creds)?.with_replay_guard(store.open().await?);
+    let raw = cli::read_stdin()?;
+    // A body piped from a file usually ends with a newline that ECPay never sends.
+    let body = raw.trim_ascii();
+    match kind {
+        CallbackKind::Payment => cli::print_received(&verifier.verify_and_record(body).await?),
+        CallbackKind::Order => {
+            cli::print_received(&verifier.verify_order_result_and_record(body).await?)
         }
-        let c = cli(
-            &sim,
-            &[
-                "demo-create-order",
-                "--source",
-                "demo_store",
-                "--order-id",
-                "DEMO-1",
-                "--customer-name",
-                "Alex",
-                "--customer-email",
-                "a@b.co",
-                "--amount",
-                "499",
-            ],
-        );
-        assert!(run(c).await.is_ok());
-        let id = sim.demo_events()[0].event_id.clone();
-        assert!(run(cli(&sim, &["demo-checkout", "--event-id", &id]))
-            .await
-            .is_ok());
-        assert!(run(cli(&sim, &["demo-event", "--event-id", &id]))
-            .await
-            .is_ok());
-        // query-trade of an order the cashier accepted
-        let client = sim.client().unwrap();
-        let form = client
-            .aio()
-            .checkout(&CheckoutRequest::new(
-                "CLI3",
-                "2026/01/01 00:00:00",
-                50,
-                "d",
-                "i",
-                "https://s.example/r",
-            ))
-            .unwrap();
-        assert!(sim.submit_checkout(&form.fields).await.unwrap().accepted);
-        assert!(run(cli(&sim, &["query-trade", "--trade-no", "CLI3"]))
-            .await
-            .is_ok());
-    }
-
-    #[tokio::test]
-    async fn exit_codes_follow_the_issue() {
-        let sim = Simulator::start().await;
-        let e = run(cli(
-            &sim,
-            &[
-                "checkout",
-                "--trade-no",
-                "BAD-NO",
-                "--amount",
-                "1",
-                "--item-name",
-                "i",
-                "--trade-desc",
-                "d",
-                "--return-url",
-                "https://s.example/r",
-            ],
-        ))
-        .await
-        .unwrap_err();
-        assert_eq!(exit_for(&e), ExitCode::from(3));
-        let e = run(cli(&sim, &["demo-event", "--event-id", "evt_missing"]))
-            .await
-            .unwrap_err();
-        assert_eq!(exit_for(&e), ExitCode::from(2));
-        let sig = Error::Signature {
-            context: "x".into(),
-            source: sign_core::VerifyError::Mismatch,
-        };
-        assert_eq!(exit_for(&sig), ExitCode::from(4));
+        CallbackKind::PaymentInfo => {
+            cli::print_received(&verifier.verify_payment_info_and_record(body).await?)
+        }
+        CallbackKind::Period => {
+            cli::print_received(&verifier.verify_period_renewal_and_record(body).await?)
+        }
     }
 }
