@@ -464,10 +464,12 @@ async fn session(
             return End::Lost(e);
         }
     }
+    // Broadcast before `connect` returns, so a subscriber made after it sees
+    // `Open` only for reconnects.
+    shared.send(RealtimeEvent::Open);
     if let Some(tx) = first.take() {
         let _ = tx.send(Ok(()));
     }
-    shared.send(RealtimeEvent::Open);
     let dead = tokio::time::sleep_until(heartbeat.deadline());
     tokio::pin!(dead);
     loop {
