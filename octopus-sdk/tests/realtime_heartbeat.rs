@@ -338,7 +338,7 @@ async fn watch_rejoins_its_room_after_a_dead_transport_and_hears_it_again() {
         || {
             s.joins()
                 .iter()
-                .any(|(i, room)| *i >= 1 && *room == Value::from(id.as_str()))
+                .any(|(i, room)| *i >= 1 && room.as_str() == Some(id.as_str()))
         },
     )
     .await;
