@@ -38,6 +38,8 @@ enum Mode {
     Silent,
     /// Accepts the TCP connection and drops it.
     Refuse,
+    /// Answers the namespace CONNECT with a CONNECT_ERROR.
+    Reject,
 }
 
 #[derive(Default)]
@@ -126,6 +128,12 @@ async fn session(
             Some(Ok(_)) => {}
             _ => return,
         }
+    }
+    if mode == Mode::Reject {
+        let _ = ws
+            .send(Message::text(r#"44{"message":"Not authorized"}"#))
+            .await;
+        return;
     }
     if ws.send(Message::text(r#"40{"sid":"ns"}"#)).await.is_err() {
         return;
@@ -404,4 +412,13 @@ async fn wss_goes_through_rustls_and_a_failed_handshake_is_an_error() {
     let e = RealtimeClient::connect(cfg).await.unwrap_err();
     assert!(matches!(e, octopus_sdk::Error::Realtime { .. }), "{e:?}");
     assert_eq!(s.state.sessions.load(Ordering::SeqCst), 0);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_namespace_is_an_error_naming_the_servers_reason() {
+    // `44{"message":..}` is the CONNECT_ERROR form of the Socket.IO v5 protocol page.
+    let s = RawServer::start(&[], Mode::Reject).await;
+    let e = RealtimeClient::connect(s.config()).await.unwrap_err();
+    assert!(matches!(e, octopus_sdk::Error::Realtime { .. }), "{e:?}");
+    assert!(e.to_string().contains("Not authorized"), "{e}");
 }

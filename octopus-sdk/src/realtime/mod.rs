@@ -361,7 +361,7 @@ async fn write(ws: &mut Ws, frame: String) -> std::result::Result<(), String> {
     }
 }
 
-/// The next text frame, answering pings that come before it.
+/// The next text frame (tungstenite answers websocket-level pings itself).
 async fn next_text(ws: &mut Ws) -> std::result::Result<String, String> {
     loop {
         match ws.next().await {
@@ -414,9 +414,11 @@ async fn handshake(config: &RealtimeConfig) -> std::result::Result<(Ws, Heartbea
                 return Ok((ws, heartbeat))
             }
             Ok(Packet::ConnectError { namespace, message }) if namespace == config.namespace => {
+                // The server's text, cut short: it is not ours to log at length.
+                let message: String = message.chars().take(200).collect();
                 return Err(format!(
                     "the server refused namespace {namespace}: {message}"
-                ))
+                ));
             }
             Ok(Packet::Ping) => write(&mut ws, engineio::PONG.into()).await?,
             Ok(Packet::Close) => return Err("the server closed the session".into()),
