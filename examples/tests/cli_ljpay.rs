@@ -95,7 +95,7 @@ async fn order_lifecycle_and_exit_codes() {
     let out = cli.run(&strs(&refund("CLI-1", "R1", "100")), b"").await;
     assert!(failure(&out, 2).contains("ORDER_NOT_REFUNDABLE"));
 
-    sim.mark_paid("CLI-1").await.expect("pay");
+    sim.mark_paid("CLI-1").expect("pay");
     let refunded = json(&cli.run(&strs(&refund("CLI-1", "R1", "100")), b"").await);
     assert_eq!(refunded["out_refund_no"], "R1");
     assert_eq!(sim.refunds().len(), 1);

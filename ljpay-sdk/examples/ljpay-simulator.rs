@@ -4,7 +4,7 @@
 //! LJPAY_SITE_CODE=sim-site LJPAY_SECRET=sim-secret cargo run -p ljpay-sdk --features testing --example ljpay-simulator
 //! ```
 //! Prints the base URL, then reads commands on stdin: `pay <order_no or biz_order_no>`,
-//! `webhook <url>`, `orders`, `quit`.
+//! `redeliver <order_no or biz_order_no>`, `webhook <url>`, `orders`, `quit`.
 
 use std::io::BufRead as _;
 
@@ -28,12 +28,22 @@ async fn main() {
     while let Some(line) = rx.recv().await {
         let mut parts = line.split_whitespace();
         match (parts.next(), parts.next()) {
-            (Some("pay"), Some(key)) => match sim.mark_paid(key).await {
-                Ok(Some(d)) => println!("paid; webhook answered {}", d.status),
-                Ok(None) => println!("paid (no webhook URL set)"),
+            (Some("pay"), Some(key)) => match sim.pay(key).await {
+                Ok(reply) => println!("paid; webhook answered {} {}", reply.status, reply.body),
+                Err(ljpay_sdk::Error::Config { .. }) => match sim.mark_paid(key) {
+                    Ok(o) => println!("{} is {} (no webhook URL set)", o.order_no, o.status),
+                    Err(e) => println!("error: {e}"),
+                },
                 Err(e) => println!("error: {e}"),
             },
-            (Some("webhook"), Some(url)) => match sim.set_webhook_url(url) {
+            (Some("redeliver"), Some(key)) => match sim.redeliver(key).await {
+                Ok(reply) => println!(
+                    "re-delivered; webhook answered {} {}",
+                    reply.status, reply.body
+                ),
+                Err(e) => println!("error: {e}"),
+            },
+            (Some("webhook"), Some(url)) => match sim.set_callback_url(url) {
                 Ok(()) => println!("webhook URL set"),
                 Err(e) => println!("error: {e}"),
             },
@@ -41,12 +51,15 @@ async fn main() {
                 for o in sim.orders() {
                     println!(
                         "{} {} {} {}",
-                        o.order_no, o.biz_order_no, o.status, o.amount_fen
+                        o.order_no,
+                        o.biz_order_no,
+                        o.status,
+                        ljpay_sdk::Fen(o.amount_fen)
                     );
                 }
             }
             (Some("quit"), _) => break,
-            _ => println!("commands: pay <no>, webhook <url>, orders, quit"),
+            _ => println!("commands: pay <no>, redeliver <no>, webhook <url>, orders, quit"),
         }
     }
 }

@@ -1,35 +1,25 @@
-//! Transport: configuration, signing every attempt, retries, response decoding.
+//! Configuration (the builder) and the one send path every operation goes through.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-use rand::Rng as _;
 use reqwest::Method;
-use serde::de::DeserializeOwned;
+pub use sign_core::policy::RetryPolicy;
+use sign_core::policy::{parse_retry_after, Attempt, BaseUrl, Idempotency, Verdict};
 use sign_core::Secret;
-use url::Url;
+use tracing::Instrument as _;
 
 use crate::error::{snippet, Error};
 use crate::models::{ErrorCode, ErrorResponse};
 use crate::orders::Orders;
 use crate::refunds::Refunds;
 
-/// Characters kept as they are in a path segment: RFC 3986 unreserved. Everything else is
-/// percent-encoded, so a `biz_order_no` such as `A/B 1` stays one segment (`A%2FB%201`).
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
-
-/// Percent-encodes one path segment (RFC 3986 unreserved characters stay).
-pub fn encode_path_segment(segment: &str) -> String {
-    utf8_percent_encode(segment, SEGMENT).to_string()
-}
-
 /// Where the payment centre lives.
+///
+/// ```
+/// assert_eq!(ljpay_sdk::Environment::Production.base_url(), "https://pay.ljmatrix.cn");
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Environment {
@@ -46,84 +36,25 @@ impl Environment {
     }
 }
 
-/// When and how often calls are retried.
-///
-/// Queries (`GET`) are retried on transport errors, 5xx answers and `RATE_LIMITED` (or 429).
-/// Create, cancel and refund are retried only when the request certainly did not take effect
-/// (it never reached the server, or the server answered `RATE_LIMITED`); after an unknown
-/// outcome a create first looks the order up by `biz_order_no` (see
-/// [`Orders::create`](crate::Orders::create)). Every attempt is signed afresh with a new
-/// timestamp and nonce. Backoff is exponential with full jitter, bounded by
-/// `max_attempts` and `max_elapsed`.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct RetryPolicy {
-    /// Attempts in total, including the first (at least 1).
-    pub max_attempts: u32,
-    /// Backoff before the second attempt; doubles each time.
-    pub initial_backoff: Duration,
-    /// Upper bound of one backoff.
-    pub max_backoff: Duration,
-    /// No new attempt starts after this much time since the first one.
-    pub max_elapsed: Duration,
-}
-
-impl Default for RetryPolicy {
-    /// 3 attempts, 200 ms doubling up to 2 s, 15 s in total.
-    fn default() -> Self {
-        RetryPolicy {
-            max_attempts: 3,
-            initial_backoff: Duration::from_millis(200),
-            max_backoff: Duration::from_secs(2),
-            max_elapsed: Duration::from_secs(15),
-        }
-    }
-}
-
-impl RetryPolicy {
-    /// One attempt, no retries.
-    pub fn disabled() -> Self {
-        RetryPolicy {
-            max_attempts: 1,
-            ..RetryPolicy::default()
-        }
-    }
-
-    /// Sets the number of attempts (values below 1 count as 1).
-    pub fn with_max_attempts(mut self, n: u32) -> Self {
-        self.max_attempts = n.max(1);
-        self
-    }
-
-    /// Sets the first and the largest backoff.
-    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
-        self.initial_backoff = initial;
-        self.max_backoff = max.max(initial);
-        self
-    }
-
-    /// Sets the total time budget.
-    pub fn with_max_elapsed(mut self, d: Duration) -> Self {
-        self.max_elapsed = d;
-        self
-    }
-
-    /// Backoff before attempt `attempt + 1` (`attempt` ≥ 1): full jitter over an exponential cap.
-    pub(crate) fn backoff(&self, attempt: u32) -> Duration {
-        let exp = 1u32 << attempt.saturating_sub(1).min(16);
-        let cap = self
-            .initial_backoff
-            .saturating_mul(exp)
-            .min(self.max_backoff);
-        if cap.is_zero() {
-            return cap;
-        }
-        let nanos = cap.as_nanos().min(u64::MAX as u128) as u64;
-        Duration::from_nanos(rand::thread_rng().gen_range(nanos / 2..=nanos))
-    }
-}
+const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+const DEFAULT_MAX_BODY: usize = 1 << 20;
 
 /// Builds a [`Client`]. Base URL (or environment), site code and secret are required.
+///
+/// ```
+/// use std::time::Duration;
+/// use ljpay_sdk::{Client, Environment, RetryPolicy};
+/// let client = Client::builder()
+///     .environment(Environment::Production)
+///     .site_code("my-site")
+///     .secret("my-secret")
+///     .timeout(Duration::from_secs(5))
+///     .retry_policy(RetryPolicy::default().with_max_attempts(2))
+///     .build()
+///     .unwrap();
+/// assert_eq!(client.base_url(), "https://pay.ljmatrix.cn");
+/// ```
 #[derive(Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
@@ -167,20 +98,20 @@ impl ClientBuilder {
         self
     }
 
-    /// The site's HMAC secret.
+    /// The site's HMAC secret (must not be empty).
     pub fn secret(mut self, secret: impl Into<Secret>) -> Self {
         self.secret = Some(secret.into());
         self
     }
 
-    /// Uses your own `reqwest::Client` (then `timeout`/`connect_timeout` here are not applied;
-    /// configure it not to follow redirects).
+    /// Uses your own `reqwest::Client` (then `connect_timeout` here is not applied; configure
+    /// it not to follow redirects). The per-attempt `timeout` still applies.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http = Some(client);
         self
     }
 
-    /// Total timeout of one attempt (default 10 s).
+    /// Timeout of one attempt, from sending to the last byte of the answer (default 10 s).
     pub fn timeout(mut self, d: Duration) -> Self {
         self.timeout = Some(d);
         self
@@ -192,110 +123,82 @@ impl ClientBuilder {
         self
     }
 
-    /// Retry policy (default [`RetryPolicy::default`]).
-    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+    /// Retry policy (default [`RetryPolicy::default`]: 3 attempts, 15 s budget).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.retry = Some(policy);
         self
     }
 
-    /// Largest response body accepted (default 1 MiB); a larger one is an error.
+    /// Largest answer body accepted (default 1 MiB); a larger one is [`Error::BodyTooLarge`].
     pub fn max_body_bytes(mut self, n: usize) -> Self {
         self.max_body_bytes = Some(n);
         self
     }
 
     /// Checks the configuration and builds the client.
+    ///
+    /// ```
+    /// let e = ljpay_sdk::Client::builder()
+    ///     .base_url("https://pay.ljmatrix.cn").site_code("s").secret("").build().unwrap_err();
+    /// assert_eq!(e.to_string(), "configuration: `secret` must not be empty");
+    /// ```
     pub fn build(self) -> Result<Client, Error> {
-        let config = |reason: &str| Error::Config {
+        let config = |field: &'static str, reason: &str| Error::Config {
+            field,
             reason: reason.to_owned(),
         };
         let raw = self
             .base_url
-            .ok_or_else(|| config("base_url (or environment) is required"))?;
-        let (origin, prefix) = parse_base_url(&raw)?;
+            .ok_or_else(|| config("base_url", "is required (or set an environment)"))?;
+        let base = BaseUrl::parse(&raw).map_err(|e| config("base_url", &e.to_string()))?;
         let site_code = self
             .site_code
-            .ok_or_else(|| config("site_code is required"))?;
+            .ok_or_else(|| config("site_code", "is required"))?;
         if site_code.is_empty() || !site_code.chars().all(|c| c.is_ascii_graphic()) {
             return Err(config(
-                "site_code must be non-empty visible ASCII (it is sent as a header)",
+                "site_code",
+                "must be non-empty visible ASCII (it is sent as a header)",
             ));
         }
-        let secret = self.secret.ok_or_else(|| config("secret is required"))?;
+        let secret = self.secret.ok_or_else(|| config("secret", "is required"))?;
         if secret.expose().is_empty() {
-            return Err(config("secret must not be empty"));
+            return Err(config("secret", "must not be empty"));
         }
         let http = match self.http {
             Some(c) => c,
             None => reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
-                .timeout(self.timeout.unwrap_or(Duration::from_secs(10)))
-                .connect_timeout(self.connect_timeout.unwrap_or(Duration::from_secs(5)))
+                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
                 .build()
-                .map_err(|e| Error::Config {
-                    reason: format!("could not build the HTTP client: {e}"),
-                })?,
+                .map_err(|e| config("http_client", &format!("could not be built: {e}")))?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
-                origin,
-                prefix,
+                base,
                 site_code,
                 secret,
                 retry: self.retry.unwrap_or_default(),
-                max_body_bytes: self.max_body_bytes.unwrap_or(1 << 20),
+                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
+                max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY),
             }),
         })
     }
 }
 
-/// Splits a base URL into `scheme://host[:port]` and a path prefix without trailing `/`.
-fn parse_base_url(raw: &str) -> Result<(String, String), Error> {
-    let bad = |reason: String| Error::Config { reason };
-    let url = Url::parse(raw).map_err(|e| bad(format!("base_url is not a URL: {e}")))?;
-    let host = url
-        .host()
-        .ok_or_else(|| bad("base_url has no host".into()))?;
-    let loopback = match host {
-        url::Host::Domain(d) => d.eq_ignore_ascii_case("localhost"),
-        url::Host::Ipv4(ip) => ip.is_loopback(),
-        url::Host::Ipv6(ip) => ip.is_loopback(),
-    };
-    match url.scheme() {
-        "https" => {}
-        "http" if loopback => {}
-        "http" => {
-            return Err(bad(
-                "base_url must use https (http is allowed only for a loopback host)".into(),
-            ))
-        }
-        other => return Err(bad(format!("base_url scheme `{other}` is not https"))),
-    }
-    if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("base_url must not carry user info".into()));
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(bad("base_url must not carry a query or fragment".into()));
-    }
-    let origin = url.origin().ascii_serialization();
-    let prefix = url.path().trim_end_matches('/').to_owned();
-    Ok((origin, prefix))
-}
-
 /// LJPay client. Cheap to clone (an `Arc` inside), `Send + Sync`.
 ///
-/// ```no_run
-/// # async fn run() -> Result<(), ljpay_sdk::Error> {
-/// use ljpay_sdk::{Client, Environment};
+/// ```
+/// use ljpay_sdk::Client;
 /// let client = Client::builder()
-///     .environment(Environment::Production)
+///     .base_url("https://gw.example/ljpay/")
 ///     .site_code("my-site")
 ///     .secret("my-secret")
-///     .build()?;
-/// let order = client.orders().get_by_biz_order_no("B-1001").await?;
-/// println!("{:?}", order.status);
-/// # Ok(()) }
+///     .build()
+///     .unwrap();
+/// let copy = client.clone(); // shares the connection pool and the configuration
+/// assert_eq!(copy.base_url(), "https://gw.example/ljpay");
+/// assert!(!format!("{client:?}").contains("my-secret"));
 /// ```
 #[derive(Clone)]
 pub struct Client {
@@ -304,21 +207,18 @@ pub struct Client {
 
 struct Inner {
     http: reqwest::Client,
-    origin: String,
-    prefix: String,
+    base: BaseUrl,
     site_code: String,
     secret: Secret,
     retry: RetryPolicy,
+    timeout: Duration,
     max_body_bytes: usize,
 }
 
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field(
-                "base_url",
-                &format_args!("{}{}", self.inner.origin, self.inner.prefix),
-            )
+            .field("base_url", &format_args!("{}", self.inner.base))
             .field("site_code", &self.inner.site_code)
             .field("secret", &self.inner.secret)
             .field("retry", &self.inner.retry)
@@ -326,19 +226,54 @@ impl fmt::Debug for Client {
     }
 }
 
-/// The raw outcome of one attempt that reached the server.
-pub(crate) struct RawResponse {
-    pub(crate) status: u16,
-    pub(crate) body: Vec<u8>,
+/// What kind of call an operation is: its name, method and whether repeating it is harmless.
+pub(crate) struct Op {
+    /// `create_order`, `get_order`, `cancel_order`, `refund`.
+    pub(crate) name: &'static str,
+    pub(crate) method: Method,
+    pub(crate) idempotency: Idempotency,
+    /// Appended to an outcome-unknown reason: what is safe to do next.
+    pub(crate) if_unknown: &'static str,
 }
 
-/// Why one attempt produced no response.
-pub(crate) enum AttemptError {
-    /// Certainly not processed: the connection was never made.
-    NotSent(Error),
-    /// Sent, but no complete answer: the server may have processed it.
-    Unknown(Error),
+/// One call: the operation, the merchant reference it concerns, its path and body.
+pub(crate) struct Request<'a> {
+    pub(crate) op: &'a Op,
+    pub(crate) reference: &'a str,
+    /// From `/api/…` on, already percent-encoded.
+    pub(crate) path: String,
+    pub(crate) body: Option<Vec<u8>>,
 }
+
+impl Request<'_> {
+    pub(crate) fn outcome_unknown(&self, reason: impl fmt::Display) -> Error {
+        let mut reason = reason.to_string();
+        if !self.op.if_unknown.is_empty() {
+            reason.push_str("; ");
+            reason.push_str(self.op.if_unknown);
+        }
+        Error::OutcomeUnknown {
+            operation: self.op.name,
+            reference: self.reference.to_owned(),
+            reason,
+        }
+    }
+}
+
+/// How one attempt ended before it was classified.
+enum Raw {
+    NotSent(Error),
+    MaybeSent(Error),
+    Answer {
+        status: u16,
+        body: Vec<u8>,
+        retry_after: Option<Duration>,
+    },
+    TooLarge,
+}
+
+/// Decodes a 2xx answer body.
+pub(crate) type Decode<T> = fn(&[u8]) -> serde_json::Result<T>;
 
 impl Client {
     /// Starts building a client.
@@ -363,157 +298,244 @@ impl Client {
 
     /// The configured base URL (origin plus path prefix).
     pub fn base_url(&self) -> String {
-        format!("{}{}", self.inner.origin, self.inner.prefix)
+        self.inner.base.to_string()
     }
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
         &self.inner.retry
     }
 
-    /// One signed attempt. `path` starts with `/api/…` and is already percent-encoded.
-    #[tracing::instrument(name = "ljpay.request", skip_all, fields(method = %method, path = path))]
-    pub(crate) async fn attempt(
-        &self,
-        method: Method,
-        path: &str,
-        body: Option<&[u8]>,
-    ) -> Result<RawResponse, AttemptError> {
-        let inner = &*self.inner;
-        let full = format!("{}{}{}", inner.origin, inner.prefix, path);
-        let url = Url::parse(&full).map_err(|e| {
-            AttemptError::NotSent(Error::Validation {
-                field: "path",
-                reason: format!("does not form a valid URL: {e}"),
-            })
-        })?;
-        // Sign exactly the request target that goes on the wire.
-        let path_with_query = match url.query() {
-            Some(q) => format!("{}?{}", url.path(), q),
-            None => url.path().to_owned(),
-        };
-        let body_bytes = body.unwrap_or_default();
-        let timestamp = chrono::Utc::now().timestamp();
-        let nonce = sign_core::new_nonce();
-        let signed = sign_core::ljpay::sign_request(
-            &inner.secret,
-            &inner.site_code,
-            method.as_str(),
-            &path_with_query,
-            body_bytes,
-            timestamp,
-            &nonce,
+    /// The one send path: every attempt signed afresh, sent, timed, its body capped, classified
+    /// for [`RetryPolicy::decide`], and its verdict acted on. A non-idempotent call whose
+    /// outcome is unknown comes back as [`Error::OutcomeUnknown`] (the caller may settle it by a
+    /// lookup); a 2xx body is decoded with `decode`.
+    pub(crate) async fn send<T>(&self, req: &Request<'_>, decode: Decode<T>) -> Result<T, Error> {
+        let span = tracing::debug_span!(
+            "ljpay.call",
+            operation = req.op.name,
+            reference = req.reference,
+            method = %req.op.method,
+            path = %req.path,
         );
-        let mut req = inner.http.request(method.clone(), url);
-        for (name, value) in signed.pairs() {
-            req = req.header(name, value);
-        }
-        req = req.header(reqwest::header::ACCEPT, "application/json");
-        if let Some(b) = body {
-            req = req
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.to_vec());
-        }
-        let started = Instant::now();
-        let mut resp = match req.send().await {
-            Ok(r) => r,
-            Err(e) => {
-                tracing::debug!(method = %method, path = %path_with_query, error = %e, "ljpay request failed");
-                let err = Error::Transport { source: e };
-                return Err(if is_not_sent(&err) {
-                    AttemptError::NotSent(err)
-                } else {
-                    AttemptError::Unknown(err)
-                });
-            }
-        };
-        let status = resp.status().as_u16();
-        let limit = inner.max_body_bytes;
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Err(AttemptError::Unknown(Error::BodyTooLarge { limit }));
-        }
-        let mut buf = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if buf.len() + chunk.len() > limit {
-                        return Err(AttemptError::Unknown(Error::BodyTooLarge { limit }));
-                    }
-                    buf.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(e) => return Err(AttemptError::Unknown(Error::Transport { source: e })),
-            }
-        }
-        tracing::debug!(
-            method = %method,
-            path = %path_with_query,
-            status,
-            latency_ms = started.elapsed().as_millis() as u64,
-            "ljpay request"
-        );
-        Ok(RawResponse { status, body: buf })
+        self.send_attempts(req, decode).instrument(span).await
     }
 
-    /// A query: retried on transport errors, 5xx and `RATE_LIMITED`.
-    pub(crate) async fn query<T: DeserializeOwned>(&self, path: &str) -> Result<T, Error> {
-        let policy = self.retry_policy();
+    async fn send_attempts<T>(&self, req: &Request<'_>, decode: Decode<T>) -> Result<T, Error> {
+        let policy = &self.inner.retry;
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            let result = match self.attempt(Method::GET, path, None).await {
-                Ok(raw) => decode::<T>(&raw),
-                Err(AttemptError::NotSent(e) | AttemptError::Unknown(e)) => Err(e),
-            };
-            match result {
-                Ok(v) => return Ok(v),
-                Err(e)
-                    if e.is_transient()
-                        && attempt < policy.max_attempts
-                        && started.elapsed() < policy.max_elapsed =>
-                {
-                    tokio::time::sleep(policy.backoff(attempt)).await;
+            let (outcome, result) = self.classify(req, self.attempt(req, attempt).await, decode);
+            match policy.decide(req.op.idempotency, attempt, started.elapsed(), &outcome) {
+                Verdict::Done | Verdict::GiveUp => return result,
+                Verdict::RetryAfter(wait) => tokio::time::sleep(wait).await,
+                Verdict::Throttled { retry_after } => {
+                    let (status, message) = match result {
+                        Err(Error::Api {
+                            status, message, ..
+                        }) => (status, message),
+                        Err(Error::UnexpectedStatus {
+                            status,
+                            body_snippet,
+                        }) => (status, body_snippet),
+                        _ => (429, String::new()),
+                    };
+                    return Err(Error::RateLimited {
+                        retry_after,
+                        status,
+                        message,
+                    });
                 }
-                Err(e) => return Err(e),
+                Verdict::OutcomeUnknown => {
+                    let reason = match result {
+                        Err(e) => e.to_string(),
+                        Ok(_) => "the answer could not be read".to_owned(),
+                    };
+                    return Err(req.outcome_unknown(reason));
+                }
             }
+        }
+    }
+
+    fn classify<T>(
+        &self,
+        req: &Request<'_>,
+        raw: Raw,
+        decode: Decode<T>,
+    ) -> (Attempt, Result<T, Error>) {
+        let write = req.op.idempotency == Idempotency::NonIdempotent;
+        match raw {
+            Raw::NotSent(e) => (Attempt::NotSent, Err(e)),
+            Raw::MaybeSent(e) => (Attempt::MaybeSent, Err(e)),
+            Raw::TooLarge => {
+                let e = Error::BodyTooLarge {
+                    limit: self.inner.max_body_bytes,
+                };
+                // A state-changing call answered at all may have taken effect.
+                (
+                    if write {
+                        Attempt::MaybeSent
+                    } else {
+                        Attempt::Answered
+                    },
+                    Err(e),
+                )
+            }
+            Raw::Answer { status, body, .. } if (200..300).contains(&status) => {
+                match decode(&body) {
+                    Ok(v) => (Attempt::Answered, Ok(v)),
+                    Err(e) => {
+                        let e = Error::Decode {
+                            reason: format!("the {} answer (status {status}): {e}", req.op.name),
+                            body_snippet: snippet(&body),
+                        };
+                        (
+                            if write {
+                                Attempt::MaybeSent
+                            } else {
+                                Attempt::Answered
+                            },
+                            Err(e),
+                        )
+                    }
+                }
+            }
+            Raw::Answer {
+                status,
+                body,
+                retry_after,
+            } => {
+                let err = error_from(status, &body);
+                let code = err.code();
+                let outcome = if status == 429 || code == Some(&ErrorCode::RateLimited) {
+                    Attempt::Throttled { retry_after }
+                } else if status == 502 && code == Some(&ErrorCode::ChannelApiError) {
+                    // The spec documents 502 `CHANNEL_API_ERROR` (UpstreamError) as the answer
+                    // when WeChat or Alipay refused: a final answer, not a lost one.
+                    Attempt::Answered
+                } else if status >= 500 {
+                    Attempt::ServerError
+                } else {
+                    Attempt::Answered
+                };
+                (outcome, Err(err))
+            }
+        }
+    }
+
+    /// One signed attempt within the per-attempt timeout.
+    async fn attempt(&self, req: &Request<'_>, attempt: u32) -> Raw {
+        let inner = &*self.inner;
+        let full = inner.base.join(&req.path);
+        let url = match url::Url::parse(&full) {
+            Ok(u) => u,
+            Err(e) => {
+                return Raw::NotSent(Error::Validation {
+                    field: "path",
+                    reason: format!("does not form a valid URL: {e}"),
+                })
+            }
+        };
+        // Sign exactly the request target that goes on the wire.
+        let target = match url.query() {
+            Some(q) => format!("{}?{}", url.path(), q),
+            None => url.path().to_owned(),
+        };
+        let body = req.body.as_deref().unwrap_or_default();
+        let signed = sign_core::ljpay::sign_request(
+            &inner.secret,
+            &inner.site_code,
+            req.op.method.as_str(),
+            &target,
+            body,
+            chrono::Utc::now().timestamp(),
+            &sign_core::new_nonce(),
+        );
+        let mut builder = inner.http.request(req.op.method.clone(), url);
+        for (name, value) in signed.pairs() {
+            builder = builder.header(name, value);
+        }
+        builder = builder.header(reqwest::header::ACCEPT, "application/json");
+        if let Some(b) = &req.body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(b.clone());
+        }
+        let started = Instant::now();
+        let raw = match tokio::time::timeout(inner.timeout, self.exchange(builder)).await {
+            Ok(raw) => raw,
+            Err(_) => Raw::MaybeSent(Error::Timeout {
+                after: inner.timeout,
+            }),
+        };
+        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        match &raw {
+            Raw::Answer { status, .. } => {
+                tracing::debug!(attempt, status, latency_ms, path = %target, "ljpay request")
+            }
+            Raw::NotSent(e) | Raw::MaybeSent(e) => {
+                tracing::debug!(attempt, latency_ms, path = %target, error = %e, "ljpay request failed")
+            }
+            Raw::TooLarge => {
+                tracing::debug!(attempt, latency_ms, path = %target, "ljpay answer too large")
+            }
+        }
+        raw
+    }
+
+    async fn exchange(&self, builder: reqwest::RequestBuilder) -> Raw {
+        let mut resp = match builder.send().await {
+            Ok(r) => r,
+            Err(e) if e.is_connect() || e.is_builder() => {
+                return Raw::NotSent(Error::Transport { source: e })
+            }
+            Err(e) => return Raw::MaybeSent(Error::Transport { source: e }),
+        };
+        let status = resp.status().as_u16();
+        let retry_after = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| parse_retry_after(v, SystemTime::now()));
+        let limit = self.inner.max_body_bytes;
+        if resp.content_length().is_some_and(|n| n > limit as u64) {
+            return Raw::TooLarge;
+        }
+        let mut body = Vec::new();
+        loop {
+            match resp.chunk().await {
+                Ok(Some(chunk)) => {
+                    if body.len() + chunk.len() > limit {
+                        return Raw::TooLarge;
+                    }
+                    body.extend_from_slice(&chunk);
+                }
+                Ok(None) => break,
+                // A body cut short: the request was processed, the answer is lost.
+                Err(e) => return Raw::MaybeSent(Error::Transport { source: e }),
+            }
+        }
+        Raw::Answer {
+            status,
+            body,
+            retry_after,
         }
     }
 }
 
-fn is_not_sent(err: &Error) -> bool {
-    matches!(err, Error::Transport { source } if source.is_connect() || source.is_builder())
-}
-
-/// Whether an error means the server refused the request for rate (nothing was done).
-pub(crate) fn is_rate_limited(err: &Error) -> bool {
-    matches!(err, Error::Api { status, code, .. } if *status == 429 || *code == ErrorCode::RateLimited)
-        || matches!(err, Error::UnexpectedStatus { status: 429, .. })
-}
-
-/// Turns a non-2xx answer into an error.
-pub(crate) fn error_from(raw: &RawResponse) -> Error {
-    match serde_json::from_slice::<ErrorResponse>(&raw.body) {
+/// The error of a non-2xx answer.
+fn error_from(status: u16, body: &[u8]) -> Error {
+    match serde_json::from_slice::<ErrorResponse>(body) {
         Ok(er) => Error::Api {
-            status: raw.status,
+            status,
             code: er.code,
             message: er.message,
             details: er.details,
         },
         Err(_) => Error::UnexpectedStatus {
-            status: raw.status,
-            body_snippet: snippet(&raw.body),
+            status,
+            body_snippet: snippet(body),
         },
     }
-}
-
-/// Decodes a 2xx body into `T`, or the error of a non-2xx answer.
-pub(crate) fn decode<T: DeserializeOwned>(raw: &RawResponse) -> Result<T, Error> {
-    if !(200..300).contains(&raw.status) {
-        return Err(error_from(raw));
-    }
-    serde_json::from_slice(&raw.body).map_err(|e| Error::Decode {
-        status: raw.status,
-        reason: e.to_string(),
-        body_snippet: snippet(&raw.body),
-    })
 }

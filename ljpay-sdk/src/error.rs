@@ -1,6 +1,11 @@
 //! The crate's one error type.
 
+use std::fmt;
+use std::time::Duration;
+
 use serde_json::{Map, Value};
+pub use sign_core::policy::ErrorKind;
+use sign_core::VerifyError;
 
 use crate::models::ErrorCode;
 
@@ -9,9 +14,10 @@ pub(crate) const SNIPPET_CHARS: usize = 256;
 
 /// Cuts a response body short for an error message.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
+    let head = &body[..body.len().min(SNIPPET_CHARS * 4)];
+    let text = String::from_utf8_lossy(head);
     let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
-    if text.chars().count() > SNIPPET_CHARS {
+    if body.len() > out.len() {
         out.push('…');
     }
     out
@@ -19,16 +25,28 @@ pub(crate) fn snippet(body: &[u8]) -> String {
 
 /// Everything that can go wrong in this crate.
 ///
-/// Money-moving calls never leave you guessing: when the SDK cannot tell whether a create or a
-/// refund took effect, you get [`Error::OutcomeUnknown`] or [`Error::RefundOutcomeUnknown`],
-/// never a plain transport error.
+/// [`Error::kind`] says what to do about it: retry later, wait for the rate limit, look a
+/// money-moving call up before repeating it, fix the call, or never act on a message.
+///
+/// ```
+/// use ljpay_sdk::{Error, ErrorKind};
+/// let e = Error::OutcomeUnknown {
+///     operation: "create_order",
+///     reference: "B-1001".into(),
+///     reason: "the answer was lost".into(),
+/// };
+/// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+/// assert!(e.to_string().contains("may or may not have taken effect"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// The client was configured wrongly (checked by [`ClientBuilder::build`](crate::ClientBuilder::build)).
-    #[error("invalid configuration: {reason}")]
+    /// The client or verifier was configured wrongly (checked when it is built).
+    #[error("configuration: `{field}` {reason}")]
     Config {
-        /// What is wrong.
+        /// The setting, as the builder names it.
+        field: &'static str,
+        /// What is wrong with it.
         reason: String,
     },
 
@@ -42,7 +60,7 @@ pub enum Error {
     },
 
     /// The payment centre answered with an `ErrorResponse`.
-    #[error("LJPay API error {status} {code}: {message}")]
+    #[error("LJPay answered {status} {code}: {message}")]
     Api {
         /// HTTP status.
         status: u16,
@@ -54,8 +72,73 @@ pub enum Error {
         details: Option<Map<String, Value>>,
     },
 
-    /// The payment centre answered with a status the spec does not document for this operation
-    /// and a body that is not an `ErrorResponse` (for example a proxy's HTML page).
+    /// The payment centre refused for rate (429 or `RATE_LIMITED`) and its wait did not fit the
+    /// retry budget. Nothing was done; call again after `retry_after`.
+    #[error("LJPay is rate limiting requests{}: {message}", RetryAfterText(*retry_after))]
+    RateLimited {
+        /// The server's `Retry-After`, when it sent one.
+        retry_after: Option<Duration>,
+        /// HTTP status of the last answer.
+        status: u16,
+        /// The server's message.
+        message: String,
+    },
+
+    /// A money-moving call (create, cancel, refund) was sent, and the SDK could not learn
+    /// whether it took effect (nor settle it by looking the order up).
+    #[error(
+        "{operation} for `{reference}` may or may not have taken effect ({reason}); look it up before repeating it"
+    )]
+    OutcomeUnknown {
+        /// `create_order`, `cancel_order` or `refund`.
+        operation: &'static str,
+        /// The merchant reference: `biz_order_no`, or `out_refund_no` for a refund.
+        reference: String,
+        /// What happened, and what is safe to do next.
+        reason: String,
+    },
+
+    /// A lookup after an unknown outcome found a record with the same merchant reference but
+    /// another amount, channel or state: it is not this call's result.
+    #[error("{operation} for `{reference}` conflicts with an existing record: {reason}")]
+    Conflict {
+        /// The operation whose outcome was being settled.
+        operation: &'static str,
+        /// The merchant reference (`biz_order_no`).
+        reference: String,
+        /// How the record differs from the request.
+        reason: String,
+    },
+
+    /// A webhook failed verification (a header missing or malformed, a signature mismatch, a
+    /// timestamp outside the window).
+    #[error("signature verification failed: {}", SignatureText(.0))]
+    Signature(VerifyError),
+
+    /// A webhook nonce was seen before: a captured webhook sent again. Refuse it.
+    #[error("webhook nonce was already used (replayed message)")]
+    Replayed,
+
+    /// The replay store did not answer: answer 503 so LJPay delivers again later. Never an
+    /// accept, never a bad signature.
+    #[error("replay store unavailable: {reason}")]
+    StoreUnavailable {
+        /// What the store said.
+        reason: String,
+    },
+
+    /// An answer or a correctly signed webhook body could not be read (a field missing or
+    /// malformed): distinct from a bad signature.
+    #[error("could not decode {reason}; body: {body_snippet}")]
+    Decode {
+        /// What failed, and where.
+        reason: String,
+        /// The start of the body.
+        body_snippet: String,
+    },
+
+    /// The payment centre answered with a status and a body that is not an `ErrorResponse`
+    /// (for example a proxy's HTML page or a redirect, which is never followed).
     #[error("unexpected HTTP status {status} from LJPay; body: {body_snippet}")]
     UnexpectedStatus {
         /// HTTP status.
@@ -64,81 +147,103 @@ pub enum Error {
         body_snippet: String,
     },
 
-    /// A response body could not be decoded into the expected type.
-    #[error("could not decode LJPay response (status {status}): {reason}; body: {body_snippet}")]
-    Decode {
-        /// HTTP status.
-        status: u16,
-        /// What failed.
-        reason: String,
-        /// The start of the body.
-        body_snippet: String,
-    },
-
-    /// A response body was larger than the configured cap.
-    #[error("LJPay response body exceeds {limit} bytes")]
+    /// An answer body was larger than the configured cap (`max_body_bytes`).
+    #[error("LJPay answer body exceeds {limit} bytes")]
     BodyTooLarge {
         /// The cap, in bytes.
         limit: usize,
     },
 
-    /// The request failed before reaching the server (nothing happened there), or a query failed
-    /// after its retries.
-    #[error("transport error: {source}")]
+    /// No complete answer within the per-attempt timeout (`timeout` of the builder).
+    #[error("no complete answer from LJPay within {} ms", after.as_millis())]
+    Timeout {
+        /// The per-attempt timeout that ran out.
+        after: Duration,
+    },
+
+    /// The request could not be sent, or a query failed after its retries.
+    #[error("transport: {source}")]
     Transport {
         /// The cause.
         #[source]
         source: reqwest::Error,
     },
+}
 
-    /// A create or cancel was sent but the SDK could not learn whether it took effect (and, for a
-    /// create, could not find the order by its business order number either). Look the order up
-    /// with [`Orders::get_by_biz_order_no`](crate::Orders::get_by_biz_order_no) before acting.
-    #[error(
-        "outcome of {operation} for biz_order_no {biz_order_no:?} is unknown; look the order up before retrying: {source}"
-    )]
-    OutcomeUnknown {
-        /// `create_order` or `cancel_order`.
-        operation: &'static str,
-        /// The business order number concerned.
-        biz_order_no: String,
-        /// The last failure.
-        #[source]
-        source: Box<Error>,
-    },
+struct RetryAfterText(Option<Duration>);
 
-    /// A refund was sent but the SDK could not learn whether it was accepted. It is safe to repeat
-    /// the call with the same `out_refund_no`: the payment centre treats it as the same refund.
-    #[error(
-        "outcome of refund {out_refund_no:?} (biz_order_no {biz_order_no:?}) is unknown; it is safe to repeat the call with the same out_refund_no: {source}"
-    )]
-    RefundOutcomeUnknown {
-        /// Business order number.
-        biz_order_no: String,
-        /// Merchant refund number to repeat the call with.
-        out_refund_no: String,
-        /// The failure.
-        #[source]
-        source: Box<Error>,
-    },
+impl fmt::Display for RetryAfterText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, " (retry after {} s)", d.as_secs()),
+            None => Ok(()),
+        }
+    }
+}
 
-    /// A correctly signed webhook whose body is not a webhook event.
-    #[error("webhook body is not a webhook event: {reason}; body: {body_snippet}")]
-    WebhookPayload {
-        /// What failed.
-        reason: String,
-        /// The start of the body.
-        body_snippet: String,
-    },
+struct SignatureText<'a>(&'a VerifyError);
 
-    /// A webhook failed verification (bad or missing header, signature mismatch, timestamp outside
-    /// the tolerance, or a replayed nonce).
-    #[error("webhook verification failed: {0}")]
-    Signature(#[from] sign_core::VerifyError),
+impl fmt::Display for SignatureText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            // What to check, without saying anything about the expected value.
+            VerifyError::Mismatch => f.write_str(
+                "signature does not match; check that the path and query passed in are the \
+                 request target exactly as received (with any proxy prefix and the original \
+                 percent-encoding), that the raw body is unmodified, and that the secret is the \
+                 one of this site",
+            ),
+            other => write!(f, "{other}"),
+        }
+    }
+}
+
+impl From<VerifyError> for Error {
+    fn from(e: VerifyError) -> Self {
+        Error::Signature(e)
+    }
 }
 
 impl Error {
+    /// How to treat this error (one classification for the four SDK crates).
+    ///
+    /// ```
+    /// use ljpay_sdk::{Error, ErrorKind};
+    /// let e = Error::Validation { field: "amount_fen", reason: "minimum 1: is 0".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Caller);
+    /// assert_eq!(Error::Replayed.kind(), ErrorKind::Rejected);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Config { .. } | Error::Validation { .. } | Error::Conflict { .. } => {
+                ErrorKind::Caller
+            }
+            Error::Api { status, .. } | Error::UnexpectedStatus { status, .. } => {
+                if *status >= 500 {
+                    ErrorKind::Transient
+                } else {
+                    ErrorKind::Caller
+                }
+            }
+            Error::RateLimited { .. } => ErrorKind::Throttled,
+            Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Error::Signature(_)
+            | Error::Replayed
+            | Error::Decode { .. }
+            | Error::BodyTooLarge { .. } => ErrorKind::Rejected,
+            Error::StoreUnavailable { .. } | Error::Transport { .. } | Error::Timeout { .. } => {
+                ErrorKind::Transient
+            }
+        }
+    }
+
     /// The API error code, if this is an [`Error::Api`].
+    ///
+    /// ```
+    /// use ljpay_sdk::{Error, ErrorCode};
+    /// let e = Error::Api { status: 404, code: ErrorCode::OrderNotFound, message: "no".into(), details: None };
+    /// assert_eq!(e.code(), Some(&ErrorCode::OrderNotFound));
+    /// ```
     pub fn code(&self) -> Option<&ErrorCode> {
         match self {
             Error::Api { code, .. } => Some(code),
@@ -147,32 +252,17 @@ impl Error {
     }
 
     /// The HTTP status, if the server answered.
+    ///
+    /// ```
+    /// let e = ljpay_sdk::Error::UnexpectedStatus { status: 418, body_snippet: String::new() };
+    /// assert_eq!(e.status(), Some(418));
+    /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
             Error::Api { status, .. }
             | Error::UnexpectedStatus { status, .. }
-            | Error::Decode { status, .. } => Some(*status),
+            | Error::RateLimited { status, .. } => Some(*status),
             _ => None,
-        }
-    }
-
-    /// Whether the SDK could not tell if a money-moving call took effect.
-    pub fn is_outcome_unknown(&self) -> bool {
-        matches!(
-            self,
-            Error::OutcomeUnknown { .. } | Error::RefundOutcomeUnknown { .. }
-        )
-    }
-
-    /// Whether the error is transient (transport, 5xx, `RATE_LIMITED`): the kind queries retry.
-    pub fn is_transient(&self) -> bool {
-        match self {
-            Error::Transport { .. } => true,
-            Error::Api { status, code, .. } => {
-                *status >= 500 || *status == 429 || *code == ErrorCode::RateLimited
-            }
-            Error::UnexpectedStatus { status, .. } => *status >= 500 || *status == 429,
-            _ => false,
         }
     }
 }

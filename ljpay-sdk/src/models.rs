@@ -122,6 +122,26 @@ impl Channel {
     }
 }
 
+/// An amount in fen (1/100 CNY), shown to people as yuan: `¥128.00`.
+///
+/// ```
+/// use ljpay_sdk::Fen;
+/// assert_eq!(Fen(12_800).to_string(), "¥128.00");
+/// assert_eq!(Fen(5).to_string(), "¥0.05");
+/// assert_eq!(Fen(-150).to_string(), "-¥1.50");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fen(pub i64);
+
+impl fmt::Display for Fen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        write!(f, "{sign}¥{}.{:02}", abs / 100, abs % 100)
+    }
+}
+
 wire_enum! {
     /// Status of an order (`OrderStatus` in the spec).
     OrderStatus {

@@ -1,15 +1,16 @@
 //! Orders: create, query by either number, cancel.
 
-use std::time::Instant;
-
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use reqwest::Method;
+use sign_core::policy::Idempotency;
 
-use crate::client::{decode, encode_path_segment, error_from, is_rate_limited, AttemptError};
+use crate::client::{Op, Request};
 use crate::error::Error;
 use crate::models::{
     CancelRequest, CreateOrderOutcome, CreateOrderRequest, CreateOrderResponse, ErrorCode,
     OrderInfo, OrderStatus,
 };
+use crate::once::{send_once, Settled};
 use crate::validate;
 use crate::Client;
 
@@ -21,6 +22,44 @@ pub const PATH_BY_BIZ_NO: &str = "/api/v1/order/by-biz-no/";
 pub const PATH_BY_PAY_NO: &str = "/api/v1/order/by-pay-no/";
 /// `POST /api/v1/order/cancel`.
 pub const PATH_CANCEL: &str = "/api/v1/order/cancel";
+
+/// Characters kept as they are in a path segment: RFC 3986 unreserved. Everything else is
+/// percent-encoded, so a `biz_order_no` such as `A/B 1` stays one segment (`A%2FB%201`).
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Percent-encodes one path segment (RFC 3986 unreserved characters stay).
+///
+/// ```
+/// assert_eq!(ljpay_sdk::encode_path_segment("A/B 1梨"), "A%2FB%201%E6%A2%A8");
+/// ```
+pub fn encode_path_segment(segment: &str) -> String {
+    utf8_percent_encode(segment, SEGMENT).to_string()
+}
+
+const CREATE: Op = Op {
+    name: "create_order",
+    method: Method::POST,
+    idempotency: Idempotency::NonIdempotent,
+    if_unknown: "look the order up by biz_order_no before creating it again",
+};
+
+const GET: Op = Op {
+    name: "get_order",
+    method: Method::GET,
+    idempotency: Idempotency::Idempotent,
+    if_unknown: "",
+};
+
+const CANCEL: Op = Op {
+    name: "cancel_order",
+    method: Method::POST,
+    idempotency: Idempotency::NonIdempotent,
+    if_unknown: "look the order up by biz_order_no before canceling it again",
+};
 
 /// Order operations, borrowed from a [`Client`] by [`Client::orders`].
 #[derive(Debug, Clone, Copy)]
@@ -37,119 +76,116 @@ impl<'a> Orders<'a> {
     ///
     /// Never creates two orders for one call: the request is repeated only when it certainly
     /// did not take effect (no connection, or `RATE_LIMITED`). When the outcome of an attempt is
-    /// unknown (a timeout or a connection lost after sending, or a 5xx other than the
-    /// documented 502), the order is first looked up by `biz_order_no`: if it is there it is
-    /// returned as [`CreateOrderOutcome::AlreadyExists`], if the lookup says `ORDER_NOT_FOUND`
-    /// the create is sent again (re-signed). A `DUPLICATE_PENDING_ORDER` answer after an unknown
-    /// attempt is resolved the same way. If the SDK still cannot tell, it returns
-    /// [`Error::OutcomeUnknown`].
+    /// unknown (a timeout or a connection lost after sending, a 5xx other than the documented
+    /// 502 `CHANNEL_API_ERROR`, or a 2xx that cannot be read), the order is looked up by
+    /// `biz_order_no`:
     ///
-    /// ```no_run
-    /// # async fn run(client: ljpay_sdk::Client) -> Result<(), ljpay_sdk::Error> {
+    /// - found, `PENDING` or `PAID`, with the requested amount and channel (route):
+    ///   [`CreateOrderOutcome::AlreadyExists`];
+    /// - found with another amount, channel or status (an old expired order under the same
+    ///   number, say): [`Error::Conflict`], never this call's success;
+    /// - `ORDER_NOT_FOUND`: the create is sent again, re-signed, within the retry budget.
+    ///
+    /// A `DUPLICATE_PENDING_ORDER` answer after an unknown attempt is settled the same way. If
+    /// the SDK still cannot tell, it returns [`Error::OutcomeUnknown`].
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use ljpay_sdk::{Channel, CreateOrderRequest, Instructions};
+    /// let sim = ljpay_sdk::testing::Simulator::start().await;
+    /// let client = sim.client()?;
     /// let req = CreateOrderRequest::new("B-1001", 1999, Channel::WechatNative, "Pear tea");
     /// let outcome = client.orders().create(&req).await?;
     /// if let Some(Instructions::Qr(qr)) = outcome.instructions() {
-    ///     let png = qr.png_bytes();
+    ///     assert!(qr.png_bytes().is_ok());
     /// }
     /// # Ok(()) }
+    /// # #[cfg(not(feature = "testing"))]
+    /// # fn main() {}
     /// ```
-    #[tracing::instrument(name = "ljpay.create_order", skip_all, fields(biz_order_no = %req.biz_order_no))]
     pub async fn create(&self, req: &CreateOrderRequest) -> Result<CreateOrderOutcome, Error> {
         validate::create_order(req)?;
         let body = serde_json::to_vec(req).map_err(|e| Error::Validation {
             field: "metadata",
             reason: format!("cannot be serialized: {e}"),
         })?;
-        let policy = self.client.retry_policy().clone();
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        // The error of the latest attempt whose outcome is unknown, not yet resolved by a lookup.
-        let mut unresolved: Option<Error> = None;
-        // Whether any attempt so far had an unknown outcome.
-        let mut had_unknown = false;
-        loop {
-            if let Some(unknown) = unresolved.take() {
-                match self.get_by_biz_order_no(&req.biz_order_no).await {
-                    Ok(order) => return Ok(CreateOrderOutcome::AlreadyExists(order)),
-                    Err(Error::Api {
-                        code: ErrorCode::OrderNotFound,
-                        ..
-                    }) => {
-                        // Not there: safe to send the create again, if the budget allows.
-                        if attempt >= policy.max_attempts || started.elapsed() >= policy.max_elapsed
-                        {
-                            return Err(outcome_unknown(req, unknown));
-                        }
-                    }
-                    Err(_) => return Err(outcome_unknown(req, unknown)),
-                }
+        let request = Request {
+            op: &CREATE,
+            reference: &req.biz_order_no,
+            path: PATH_CREATE.to_owned(),
+            body: Some(body),
+        };
+        let settle = || async {
+            match self.get_by_biz_order_no(&req.biz_order_no).await {
+                Ok(order) => reconcile_create(req, order),
+                Err(Error::Api {
+                    code: ErrorCode::OrderNotFound,
+                    ..
+                }) => Settled::NotThere,
+                Err(e) => Settled::Unclear(e.to_string()),
             }
-            attempt += 1;
-            if attempt > 1 {
-                tokio::time::sleep(policy.backoff(attempt - 1)).await;
-            }
-            let last_attempt =
-                attempt >= policy.max_attempts || started.elapsed() >= policy.max_elapsed;
-            match self
-                .client
-                .attempt(Method::POST, PATH_CREATE, Some(&body))
-                .await
-            {
-                Err(AttemptError::NotSent(e)) => {
-                    if last_attempt {
-                        return Err(if had_unknown {
-                            outcome_unknown(req, e)
-                        } else {
-                            e
-                        });
-                    }
-                }
-                Err(AttemptError::Unknown(e)) => {
-                    had_unknown = true;
-                    unresolved = Some(e);
-                }
-                Ok(raw) => match decode::<CreateOrderResponse>(&raw) {
-                    Ok(created) => return Ok(CreateOrderOutcome::Created(created)),
-                    Err(e) if is_rate_limited(&e) && !last_attempt => {}
-                    Err(e @ Error::Api { status: 502, .. }) => return Err(e),
-                    Err(
-                        e @ Error::Api {
-                            code: ErrorCode::DuplicatePendingOrder,
-                            ..
-                        },
-                    ) if had_unknown => unresolved = Some(e),
-                    // a 5xx, or a 2xx we cannot read: the order may exist
-                    Err(e) if raw.status >= 500 || raw.status < 300 => {
-                        had_unknown = true;
-                        unresolved = Some(e);
-                    }
-                    Err(e) => {
-                        return Err(if had_unknown && is_rate_limited(&e) {
-                            outcome_unknown(req, e)
-                        } else {
-                            e
-                        })
-                    }
-                },
-            }
-        }
+        };
+        send_once(
+            self.client,
+            &request,
+            |b| serde_json::from_slice::<CreateOrderResponse>(b),
+            CreateOrderOutcome::Created,
+            |e| e.code() == Some(&ErrorCode::DuplicatePendingOrder),
+            Some(settle),
+        )
+        .await
     }
 
     /// Looks an order up by the business order number (retried on transient errors).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = ljpay_sdk::testing::Simulator::start().await;
+    /// let e = sim.client()?.orders().get_by_biz_order_no("B-404").await.unwrap_err();
+    /// assert_eq!(e.code(), Some(&ljpay_sdk::ErrorCode::OrderNotFound));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "testing"))]
+    /// # fn main() {}
+    /// ```
     pub async fn get_by_biz_order_no(&self, biz_order_no: &str) -> Result<OrderInfo, Error> {
         validate::biz_order_no(biz_order_no)?;
         validate::path_segment("biz_order_no", biz_order_no)?;
-        let path = format!("{PATH_BY_BIZ_NO}{}", encode_path_segment(biz_order_no));
-        self.client.query(&path).await
+        self.get(PATH_BY_BIZ_NO, biz_order_no).await
     }
 
     /// Looks an order up by the payment-centre order number (`lp_…`; retried on transient
     /// errors).
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let sim = ljpay_sdk::testing::Simulator::start().await;
+    /// let e = sim.client()?.orders().get_by_order_no("lp_404").await.unwrap_err();
+    /// assert_eq!(e.status(), Some(404));
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "testing"))]
+    /// # fn main() {}
+    /// ```
     pub async fn get_by_order_no(&self, order_no: &str) -> Result<OrderInfo, Error> {
         validate::path_segment("order_no", order_no)?;
-        let path = format!("{PATH_BY_PAY_NO}{}", encode_path_segment(order_no));
-        self.client.query(&path).await
+        self.get(PATH_BY_PAY_NO, order_no).await
+    }
+
+    async fn get(&self, prefix: &str, key: &str) -> Result<OrderInfo, Error> {
+        let request = Request {
+            op: &GET,
+            reference: key,
+            path: format!("{prefix}{}", encode_path_segment(key)),
+            body: None,
+        };
+        self.client
+            .send(&request, |b| serde_json::from_slice::<OrderInfo>(b))
+            .await
     }
 
     /// Cancels an unpaid order.
@@ -158,7 +194,21 @@ impl<'a> Orders<'a> {
     /// outcome is unknown (timeout, connection lost, 5xx) the order is looked up: `CANCELED`
     /// counts as success, `PENDING` means the cancel did not happen and it is sent again (within
     /// the retry budget); otherwise [`Error::OutcomeUnknown`] is returned.
-    #[tracing::instrument(name = "ljpay.cancel_order", skip_all, fields(biz_order_no = biz_order_no))]
+    ///
+    /// ```
+    /// # #[cfg(feature = "testing")]
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ljpay_sdk::{Channel, CreateOrderRequest, OrderStatus};
+    /// let sim = ljpay_sdk::testing::Simulator::start().await;
+    /// let client = sim.client()?;
+    /// client.orders().create(&CreateOrderRequest::new("B-7", 100, Channel::AlipayQr, "tea")).await?;
+    /// client.orders().cancel("B-7").await?;
+    /// assert_eq!(client.orders().get_by_biz_order_no("B-7").await?.status, OrderStatus::Canceled);
+    /// # Ok(()) }
+    /// # #[cfg(not(feature = "testing"))]
+    /// # fn main() {}
+    /// ```
     pub async fn cancel(&self, biz_order_no: &str) -> Result<(), Error> {
         validate::biz_order_no(biz_order_no)?;
         let body = serde_json::to_vec(&CancelRequest::new(biz_order_no)).map_err(|e| {
@@ -167,55 +217,65 @@ impl<'a> Orders<'a> {
                 reason: format!("cannot be serialized: {e}"),
             }
         })?;
-        let policy = self.client.retry_policy().clone();
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let last = attempt >= policy.max_attempts || started.elapsed() >= policy.max_elapsed;
-            let unknown = |e| Error::OutcomeUnknown {
-                operation: "cancel_order",
-                biz_order_no: biz_order_no.to_owned(),
-                source: Box::new(e),
-            };
-            let unsure = match self
-                .client
-                .attempt(Method::POST, PATH_CANCEL, Some(&body))
-                .await
-            {
-                Err(AttemptError::NotSent(e)) if last => return Err(e),
-                Err(AttemptError::NotSent(_)) => None,
-                Err(AttemptError::Unknown(e)) => Some(e),
-                Ok(raw) if (200..300).contains(&raw.status) => return Ok(()),
-                Ok(raw) => {
-                    let e = error_from(&raw);
-                    if raw.status >= 500 {
-                        Some(e)
-                    } else if !is_rate_limited(&e) || last {
-                        return Err(e);
-                    } else {
-                        None
-                    }
-                }
-            };
-            if let Some(e) = unsure {
-                // Resolve by looking the order up: canceled means done; still pending means
-                // the cancel did not take effect and may be sent again.
-                match self.get_by_biz_order_no(biz_order_no).await {
-                    Ok(order) if order.status == OrderStatus::Canceled => return Ok(()),
-                    Ok(order) if order.status == OrderStatus::Pending && !last => {}
-                    _ => return Err(unknown(e)),
-                }
+        let request = Request {
+            op: &CANCEL,
+            reference: biz_order_no,
+            path: PATH_CANCEL.to_owned(),
+            body: Some(body),
+        };
+        let settle = || async {
+            match self.get_by_biz_order_no(biz_order_no).await {
+                Ok(order) if order.status == OrderStatus::Canceled => Settled::Done(()),
+                Ok(order) if order.status == OrderStatus::Pending => Settled::NotThere,
+                Ok(order) => Settled::Unclear(format!("the order is {}", order.status)),
+                Err(e) => Settled::Unclear(e.to_string()),
             }
-            tokio::time::sleep(policy.backoff(attempt)).await;
-        }
+        };
+        send_once(
+            self.client,
+            &request,
+            |_| Ok(()),
+            |()| (),
+            |_| false,
+            Some(settle),
+        )
+        .await
     }
 }
 
-fn outcome_unknown(req: &CreateOrderRequest, source: Error) -> Error {
-    Error::OutcomeUnknown {
-        operation: "create_order",
-        biz_order_no: req.biz_order_no.clone(),
-        source: Box::new(source),
+/// Whether the order a lookup found is what this create would have made: same amount, same
+/// channel route, and `PENDING` (or already `PAID` by a fast payer). Anything else under the
+/// same `biz_order_no` is another order.
+fn reconcile_create(req: &CreateOrderRequest, order: OrderInfo) -> Settled<CreateOrderOutcome> {
+    let (Some(amount), Some(channel)) = (order.amount_fen, order.channel.as_ref()) else {
+        return Settled::Unclear(format!(
+            "order {} was found, but its answer lacks amount_fen or channel to compare",
+            order.order_no
+        ));
+    };
+    let mut differs = Vec::new();
+    if amount != req.amount_fen {
+        differs.push(format!(
+            "amount_fen {amount} (this call asked for {})",
+            req.amount_fen
+        ));
+    }
+    if channel.route() != req.channel.route() {
+        differs.push(format!(
+            "channel {channel} (this call asked for {})",
+            req.channel
+        ));
+    }
+    if !matches!(order.status, OrderStatus::Pending | OrderStatus::Paid) {
+        differs.push(format!("status {}", order.status));
+    }
+    if differs.is_empty() {
+        Settled::Done(CreateOrderOutcome::AlreadyExists(order))
+    } else {
+        Settled::Conflict(format!(
+            "order {} under this biz_order_no has {}",
+            order.order_no,
+            differs.join(", ")
+        ))
     }
 }

@@ -6,8 +6,10 @@
 //! (`INVALID_SIGNATURE`, `EXPIRED_TIMESTAMP`, `REPLAYED_NONCE`, `SITE_NOT_FOUND`). It keeps
 //! orders and refunds in memory with the spec's status rules (409 `DUPLICATE_PENDING_ORDER` for
 //! a second pending order with the same business number, 409 `ORDER_ALREADY_PAID`,
-//! `ORDER_NOT_REFUNDABLE`, `REFUND_AMOUNT_EXCEEDED`, `INVALID_AMOUNT` …), lets a test mark an
-//! order paid, and then POSTs a correctly signed webhook to a configured URL.
+//! `ORDER_NOT_REFUNDABLE`, `REFUND_AMOUNT_EXCEEDED`, `INVALID_AMOUNT` …). [`Simulator::pay`] is
+//! the payer paying: the order becomes `PAID` and a correctly signed webhook is POSTed to the
+//! callback URL ([`Simulator::set_callback_url`]); [`Simulator::redeliver`] is LJPay delivering
+//! the same event again.
 //!
 //! Routes are matched on the part of the path from `/api/v1/order/` on, so a client whose
 //! base URL carries a path prefix works too (the prefix is still part of the signed path).
@@ -21,10 +23,12 @@
 //! let sim = Simulator::start().await;
 //! let client = sim.client()?;
 //! let req = CreateOrderRequest::new("B-1", 1000, Channel::WechatNative, "tea");
-//! let created = client.orders().create(&req).await?;
-//! sim.mark_paid(created.order_no()).await?; // would POST a webhook if a URL were set
+//! client.orders().create(&req).await?;
+//! sim.mark_paid("B-1")?; // the state change alone; `pay` also delivers the webhook
 //! let order = client.orders().get_by_biz_order_no("B-1").await?;
 //! assert_eq!(order.status, OrderStatus::Paid);
+//! // Without a callback URL there is nobody to deliver to: an error, not a silent success.
+//! assert!(sim.pay("B-1").await.is_err());
 //! # Ok(()) }
 //! ```
 
@@ -39,16 +43,17 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use serde_json::{json, Map};
 use sign_core::ljpay::{
-    IncomingHeaders, MemoryNonceStore, DEFAULT_TOLERANCE_SECS, HEADER_NONCE, HEADER_SIGNATURE,
-    HEADER_SITE, HEADER_TIMESTAMP,
+    IncomingHeaders, DEFAULT_TOLERANCE_SECS, HEADER_NONCE, HEADER_SIGNATURE, HEADER_SITE,
+    HEADER_TIMESTAMP,
 };
+use sign_core::replay::{MemoryStore, ReplayGuard, StoreError};
 use sign_core::{Secret, VerifyError};
 use url::Url;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::models::{Channel, ErrorCode, OrderInfo, OrderStatus, RefundResponse, RefundStatus};
-use crate::webhook::{sign_headers, WebhookConfig};
+use crate::webhook::{sign_headers, Verifier};
 use crate::{Client, ClientBuilder, Error, RetryPolicy};
 
 /// A 1×1 PNG, base64: the QR image the simulator hands out (the SDK only needs valid PNG data).
@@ -165,14 +170,23 @@ pub struct SimStats {
     pub rejected: u64,
 }
 
-/// The answer of the merchant's webhook endpoint to a delivery.
+/// The merchant's reply to a signed webhook the simulator delivered.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
-pub struct WebhookDelivery {
-    /// HTTP status the endpoint answered.
+pub struct CallbackReply {
+    /// HTTP status the merchant's endpoint answered.
     pub status: u16,
-    /// The body the simulator sent.
-    pub sent_body: String,
+    /// The body it answered with.
+    pub body: String,
+}
+
+/// One signed delivery, kept so it can be re-delivered or replayed.
+#[derive(Debug, Clone)]
+struct Delivered {
+    order_no: String,
+    body: String,
+    timestamp: i64,
+    nonce: String,
 }
 
 /// What can go wrong driving the simulator.
@@ -180,7 +194,7 @@ pub struct WebhookDelivery {
 #[non_exhaustive]
 pub enum SimError {
     /// No order with that order number or business order number.
-    #[error("no simulated order {0:?}")]
+    #[error("no simulated order `{0}`")]
     OrderNotFound(String),
     /// The order cannot be paid in its status.
     #[error("order {order_no} is {status} and cannot be paid")]
@@ -190,12 +204,9 @@ pub enum SimError {
         /// Its status.
         status: OrderStatus,
     },
-    /// The webhook URL is not a valid http(s) URL.
-    #[error("invalid webhook URL: {0}")]
-    InvalidWebhookUrl(String),
-    /// The webhook could not be delivered.
-    #[error("webhook delivery failed: {0}")]
-    Delivery(String),
+    /// The callback URL is not a valid http(s) URL.
+    #[error("invalid callback URL: {0}")]
+    InvalidCallbackUrl(String),
 }
 
 #[derive(Default)]
@@ -203,6 +214,7 @@ struct State {
     orders: Vec<SimOrder>,
     refunds: Vec<SimRefund>,
     webhook_url: Option<Url>,
+    delivered: Vec<Delivered>,
     faults: VecDeque<Fault>,
     next_id: u64,
     stats: SimStats,
@@ -213,7 +225,7 @@ struct State {
 struct Shared {
     site_code: String,
     secret: Secret,
-    nonces: MemoryNonceStore,
+    nonces: MemoryStore,
     state: Mutex<State>,
 }
 
@@ -251,7 +263,7 @@ impl Simulator {
         let shared = Arc::new(Shared {
             site_code: site_code.into(),
             secret: secret.into(),
-            nonces: MemoryNonceStore::default(),
+            nonces: MemoryStore::new(),
             state: Mutex::new(State::default()),
         });
         let server = MockServer::start().await;
@@ -292,7 +304,7 @@ impl Simulator {
             .base_url(self.base_url())
             .site_code(self.site_code())
             .secret(self.secret().clone())
-            .retry(
+            .retry_policy(
                 RetryPolicy::default()
                     .with_backoff(Duration::from_millis(5), Duration::from_millis(20)),
             )
@@ -303,16 +315,18 @@ impl Simulator {
         self.client_builder().build()
     }
 
-    /// A webhook config that accepts this simulator's webhooks.
-    pub fn webhook_config(&self) -> WebhookConfig {
-        WebhookConfig::new(self.site_code(), self.secret().clone())
+    /// A webhook verifier with the merchant's site code and secret, as the merchant's handler
+    /// builds it (300 s window, in-memory replay guard).
+    pub fn verifier(&self) -> Result<Verifier, Error> {
+        Verifier::new(self.site_code(), self.secret().clone())
     }
 
-    /// Where [`Simulator::mark_paid`] POSTs the webhook.
-    pub fn set_webhook_url(&self, url: &str) -> Result<(), SimError> {
-        let parsed = Url::parse(url).map_err(|e| SimError::InvalidWebhookUrl(e.to_string()))?;
+    /// Where [`Simulator::pay`] and [`Simulator::redeliver`] POST the signed webhook (the
+    /// merchant's callback URL, path and query included).
+    pub fn set_callback_url(&self, url: &str) -> Result<(), SimError> {
+        let parsed = Url::parse(url).map_err(|e| SimError::InvalidCallbackUrl(e.to_string()))?;
         if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(SimError::InvalidWebhookUrl(format!(
+            return Err(SimError::InvalidCallbackUrl(format!(
                 "scheme {} is not http(s)",
                 parsed.scheme()
             )));
@@ -358,52 +372,98 @@ impl Simulator {
         self.shared.lock().stats
     }
 
-    /// Marks an order (by order number or business order number) paid in full, and POSTs a
-    /// signed webhook to the configured URL if there is one (returning its answer). A
-    /// `CANCELED` or `EXPIRED` order becomes `PAY_AFTER_CLOSE`, as on the real centre.
-    pub async fn mark_paid(
-        &self,
-        order_no_or_biz_no: &str,
-    ) -> Result<Option<WebhookDelivery>, SimError> {
-        let (body, url) = {
-            let mut st = self.shared.lock();
-            let i = find(&st, order_no_or_biz_no)
-                .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
-            let now = Utc::now();
-            let order = &mut st.orders[i];
-            order.status = match order.status {
-                OrderStatus::Pending => OrderStatus::Paid,
-                OrderStatus::Canceled | OrderStatus::Expired => OrderStatus::PayAfterClose,
-                ref other => {
-                    return Err(SimError::NotPayable {
-                        order_no: order.order_no.clone(),
-                        status: other.clone(),
-                    })
-                }
-            };
-            order.paid_amount_fen = order.amount_fen;
-            order.paid_at = Some(now);
-            order.channel_trade_no = Some(format!("sim{}", order.order_no));
-            (webhook_body(order), st.webhook_url.clone())
+    /// Marks an order (by order number or business order number) paid in full, without
+    /// delivering anything. A `CANCELED` or `EXPIRED` order becomes `PAY_AFTER_CLOSE`, as on the
+    /// real centre. Returns the order as it now is.
+    pub fn mark_paid(&self, order_no_or_biz_no: &str) -> Result<SimOrder, SimError> {
+        let mut st = self.shared.lock();
+        let i = find(&st, order_no_or_biz_no)
+            .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
+        let order = &mut st.orders[i];
+        order.status = match order.status {
+            OrderStatus::Pending => OrderStatus::Paid,
+            OrderStatus::Canceled | OrderStatus::Expired => OrderStatus::PayAfterClose,
+            ref other => {
+                return Err(SimError::NotPayable {
+                    order_no: order.order_no.clone(),
+                    status: other.clone(),
+                })
+            }
         };
-        let Some(url) = url else { return Ok(None) };
-        self.deliver(&url, body).await.map(Some)
+        order.paid_amount_fen = order.amount_fen;
+        order.paid_at = Some(Utc::now());
+        order.channel_trade_no = Some(format!("sim{}", order.order_no));
+        Ok(order.clone())
     }
 
-    /// (Re-)sends the webhook for an order in its current state, freshly signed (a new
-    /// timestamp and nonce), as LJPay does when a delivery failed. Needs a webhook URL.
-    pub async fn send_webhook(
+    /// The payer pays: marks the order paid (see [`Simulator::mark_paid`]) and delivers the
+    /// signed webhook to the callback URL, returning the merchant's reply. An error when no
+    /// callback URL is set (checked before anything changes) or the order cannot be paid.
+    pub async fn pay(&self, order_no_or_biz_no: &str) -> Result<CallbackReply, Error> {
+        let url = self.callback_url()?;
+        let order = self.mark_paid(order_no_or_biz_no).map_err(sim_error)?;
+        self.deliver(&url, order.order_no.clone(), webhook_body(&order))
+            .await
+    }
+
+    /// LJPay's duplicate delivery: sends the last webhook delivered for this order again, the
+    /// same event body freshly signed (a new timestamp and nonce), as LJPay does when the
+    /// merchant did not acknowledge it. The merchant's handler should see
+    /// [`Delivery::Repeat`](crate::webhook::Delivery::Repeat).
+    pub async fn redeliver(&self, order_no_or_biz_no: &str) -> Result<CallbackReply, Error> {
+        let url = self.callback_url()?;
+        let last = self.last_delivery(order_no_or_biz_no)?;
+        self.deliver(&url, last.order_no, last.body).await
+    }
+
+    /// An attacker's replay: sends the last webhook for this order again byte for byte, with
+    /// its original headers (same nonce). The merchant's handler should refuse it
+    /// ([`Error::Replayed`]).
+    pub async fn replay_last_delivery(
         &self,
         order_no_or_biz_no: &str,
-    ) -> Result<WebhookDelivery, SimError> {
-        let (body, url) = {
-            let st = self.shared.lock();
-            let i = find(&st, order_no_or_biz_no)
-                .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
-            (webhook_body(&st.orders[i]), st.webhook_url.clone())
-        };
-        let url = url.ok_or_else(|| SimError::InvalidWebhookUrl("no webhook URL set".into()))?;
-        self.deliver(&url, body).await
+    ) -> Result<CallbackReply, Error> {
+        let url = self.callback_url()?;
+        let last = self.last_delivery(order_no_or_biz_no)?;
+        self.post(&url, &last).await
+    }
+
+    /// Sends the webhook for an order in its current state, freshly signed: a status change
+    /// the merchant has not seen yet (after a refund, say) or a repeat of an unchanged one.
+    pub async fn send_webhook(&self, order_no_or_biz_no: &str) -> Result<CallbackReply, Error> {
+        let url = self.callback_url()?;
+        let order = self
+            .order(order_no_or_biz_no)
+            .ok_or_else(|| sim_error(SimError::OrderNotFound(order_no_or_biz_no.to_owned())))?;
+        self.deliver(&url, order.order_no.clone(), webhook_body(&order))
+            .await
+    }
+
+    fn callback_url(&self) -> Result<Url, Error> {
+        self.shared
+            .lock()
+            .webhook_url
+            .clone()
+            .ok_or_else(|| Error::Config {
+                field: "callback_url",
+                reason: "is not set: call Simulator::set_callback_url first".into(),
+            })
+    }
+
+    fn last_delivery(&self, key: &str) -> Result<Delivered, Error> {
+        let st = self.shared.lock();
+        let order_no = find(&st, key)
+            .map(|i| st.orders[i].order_no.clone())
+            .ok_or_else(|| sim_error(SimError::OrderNotFound(key.to_owned())))?;
+        st.delivered
+            .iter()
+            .rev()
+            .find(|d| d.order_no == order_no)
+            .cloned()
+            .ok_or_else(|| Error::Validation {
+                field: "order_no",
+                reason: format!("no webhook was delivered for {order_no} yet"),
+            })
     }
 
     /// Marks a pending order `EXPIRED`.
@@ -417,7 +477,23 @@ impl Simulator {
         Ok(())
     }
 
-    async fn deliver(&self, url: &Url, body: String) -> Result<WebhookDelivery, SimError> {
+    async fn deliver(
+        &self,
+        url: &Url,
+        order_no: String,
+        body: String,
+    ) -> Result<CallbackReply, Error> {
+        let delivered = Delivered {
+            order_no,
+            body,
+            timestamp: Utc::now().timestamp(),
+            nonce: sign_core::new_nonce(),
+        };
+        self.shared.lock().delivered.push(delivered.clone());
+        self.post(url, &delivered).await
+    }
+
+    async fn post(&self, url: &Url, d: &Delivered) -> Result<CallbackReply, Error> {
         let path_with_query = match url.query() {
             Some(q) => format!("{}?{}", url.path(), q),
             None => url.path().to_owned(),
@@ -427,23 +503,43 @@ impl Simulator {
             &self.shared.site_code,
             "POST",
             &path_with_query,
-            body.as_bytes(),
-            Utc::now().timestamp(),
-            &sign_core::new_nonce(),
+            d.body.as_bytes(),
+            d.timestamp,
+            &d.nonce,
         );
         let resp = self
             .http
             .post(url.clone())
             .headers(headers)
             .header("content-type", "application/json")
-            .body(body.clone())
+            .body(d.body.clone())
             .send()
             .await
-            .map_err(|e| SimError::Delivery(e.to_string()))?;
-        Ok(WebhookDelivery {
-            status: resp.status().as_u16(),
-            sent_body: body,
-        })
+            .map_err(|source| Error::Transport { source })?;
+        let status = resp.status().as_u16();
+        let body = resp
+            .text()
+            .await
+            .map_err(|source| Error::Transport { source })?;
+        Ok(CallbackReply { status, body })
+    }
+}
+
+/// A simulator-side refusal, in the SDK's vocabulary.
+fn sim_error(e: SimError) -> Error {
+    match e {
+        SimError::OrderNotFound(key) => Error::Api {
+            status: 404,
+            code: ErrorCode::OrderNotFound,
+            message: format!("no simulated order {key}"),
+            details: None,
+        },
+        other => Error::Api {
+            status: 400,
+            code: ErrorCode::InvalidRequest,
+            message: other.to_string(),
+            details: None,
+        },
     }
 }
 
@@ -531,26 +627,41 @@ fn check_signature(shared: &Shared, req: &Request) -> Option<ResponseTemplate> {
         nonce: get(HEADER_NONCE),
         signature: get(HEADER_SIGNATURE),
     };
-    sign_core::ljpay::verify_request(
+    let now = Utc::now().timestamp();
+    let verified = match sign_core::ljpay::verify_signature(
         &shared.secret,
         &shared.site_code,
         req.method.as_str(),
         &path_with_query,
         &incoming,
         &req.body,
-        Utc::now().timestamp(),
+        now,
         DEFAULT_TOLERANCE_SECS,
-        &shared.nonces,
-    )
-    .err()
-    .map(|e| match e {
-        VerifyError::Expired { .. } => {
-            error(401, ErrorCode::ExpiredTimestamp, "timestamp out of window")
+    ) {
+        Ok(v) => v,
+        Err(VerifyError::Expired { .. }) => {
+            return Some(error(
+                401,
+                ErrorCode::ExpiredTimestamp,
+                "timestamp out of window",
+            ))
         }
-        VerifyError::Replayed => error(401, ErrorCode::ReplayedNonce, "nonce already used"),
-        VerifyError::NonceStoreFull => error(429, ErrorCode::RateLimited, "too many requests"),
-        other => error(401, ErrorCode::InvalidSignature, other.to_string()),
-    })
+        Err(other) => return Some(error(401, ErrorCode::InvalidSignature, other.to_string())),
+    };
+    let key = ReplayGuard::nonce_key("ljpay-sim", &[verified.site, verified.nonce]);
+    let at = |secs: i64| {
+        std::time::SystemTime::UNIX_EPOCH + Duration::from_secs(u64::try_from(secs).unwrap_or(0))
+    };
+    match shared
+        .nonces
+        .record_sync(&key, at(now), at(verified.nonce_expires_unix))
+    {
+        Ok(sign_core::replay::Recorded::First) => None,
+        Ok(_) => Some(error(401, ErrorCode::ReplayedNonce, "nonce already used")),
+        Err(StoreError::Full { .. }) | Err(_) => {
+            Some(error(429, ErrorCode::RateLimited, "too many requests"))
+        }
+    }
 }
 
 fn route(shared: &Shared, req: &Request) -> ResponseTemplate {

@@ -5,7 +5,7 @@
 //! `biz_order_no` / `order_no` of `.` or `..` in a path (it would change the path).
 
 use crate::error::Error;
-use crate::models::{CreateOrderRequest, RefundRequest};
+use crate::models::{Channel, CreateOrderRequest, RefundRequest};
 
 fn invalid(field: &'static str, reason: impl Into<String>) -> Error {
     Error::Validation {
@@ -59,8 +59,30 @@ pub(crate) fn path_segment(field: &'static str, value: &str) -> Result<(), Error
 }
 
 /// Checks a create-order request against the spec.
+///
+/// ```
+/// use ljpay_sdk::{validate, Channel, CreateOrderRequest};
+/// let ok = CreateOrderRequest::new("B-1", 100, Channel::AlipayQr, "tea");
+/// assert!(validate::create_order(&ok).is_ok());
+/// let unknown = CreateOrderRequest::new("B-1", 100, Channel::Other("paypal".into()), "tea");
+/// assert!(validate::create_order(&unknown).is_err());
+/// ```
 pub fn create_order(req: &CreateOrderRequest) -> Result<(), Error> {
     biz_order_no(&req.biz_order_no)?;
+    if let Channel::Other(c) = &req.channel {
+        // `Other` exists to decode answers; a request must name a channel the spec lists.
+        return Err(invalid(
+            "channel",
+            format!(
+                "`{c}` is not a channel of the spec (one of: {})",
+                Channel::ALL
+                    .iter()
+                    .map(Channel::as_str)
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        ));
+    }
     min_amount("amount_fen", req.amount_fen)?;
     non_empty("subject", &req.subject)?;
     max_len("subject", &req.subject, 127)?;
@@ -85,6 +107,12 @@ pub fn create_order(req: &CreateOrderRequest) -> Result<(), Error> {
 }
 
 /// Checks a refund request against the spec.
+///
+/// ```
+/// use ljpay_sdk::{validate, RefundRequest};
+/// assert!(validate::refund(&RefundRequest::new("B-1", "R-1", 1)).is_ok());
+/// assert!(validate::refund(&RefundRequest::new("B-1", "R-1", 0)).is_err());
+/// ```
 pub fn refund(req: &RefundRequest) -> Result<(), Error> {
     biz_order_no(&req.biz_order_no)?;
     non_empty("out_refund_no", &req.out_refund_no)?;
@@ -96,7 +124,6 @@ pub fn refund(req: &RefundRequest) -> Result<(), Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::models::Channel;
 
     fn field_of(e: Error) -> &'static str {
         match e {
@@ -150,6 +177,19 @@ mod tests {
         }
         for ch in [Channel::AlipayQr, Channel::WechatNative] {
             assert!(create_order(&CreateOrderRequest::new("B", 5, ch, "s")).is_ok());
+        }
+    }
+
+    /// Finding (issue 13, LJPay): `Channel::Other(..)` passed validation and was sent.
+    #[test]
+    fn unknown_channel_is_refused_before_sending() {
+        for wire in ["paypal", "ALIPAY_QR", ""] {
+            let r = CreateOrderRequest::new("B", 5, Channel::Other(wire.into()), "s");
+            assert_eq!(
+                field_of(create_order(&r).unwrap_err()),
+                "channel",
+                "channel `{wire}`"
+            );
         }
     }
 

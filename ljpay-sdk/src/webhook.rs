@@ -1,11 +1,28 @@
 //! Verifying the webhooks LJPay sends to the merchant.
 //!
-//! LJPay signs a webhook exactly as a merchant signs an API request (DESIGN.md, "LJPay request
-//! signature"): the four `X-Pay-*` headers over the webhook's method, the callback URL's path and
-//! query, and its raw body. [`verify`] checks them (constant time, a timestamp tolerance of 300 s
-//! by default, and a replayed nonce is refused through sign-core's [`NonceStore`]) and returns a
-//! typed [`WebhookEvent`]. It is a pure function over (method, path, headers, raw body), so any
-//! web framework can call it; [`verify_at`] takes the clock as an argument.
+//! LJPay signs a webhook exactly as a merchant signs an API request: HMAC-SHA256 with the
+//! site's secret over
+//! `METHOD \n PATH_WITH_QUERY \n TIMESTAMP \n NONCE \n SITE_CODE \n hex(sha256(raw_body))`,
+//! sent in the four `X-Pay-Site`, `X-Pay-Timestamp`, `X-Pay-Nonce` and
+//! `X-Pay-Signature: sha256=<hex>` headers. `PATH_WITH_QUERY` is the callback URL's path and
+//! query as the request arrived (the request target, not a route pattern).
+//!
+//! A [`Verifier`] holds the site code, the secret, the timestamp window (300 s by default) and
+//! a [`ReplayGuard`]:
+//!
+//! - [`Verifier::verify`] / [`Verifier::verify_at`] are pure: headers, window and signature
+//!   (compared in constant time), then the typed [`WebhookEvent`]. No store is touched.
+//! - [`Verifier::verify_and_record`] / [`Verifier::verify_and_record_at`] verify, then refuse a
+//!   nonce seen before ([`Error::Replayed`]: a captured webhook sent again), keeping each nonce
+//!   for as long as a request carrying it would pass the window, and then record the event key
+//!   (`order_no` + `status`, plus the refund number when the body carries one) to tell a first
+//!   delivery ([`Delivery::First`]: process it) from LJPay's re-delivery of the same event
+//!   ([`Delivery::Repeat`]: acknowledge, do not process twice). A store that does not answer is
+//!   [`Error::StoreUnavailable`]: answer 503, LJPay delivers again later.
+//!
+//! Several web servers behind a load balancer share one Redis through
+//! `ReplayGuard::new(RedisStore::connect(url).await?)` (sign-core's `redis` feature), so what
+//! one accepted, the others see.
 //!
 //! The spec does not describe the webhook body. The SDK expects a JSON object carrying the
 //! order's fields as `OrderInfo` names them (`order_no`, `biz_order_no`, `status`, `amount_fen`,
@@ -14,22 +31,29 @@
 //! [`WebhookEvent::extra`].
 //!
 //! ```
-//! use ljpay_sdk::webhook::{self, WebhookConfig};
-//! let config = WebhookConfig::new("my-site", "my-secret");
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), ljpay_sdk::Error> {
+//! use ljpay_sdk::webhook::{self, Verifier};
+//! use sign_core::replay::Delivery;
+//!
+//! let verifier = Verifier::new("my-site", "my-secret")?;
 //! let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID","amount_fen":100}"#;
 //! let now = 1_700_000_000;
 //! // What LJPay would send (tests can sign with the same helper):
 //! let headers = webhook::sign_headers(
 //!     &"my-secret".into(), "my-site", "POST", "/hooks/ljpay", body, now, &sign_core::new_nonce(),
 //! );
-//! let event = webhook::verify_at("POST", "/hooks/ljpay", &headers, body, &config, now).unwrap();
-//! assert_eq!(event.biz_order_no, "B-1");
-//! // The same delivery again is refused as a replay.
-//! assert!(webhook::verify_at("POST", "/hooks/ljpay", &headers, body, &config, now).is_err());
+//! let got = verifier.verify_and_record_at("POST", "/hooks/ljpay", &headers, body, now).await?;
+//! assert_eq!(got.event.biz_order_no, "B-1");
+//! assert_eq!(got.delivery, Delivery::First);
+//! // The same request again is a replay.
+//! let again = verifier.verify_and_record_at("POST", "/hooks/ljpay", &headers, body, now).await;
+//! assert!(matches!(again, Err(ljpay_sdk::Error::Replayed)));
+//! # Ok(()) }
 //! ```
 
 use std::fmt;
-use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
@@ -37,60 +61,226 @@ use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 use sign_core::ljpay::{
-    IncomingHeaders, MemoryNonceStore, NonceStore, DEFAULT_TOLERANCE_SECS, HEADER_NONCE,
-    HEADER_SIGNATURE, HEADER_SITE, HEADER_TIMESTAMP,
+    IncomingHeaders, VerifiedRequest, DEFAULT_TOLERANCE_SECS, HEADER_NONCE, HEADER_SIGNATURE,
+    HEADER_SITE, HEADER_TIMESTAMP,
 };
+use sign_core::replay::GuardError;
+pub use sign_core::replay::{Delivery, Received, ReplayGuard};
 use sign_core::{Secret, VerifyError};
 
 use crate::error::{snippet, Error};
 use crate::models::{Channel, OrderStatus};
 
-/// What [`verify`] needs: site code, secret, tolerance and a nonce store.
+/// The body to answer a verified webhook with (first delivery or repeat): LJPay stops
+/// re-delivering once it gets a 2xx.
+pub const ACK: &str = "success";
+
+/// The key prefix of LJPay's nonces and events in the replay store.
+const GATEWAY: &str = "ljpay";
+
+/// Verifies LJPay webhooks for one site: see the [module docs](self).
+///
+/// ```
+/// use std::time::Duration;
+/// use ljpay_sdk::webhook::{ReplayGuard, Verifier};
+/// let verifier = Verifier::new("my-site", "my-secret")
+///     .unwrap()
+///     .with_tolerance(Duration::from_secs(900))
+///     .with_replay_guard(ReplayGuard::memory());
+/// assert_eq!(verifier.tolerance(), Duration::from_secs(900));
+/// assert!(Verifier::new("my-site", "").is_err());
+/// ```
 #[derive(Clone)]
-pub struct WebhookConfig {
+pub struct Verifier {
     site_code: String,
     secret: Secret,
-    tolerance_secs: u64,
-    nonce_store: Arc<dyn NonceStore>,
+    tolerance: Duration,
+    guard: ReplayGuard,
 }
 
-impl fmt::Debug for WebhookConfig {
+impl fmt::Debug for Verifier {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("WebhookConfig")
+        f.debug_struct("Verifier")
             .field("site_code", &self.site_code)
             .field("secret", &self.secret)
-            .field("tolerance_secs", &self.tolerance_secs)
+            .field("tolerance", &self.tolerance)
             .finish_non_exhaustive()
     }
 }
 
-impl WebhookConfig {
-    /// A config with the default 300 s tolerance and an in-process [`MemoryNonceStore`]
-    /// (use [`WebhookConfig::with_nonce_store`] when several processes receive webhooks).
-    pub fn new(site_code: impl Into<String>, secret: impl Into<Secret>) -> Self {
-        WebhookConfig {
-            site_code: site_code.into(),
-            secret: secret.into(),
-            tolerance_secs: DEFAULT_TOLERANCE_SECS,
-            nonce_store: Arc::new(MemoryNonceStore::default()),
+impl Verifier {
+    /// A verifier for `site_code`'s webhooks, with a 300 s window and an in-process
+    /// [`ReplayGuard::memory`]. Refuses an empty site code or secret ([`Error::Config`]).
+    pub fn new(site_code: impl Into<String>, secret: impl Into<Secret>) -> Result<Self, Error> {
+        let site_code = site_code.into();
+        let secret = secret.into();
+        if site_code.is_empty() {
+            return Err(Error::Config {
+                field: "site_code",
+                reason: "must not be empty".into(),
+            });
         }
+        if secret.expose().is_empty() {
+            return Err(Error::Config {
+                field: "secret",
+                reason: "must not be empty".into(),
+            });
+        }
+        Ok(Verifier {
+            site_code,
+            secret,
+            tolerance: Duration::from_secs(DEFAULT_TOLERANCE_SECS),
+            guard: ReplayGuard::memory(),
+        })
     }
 
-    /// Sets the accepted distance between the webhook's timestamp and now.
-    pub fn with_tolerance_secs(mut self, secs: u64) -> Self {
-        self.tolerance_secs = secs;
+    /// Records nonces and deliveries in `guard` (share one Redis-backed guard across a fleet).
+    pub fn with_replay_guard(mut self, guard: ReplayGuard) -> Self {
+        self.guard = guard;
         self
     }
 
-    /// Uses a shared nonce store (Redis, a database…).
-    pub fn with_nonce_store(mut self, store: Arc<dyn NonceStore>) -> Self {
-        self.nonce_store = store;
+    /// Sets the accepted distance between the webhook's timestamp and now (whole seconds).
+    /// Nonces are kept at least this long after the later of the two.
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
         self
     }
 
     /// The site code.
     pub fn site_code(&self) -> &str {
         &self.site_code
+    }
+
+    /// The timestamp window.
+    pub fn tolerance(&self) -> Duration {
+        self.tolerance
+    }
+
+    /// The replay guard in use.
+    pub fn replay_guard(&self) -> &ReplayGuard {
+        &self.guard
+    }
+
+    /// [`Verifier::verify_at`] against the current time.
+    pub fn verify(
+        &self,
+        method: impl AsRef<str>,
+        path_with_query: &str,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<WebhookEvent, Error> {
+        self.verify_at(method, path_with_query, headers, raw_body, now_unix())
+    }
+
+    /// Checks headers, window and signature at `now_unix` (Unix seconds) and decodes the body.
+    /// Pure: no nonce or delivery is recorded, so a replay passes; use
+    /// [`Verifier::verify_and_record`] in a handler.
+    ///
+    /// Returns [`Error::Signature`] when a header is missing or malformed, the timestamp is
+    /// outside the window or the signature does not match, and [`Error::Decode`] when a
+    /// correctly signed body is not a webhook event.
+    pub fn verify_at(
+        &self,
+        method: impl AsRef<str>,
+        path_with_query: &str,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+        now_unix: i64,
+    ) -> Result<WebhookEvent, Error> {
+        let method = method.as_ref().to_ascii_uppercase();
+        self.check(&method, path_with_query, headers, raw_body, now_unix)?;
+        WebhookEvent::from_json(raw_body)
+    }
+
+    /// [`Verifier::verify_and_record_at`] against the current time.
+    pub async fn verify_and_record(
+        &self,
+        method: impl AsRef<str>,
+        path_with_query: &str,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<Received<WebhookEvent>, Error> {
+        self.verify_and_record_at(method, path_with_query, headers, raw_body, now_unix())
+            .await
+    }
+
+    /// Verifies at `now_unix`, refuses a nonce seen before ([`Error::Replayed`]), and records the
+    /// event: [`Delivery::First`] the first time, [`Delivery::Repeat`] for a re-delivery.
+    /// [`Error::StoreUnavailable`] when the store does not answer.
+    pub async fn verify_and_record_at(
+        &self,
+        method: impl AsRef<str>,
+        path_with_query: &str,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+        now_unix: i64,
+    ) -> Result<Received<WebhookEvent>, Error> {
+        let method = method.as_ref().to_ascii_uppercase();
+        let verified = self.check(&method, path_with_query, headers, raw_body, now_unix)?;
+        let event = WebhookEvent::from_json(raw_body)?;
+        let now = unix_to_system(now_unix);
+        let nonce_key = ReplayGuard::nonce_key(GATEWAY, &[verified.site, verified.nonce]);
+        // The window is inclusive and counted in whole seconds: a request stamped `ts` still
+        // passes while the clock reads `ts + tolerance`, i.e. until the end of that second.
+        let until = unix_to_system(verified.nonce_expires_unix.saturating_add(1));
+        self.guard
+            .check_nonce(&nonce_key, now, until)
+            .await
+            .map_err(guard_error)?;
+        let key = event.event_key();
+        let delivery = self
+            .guard
+            .record_delivery(&key, now)
+            .await
+            .map_err(guard_error)?;
+        Ok(Received::new(event, delivery, key))
+    }
+
+    fn check<'h>(
+        &self,
+        method: &str,
+        path_with_query: &str,
+        headers: &'h HeaderMap,
+        raw_body: &[u8],
+        now_unix: i64,
+    ) -> Result<VerifiedRequest<'h>, Error> {
+        let incoming = IncomingHeaders {
+            site: header(headers, HEADER_SITE)?,
+            timestamp: header(headers, HEADER_TIMESTAMP)?,
+            nonce: header(headers, HEADER_NONCE)?,
+            signature: header(headers, HEADER_SIGNATURE)?,
+        };
+        Ok(sign_core::ljpay::verify_signature(
+            &self.secret,
+            &self.site_code,
+            method,
+            path_with_query,
+            &incoming,
+            raw_body,
+            now_unix,
+            self.tolerance.as_secs(),
+        )?)
+    }
+}
+
+fn guard_error(e: GuardError) -> Error {
+    match e {
+        GuardError::Replayed => Error::Replayed,
+        other => Error::StoreUnavailable {
+            reason: other.to_string(),
+        },
+    }
+}
+
+fn now_unix() -> i64 {
+    Utc::now().timestamp()
+}
+
+fn unix_to_system(secs: i64) -> SystemTime {
+    match u64::try_from(secs) {
+        Ok(s) => SystemTime::UNIX_EPOCH + Duration::from_secs(s),
+        Err(_) => SystemTime::UNIX_EPOCH,
     }
 }
 
@@ -182,10 +372,33 @@ fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>
 }
 
 impl WebhookEvent {
-    /// Decodes a webhook body (without verifying it: use [`verify`]).
+    /// The refund number, when the body carries one (`refund_no`, else `out_refund_no`).
+    pub fn refund_no(&self) -> Option<&str> {
+        ["refund_no", "out_refund_no"]
+            .iter()
+            .find_map(|k| self.extra.get(*k).and_then(Value::as_str))
+    }
+
+    /// The key this event's deliveries are recorded under: `order_no`, `status`, and the refund
+    /// number when present. Two deliveries with the same key are one event.
+    pub fn event_key(&self) -> String {
+        let status = self.status.as_str();
+        match self.refund_no() {
+            Some(r) => ReplayGuard::event_key(GATEWAY, &[&self.order_no, status, r]),
+            None => ReplayGuard::event_key(GATEWAY, &[&self.order_no, status]),
+        }
+    }
+
+    /// Decodes a webhook body (without verifying it: use [`Verifier`]).
+    ///
+    /// ```
+    /// let ev = ljpay_sdk::WebhookEvent::from_json(br#"{"order_no":"lp_1","biz_order_no":"B","status":"PAID"}"#).unwrap();
+    /// assert_eq!(ev.event_key(), "ljpay:event:lp_1:PAID");
+    /// assert!(ljpay_sdk::WebhookEvent::from_json(b"{}").is_err());
+    /// ```
     pub fn from_json(raw_body: &[u8]) -> Result<Self, Error> {
-        let bad = |e: serde_json::Error| Error::WebhookPayload {
-            reason: e.to_string(),
+        let bad = |e: serde_json::Error| Error::Decode {
+            reason: format!("the webhook body: {e}"),
             body_snippet: snippet(raw_body),
         };
         let known: KnownFields = serde_json::from_slice(raw_body).map_err(bad)?;
@@ -219,58 +432,6 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a s
             })
         }),
     }
-}
-
-/// Verifies a webhook against the current time and decodes it.
-///
-/// `path_with_query` is the request target as received (the callback URL's path and query).
-/// Returns [`Error::Signature`] when a header is missing or malformed, the signature does not
-/// match, the timestamp is outside the tolerance, or the nonce was seen before; and
-/// [`Error::WebhookPayload`] when a correctly signed body is not a webhook event.
-pub fn verify(
-    method: impl AsRef<str>,
-    path_with_query: &str,
-    headers: &HeaderMap,
-    raw_body: &[u8],
-    config: &WebhookConfig,
-) -> Result<WebhookEvent, Error> {
-    verify_at(
-        method,
-        path_with_query,
-        headers,
-        raw_body,
-        config,
-        Utc::now().timestamp(),
-    )
-}
-
-/// [`verify`] with the clock given (`now_unix`, Unix seconds).
-pub fn verify_at(
-    method: impl AsRef<str>,
-    path_with_query: &str,
-    headers: &HeaderMap,
-    raw_body: &[u8],
-    config: &WebhookConfig,
-    now_unix: i64,
-) -> Result<WebhookEvent, Error> {
-    let incoming = IncomingHeaders {
-        site: header(headers, HEADER_SITE)?,
-        timestamp: header(headers, HEADER_TIMESTAMP)?,
-        nonce: header(headers, HEADER_NONCE)?,
-        signature: header(headers, HEADER_SIGNATURE)?,
-    };
-    sign_core::ljpay::verify_request(
-        &config.secret,
-        &config.site_code,
-        &method.as_ref().to_ascii_uppercase(),
-        path_with_query,
-        &incoming,
-        raw_body,
-        now_unix,
-        config.tolerance_secs,
-        config.nonce_store.as_ref(),
-    )?;
-    WebhookEvent::from_json(raw_body)
 }
 
 /// Signs a webhook the way LJPay does and returns its four `X-Pay-*` headers: for tests of

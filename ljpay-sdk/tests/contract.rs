@@ -7,8 +7,8 @@ mod common;
 use chrono::TimeZone;
 use common::*;
 use ljpay_sdk::{
-    Channel, Client, CreateOrderOutcome, CreateOrderRequest, Error, ErrorCode, Instructions,
-    OrderStatus, RefundRequest, RefundStatus,
+    Channel, Client, CreateOrderOutcome, CreateOrderRequest, Error, ErrorCode, ErrorKind,
+    Instructions, OrderStatus, RefundRequest, RefundStatus,
 };
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
@@ -136,63 +136,69 @@ async fn create_order_request_and_qr_answer() {
     );
 }
 
+/// Each kind of instructions the spec's `Instructions.type` enum names, by channel: the request
+/// body the client must send (the spec's `CreateOrderRequest` fields) and how the answer decodes.
 #[tokio::test]
-async fn create_order_redirect_and_jsapi_answers() {
-    let s = server().await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/order/create"))
-        .and(SignedCorrectly)
-        .and(body_json(json!({
-            "biz_order_no": "B-2", "amount_fen": 1, "channel": "alipay_page",
-            "subject": "s", "return_url": "https://shop.example/r"
-        })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "order_no": "lp_2", "biz_order_no": "B-2",
-            "instructions": {"type": "REDIRECT", "redirect_url": "https://alipay.example/pay?x=1"}
-        })))
-        .expect(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/order/create"))
-        .and(SignedCorrectly)
-        .and(body_json(json!({
-            "biz_order_no": "B-3", "amount_fen": 5, "channel": "wechat_jsapi",
-            "subject": "s", "payer_openid": "o-123"
-        })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "order_no": "lp_3", "biz_order_no": "B-3",
-            "instructions": {"type": "JSAPI", "jsapi_params": {"appId": "wx1", "package": "prepay_id=9"}}
-        })))
-        .expect(1)
-        .mount(&s)
-        .await;
-    let client = client_for(&s);
-    let out = client
-        .orders()
-        .create(
-            &CreateOrderRequest::new("B-2", 1, Channel::AlipayPage, "s")
+async fn create_order_instructions_by_type() {
+    type Check = fn(&str, Option<&Instructions>);
+    let cases: [(
+        &str,
+        CreateOrderRequest,
+        serde_json::Value,
+        serde_json::Value,
+        Check,
+    ); 2] = [
+        (
+            "REDIRECT for alipay_page",
+            CreateOrderRequest::new("B-2", 1, Channel::AlipayPage, "s")
                 .return_url("https://shop.example/r"),
-        )
-        .await
-        .unwrap();
-    match out.instructions() {
-        Some(Instructions::Redirect(r)) => assert_eq!(
-            r.redirect_url.as_deref(),
-            Some("https://alipay.example/pay?x=1")
+            json!({"biz_order_no": "B-2", "amount_fen": 1, "channel": "alipay_page",
+                   "subject": "s", "return_url": "https://shop.example/r"}),
+            json!({"order_no": "lp_2", "biz_order_no": "B-2",
+                   "instructions": {"type": "REDIRECT", "redirect_url": "https://alipay.example/pay?x=1"}}),
+            |name, i| match i {
+                Some(Instructions::Redirect(r)) => assert_eq!(
+                    r.redirect_url.as_deref(),
+                    Some("https://alipay.example/pay?x=1"),
+                    "case `{name}`"
+                ),
+                other => panic!("case `{name}`: expected REDIRECT, got {other:?}"),
+            },
         ),
-        other => panic!("expected REDIRECT, got {other:?}"),
-    }
-    let out = client
-        .orders()
-        .create(&CreateOrderRequest::new("B-3", 5, Channel::WechatJsapi, "s").payer_openid("o-123"))
-        .await
-        .unwrap();
-    match out.instructions() {
-        Some(Instructions::Jsapi(j)) => {
-            assert_eq!(j.jsapi_params.as_ref().unwrap()["package"], "prepay_id=9")
-        }
-        other => panic!("expected JSAPI, got {other:?}"),
+        (
+            "JSAPI for wechat_jsapi",
+            CreateOrderRequest::new("B-3", 5, Channel::WechatJsapi, "s").payer_openid("o-123"),
+            json!({"biz_order_no": "B-3", "amount_fen": 5, "channel": "wechat_jsapi",
+                   "subject": "s", "payer_openid": "o-123"}),
+            json!({"order_no": "lp_3", "biz_order_no": "B-3",
+                   "instructions": {"type": "JSAPI", "jsapi_params": {"appId": "wx1", "package": "prepay_id=9"}}}),
+            |name, i| match i {
+                Some(Instructions::Jsapi(j)) => assert_eq!(
+                    j.jsapi_params.as_ref().map(|p| p["package"].clone()),
+                    Some(json!("prepay_id=9")),
+                    "case `{name}`"
+                ),
+                other => panic!("case `{name}`: expected JSAPI, got {other:?}"),
+            },
+        ),
+    ];
+    for (name, req, wire, answer, check) in cases {
+        let s = server().await;
+        Mock::given(method("POST"))
+            .and(path("/api/v1/order/create"))
+            .and(SignedCorrectly)
+            .and(body_json(wire))
+            .respond_with(ResponseTemplate::new(200).set_body_json(answer))
+            .expect(1)
+            .named(name)
+            .mount(&s)
+            .await;
+        let out = client_for(&s)
+            .orders()
+            .create(&req)
+            .await
+            .unwrap_or_else(|e| panic!("case `{name}`: {e}"));
+        check(name, out.instructions());
     }
 }
 
@@ -389,73 +395,78 @@ async fn every_documented_error_is_typed() {
                 details,
             } => {
                 assert_eq!(*st, status, "{m} {p}");
-                assert_eq!(c.as_str(), code);
-                assert!(!matches!(c, ErrorCode::Other(_)), "{code} is typed");
-                assert!(message.contains(code));
-                assert_eq!(details.as_ref().unwrap()["field"], "x");
+                assert_eq!(c.as_str(), code, "{m} {p}");
+                assert!(
+                    !matches!(c, ErrorCode::Other(_)),
+                    "{m} {p}: {code} is typed"
+                );
+                assert!(message.contains(code), "{m} {p}");
+                assert_eq!(details.as_ref().unwrap()["field"], "x", "{m} {p}");
             }
             other => panic!("{m} {p} {status}: expected Api, got {other:?}"),
         }
-        assert_eq!(err.code().map(|c| c.as_str()), Some(code));
-        assert!(!err.is_outcome_unknown());
+        assert_eq!(err.code().map(|c| c.as_str()), Some(code), "{m} {p}");
+        assert_ne!(err.kind(), ErrorKind::OutcomeUnknown, "{m} {p}");
     }
 }
 
 #[tokio::test]
 async fn undocumented_status_and_non_json_bodies() {
-    let s = server().await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/order/by-pay-no/teapot"))
-        .respond_with(
-            ResponseTemplate::new(418).set_body_string("<html>I'm a teapot</html>".repeat(50)),
-        )
-        .expect(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/order/by-pay-no/garbled"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("not json"))
-        .expect(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/v1/order/by-pay-no/wrongshape"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"order_no": 5})))
-        .expect(1)
-        .mount(&s)
-        .await;
-    let client = client_for(&s);
-    match client.orders().get_by_order_no("teapot").await.unwrap_err() {
-        Error::UnexpectedStatus {
-            status,
-            body_snippet,
-        } => {
-            assert_eq!(status, 418);
-            assert!(body_snippet.starts_with("<html>I'm a teapot"));
-            assert!(body_snippet.chars().count() <= 257, "body cut short");
-        }
-        other => panic!("expected UnexpectedStatus, got {other:?}"),
+    type Check = fn(&str, Error);
+    let teapot = "<html>I'm a teapot</html>".repeat(50);
+    let cases: [(&str, u16, String, Check); 3] = [
+        ("teapot", 418, teapot, |name, e| match e {
+            Error::UnexpectedStatus {
+                status,
+                body_snippet,
+            } => {
+                assert_eq!(status, 418, "case `{name}`");
+                assert!(
+                    body_snippet.starts_with("<html>I'm a teapot"),
+                    "case `{name}`"
+                );
+                assert!(
+                    body_snippet.chars().count() <= 257,
+                    "case `{name}`: body cut short"
+                );
+            }
+            other => panic!("case `{name}`: expected UnexpectedStatus, got {other:?}"),
+        }),
+        ("garbled", 200, "not json".into(), |name, e| match e {
+            Error::Decode {
+                reason,
+                body_snippet,
+            } => {
+                assert!(reason.contains("status 200"), "case `{name}`: {reason}");
+                assert_eq!(body_snippet, "not json", "case `{name}`");
+            }
+            other => panic!("case `{name}`: expected Decode, got {other:?}"),
+        }),
+        (
+            "wrongshape",
+            200,
+            json!({"order_no": 5}).to_string(),
+            |name, e| {
+                assert!(matches!(e, Error::Decode { .. }), "case `{name}`: {e:?}");
+                assert_eq!(e.kind(), ErrorKind::Rejected, "case `{name}`");
+            },
+        ),
+    ];
+    for (name, status, body, check) in cases {
+        let s = server().await;
+        Mock::given(method("GET"))
+            .and(path(format!("/api/v1/order/by-pay-no/{name}")))
+            .respond_with(ResponseTemplate::new(status).set_body_string(body))
+            .expect(1)
+            .mount(&s)
+            .await;
+        let e = client_for(&s)
+            .orders()
+            .get_by_order_no(name)
+            .await
+            .expect_err(name);
+        check(name, e);
     }
-    match client
-        .orders()
-        .get_by_order_no("garbled")
-        .await
-        .unwrap_err()
-    {
-        Error::Decode {
-            status,
-            body_snippet,
-            ..
-        } => {
-            assert_eq!(status, 200);
-            assert_eq!(body_snippet, "not json");
-        }
-        other => panic!("expected Decode, got {other:?}"),
-    }
-    assert!(matches!(
-        client.orders().get_by_order_no("wrongshape").await,
-        Err(Error::Decode { .. })
-    ));
 }
 
 #[tokio::test]
@@ -482,20 +493,69 @@ async fn oversized_body_is_an_error() {
 async fn validation_errors_send_nothing() {
     let s = server().await;
     let client = client_for(&s);
-    let e = client
-        .orders()
-        .create(&CreateOrderRequest::new("B", 0, Channel::AlipayQr, "s"))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        e,
-        Error::Validation {
-            field: "amount_fen",
-            ..
+    let o = client.orders();
+    let long = "b".repeat(129);
+    let cases: Vec<(&str, &str, Result<(), Error>)> = vec![
+        (
+            "amount 0",
+            "amount_fen",
+            o.create(&CreateOrderRequest::new("B", 0, Channel::AlipayQr, "s"))
+                .await
+                .map(|_| ()),
+        ),
+        (
+            "alipay_wap without return_url",
+            "return_url",
+            o.create(&CreateOrderRequest::new("B", 10, Channel::AlipayWap, "s"))
+                .await
+                .map(|_| ()),
+        ),
+        // Finding (issue 13, LJPay): `Channel::Other(..)` passed validation and was sent.
+        (
+            "finding: unknown channel",
+            "channel",
+            o.create(&CreateOrderRequest::new(
+                "B",
+                10,
+                Channel::Other("paypal".into()),
+                "s",
+            ))
+            .await
+            .map(|_| ()),
+        ),
+        (
+            "`..` as a path segment",
+            "biz_order_no",
+            o.get_by_biz_order_no("..").await.map(|_| ()),
+        ),
+        (
+            "biz_order_no of 129",
+            "biz_order_no",
+            o.get_by_biz_order_no(&long).await.map(|_| ()),
+        ),
+        (
+            "negative refund",
+            "refund_fen",
+            client
+                .refunds()
+                .create(&RefundRequest::new("B", "R", -1))
+                .await
+                .map(|_| ()),
+        ),
+    ];
+    for (name, field, result) in cases {
+        match result {
+            Err(e @ Error::Validation { .. }) => {
+                assert!(
+                    matches!(&e, Error::Validation { field: f, .. } if *f == field),
+                    "case `{name}`: {e}"
+                );
+                assert_eq!(e.kind(), ErrorKind::Caller, "case `{name}`");
+            }
+            other => panic!("case `{name}`: expected a validation error, got {other:?}"),
         }
-    ));
-    let e = client
-        .orders()
+    }
+    let e = o
         .create(&CreateOrderRequest::new("B", 10, Channel::AlipayWap, "s"))
         .await
         .unwrap_err();
@@ -503,38 +563,6 @@ async fn validation_errors_send_nothing() {
         e.to_string(),
         "invalid `return_url`: required for channel alipay_wap"
     );
-    let e = client.orders().get_by_biz_order_no("..").await.unwrap_err();
-    assert!(matches!(
-        e,
-        Error::Validation {
-            field: "biz_order_no",
-            ..
-        }
-    ));
-    let e = client
-        .orders()
-        .get_by_biz_order_no(&"b".repeat(129))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        e,
-        Error::Validation {
-            field: "biz_order_no",
-            ..
-        }
-    ));
-    let e = client
-        .refunds()
-        .create(&RefundRequest::new("B", "R", -1))
-        .await
-        .unwrap_err();
-    assert!(matches!(
-        e,
-        Error::Validation {
-            field: "refund_fen",
-            ..
-        }
-    ));
     assert!(s.received_requests().await.unwrap().is_empty());
 }
 
@@ -547,9 +575,13 @@ fn configuration_is_checked() {
             .secret(SECRET)
             .build()
     };
-    assert!(build("https://pay.ljmatrix.cn").is_ok());
-    assert!(build("http://127.0.0.1:8080/prefix").is_ok());
-    assert!(build("http://localhost:1").is_ok());
+    for ok in [
+        "https://pay.ljmatrix.cn",
+        "http://127.0.0.1:8080/prefix",
+        "http://localhost:1",
+    ] {
+        assert!(build(ok).is_ok(), "`{ok}` must be accepted");
+    }
     for bad in [
         "http://pay.ljmatrix.cn",
         "https://user:pw@pay.ljmatrix.cn",
@@ -558,29 +590,52 @@ fn configuration_is_checked() {
         "not a url",
     ] {
         assert!(
-            matches!(build(bad), Err(Error::Config { .. })),
+            matches!(
+                build(bad),
+                Err(Error::Config {
+                    field: "base_url",
+                    ..
+                })
+            ),
             "{bad} must be refused"
         );
     }
-    assert!(matches!(
-        Client::builder().site_code(SITE).secret(SECRET).build(),
-        Err(Error::Config { .. })
-    ));
-    assert!(matches!(
-        Client::builder()
-            .base_url("https://pay.ljmatrix.cn")
-            .secret(SECRET)
-            .build(),
-        Err(Error::Config { .. })
-    ));
-    assert!(matches!(
-        Client::builder()
-            .base_url("https://pay.ljmatrix.cn")
-            .site_code(SITE)
-            .secret("")
-            .build(),
-        Err(Error::Config { .. })
-    ));
+    let base = || Client::builder().base_url("https://pay.ljmatrix.cn");
+    let cases = [
+        (
+            "no base_url",
+            "base_url",
+            Client::builder().site_code(SITE).secret(SECRET).build(),
+        ),
+        ("no site_code", "site_code", base().secret(SECRET).build()),
+        (
+            "empty site_code",
+            "site_code",
+            base().site_code("").secret(SECRET).build(),
+        ),
+        ("no secret", "secret", base().site_code(SITE).build()),
+        (
+            "empty secret",
+            "secret",
+            base().site_code(SITE).secret("").build(),
+        ),
+    ];
+    for (name, field, result) in cases {
+        match result {
+            Err(e @ Error::Config { .. }) => {
+                assert!(
+                    matches!(&e, Error::Config { field: f, .. } if *f == field),
+                    "case `{name}`: {e}"
+                );
+                assert!(
+                    e.to_string()
+                        .starts_with(&format!("configuration: `{field}` ")),
+                    "case `{name}`: {e}"
+                );
+            }
+            other => panic!("case `{name}`: expected Config, got {other:?}"),
+        }
+    }
 }
 
 #[test]
@@ -597,7 +652,7 @@ fn debug_output_never_shows_the_secret() {
     assert!(shown.contains("Secret(***)"));
     let builder = Client::builder().secret(secret);
     assert!(!format!("{builder:?}").contains(secret));
-    let wh = ljpay_sdk::WebhookConfig::new(SITE, secret);
+    let wh = ljpay_sdk::Verifier::new(SITE, secret).unwrap();
     assert!(!format!("{wh:?}").contains(secret));
 }
 

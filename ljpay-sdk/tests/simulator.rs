@@ -13,7 +13,7 @@ use axum::routing::post;
 use axum::Router;
 use common::expected_signature;
 use ljpay_sdk::testing::{Fault, Simulator};
-use ljpay_sdk::webhook::{self, WebhookConfig, WebhookEvent};
+use ljpay_sdk::webhook::{Delivery, Verifier, WebhookEvent, ACK};
 use ljpay_sdk::{
     Channel, Client, CreateOrderOutcome, CreateOrderRequest, Error, ErrorCode, Instructions,
     OrderStatus, RefundRequest, RefundStatus,
@@ -26,24 +26,28 @@ fn code_of<T: std::fmt::Debug>(r: Result<T, Error>) -> (u16, ErrorCode) {
     }
 }
 
-type Received = Arc<Mutex<Vec<WebhookEvent>>>;
+type Received = Arc<Mutex<Vec<(WebhookEvent, Delivery)>>>;
 
 /// A merchant webhook endpoint on 127.0.0.1 that verifies with the SDK and records events.
-async fn merchant_endpoint(config: WebhookConfig) -> (String, Received) {
+async fn merchant_endpoint(config: Verifier) -> (String, Received) {
     async fn handle(
-        State((config, seen)): State<(Arc<WebhookConfig>, Received)>,
+        State((config, seen)): State<(Arc<Verifier>, Received)>,
         method: Method,
         uri: Uri,
         headers: HeaderMap,
         body: Bytes,
-    ) -> StatusCode {
+    ) -> (StatusCode, &'static str) {
         let target = uri.path_and_query().map_or("/", |p| p.as_str());
-        match webhook::verify(&method, target, &headers, &body, &config) {
-            Ok(ev) => {
-                seen.lock().unwrap().push(ev);
-                StatusCode::OK
+        match config
+            .verify_and_record(&method, target, &headers, &body)
+            .await
+        {
+            Ok(got) => {
+                seen.lock().unwrap().push((got.event, got.delivery));
+                (StatusCode::OK, ACK)
             }
-            Err(_) => StatusCode::UNAUTHORIZED,
+            Err(Error::Replayed) => (StatusCode::UNAUTHORIZED, "replayed"),
+            Err(_) => (StatusCode::UNAUTHORIZED, "refused"),
         }
     }
     let seen: Received = Arc::default();
@@ -60,8 +64,8 @@ async fn merchant_endpoint(config: WebhookConfig) -> (String, Received) {
 async fn order_lifecycle_with_webhook() {
     let sim = Simulator::start().await;
     let client = sim.client().unwrap();
-    let (hook_url, seen) = merchant_endpoint(sim.webhook_config()).await;
-    sim.set_webhook_url(&hook_url).unwrap();
+    let (hook_url, seen) = merchant_endpoint(sim.verifier().unwrap()).await;
+    sim.set_callback_url(&hook_url).unwrap();
 
     let mut meta = serde_json::Map::new();
     meta.insert("cart".into(), serde_json::json!({"sku": "tea", "qty": 2}));
@@ -92,15 +96,17 @@ async fn order_lifecycle_with_webhook() {
         (400, ErrorCode::OrderNotRefundable)
     );
 
-    let delivery = sim.mark_paid("B-100").await.unwrap().expect("delivered");
+    let reply = sim.pay("B-100").await.unwrap();
     assert_eq!(
-        delivery.status, 200,
+        (reply.status, reply.body.as_str()),
+        (200, ACK),
         "merchant endpoint verified the webhook"
     );
     {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.len(), 1);
-        let ev = &seen[0];
+        let (ev, delivery) = &seen[0];
+        assert_eq!(*delivery, Delivery::First);
         assert_eq!(ev.order_no, created.order_no);
         assert_eq!(ev.status, OrderStatus::Paid);
         assert_eq!(ev.paid_amount_fen, Some(1000));
@@ -111,9 +117,15 @@ async fn order_lifecycle_with_webhook() {
         );
     }
 
-    // A redelivery is freshly signed, so the merchant's replay protection lets it through.
-    let again = sim.send_webhook(&created.order_no).await.unwrap();
+    // A redelivery is freshly signed, so the merchant's replay protection lets it through,
+    // and it is recognised as a repeat of the same event.
+    let again = sim.redeliver(&created.order_no).await.unwrap();
     assert_eq!(again.status, 200);
+    assert_eq!(seen.lock().unwrap().len(), 2);
+    assert_eq!(seen.lock().unwrap()[1].1, Delivery::Repeat);
+    // An attacker's replay of the captured delivery (same nonce) is refused.
+    let replay = sim.replay_last_delivery(&created.order_no).await.unwrap();
+    assert_eq!((replay.status, replay.body.as_str()), (401, "replayed"));
     assert_eq!(seen.lock().unwrap().len(), 2);
 
     let by_no = client
@@ -213,7 +225,7 @@ async fn cancel_instructions_and_reuse_after_cancel() {
     assert!(matches!(jsapi.instructions(), Some(Instructions::Jsapi(_))));
     // Paying a canceled order is PAY_AFTER_CLOSE.
     sim.expire("B-201").unwrap();
-    sim.mark_paid("B-201").await.unwrap();
+    sim.mark_paid("B-201").unwrap();
     assert_eq!(
         sim.order("B-201").unwrap().status,
         OrderStatus::PayAfterClose
@@ -380,6 +392,37 @@ async fn disabled_site_and_channel() {
     );
     sim.set_site_disabled(false);
     assert!(client.orders().get_by_biz_order_no("B-401").await.is_ok());
+}
+
+#[tokio::test]
+async fn pay_without_a_callback_url_is_an_error_and_changes_nothing() {
+    let sim = Simulator::start().await;
+    let client = sim.client().unwrap();
+    client
+        .orders()
+        .create(&CreateOrderRequest::new(
+            "B-600",
+            10,
+            Channel::AlipayQr,
+            "s",
+        ))
+        .await
+        .unwrap();
+    match sim.pay("B-600").await {
+        Err(Error::Config { field, .. }) => assert_eq!(field, "callback_url"),
+        other => panic!("expected a configuration error, got {other:?}"),
+    }
+    assert_eq!(sim.order("B-600").unwrap().status, OrderStatus::Pending);
+    let (url, _) = merchant_endpoint(sim.verifier().unwrap()).await;
+    sim.set_callback_url(&url).unwrap();
+    assert!(
+        matches!(sim.redeliver("B-600").await, Err(Error::Validation { .. })),
+        "nothing was delivered yet"
+    );
+    assert!(matches!(
+        sim.pay("B-none").await,
+        Err(Error::Api { status: 404, .. })
+    ));
 }
 
 #[test]

@@ -1,28 +1,35 @@
 //! `ljpay`: a command-line client for the LJPay payment centre.
 //!
 //! Configuration from the environment: `LJPAY_BASE_URL` (may carry a path prefix, for a
-//! gateway in front), `LJPAY_SITE_CODE`, `LJPAY_SECRET`.
+//! gateway in front), `LJPAY_SITE_CODE`, `LJPAY_SECRET`; `PAYMENT_REPLAY_STORE` (or
+//! `--replay-store`) for `verify-webhook`.
 //!
-//! Exit codes: 0 success (the typed response as JSON on stdout); 1 configuration, usage or
-//! transport error; 2 API error (code and message on stderr); 3 validation error; 4 webhook
-//! verification failed; 5 the call was sent but its outcome is unknown (the message says
-//! what is safe to do next).
+//! ```text
+//! ljpay create-order --biz-order-no B-1 --amount-fen 12800 --channel wechat_native --subject tea
+//! ljpay get-order --biz-order-no B-1
+//! ljpay refund --biz-order-no B-1 --out-refund-no R-1 --refund-fen 5000
+//! printf '%s' "$BODY" | ljpay verify-webhook --path '/hooks/ljpay?x=1' --site S \
+//!     --timestamp T --nonce N --signature sha256=… --replay-store redis://127.0.0.1:6379/0
+//! ```
+//!
+//! Exit codes (the same in every gateway CLI): 0 ok (JSON on stdout), 1 configuration, usage
+//! or transport, 2 API error, 3 validation (nothing was sent), 4 verification failed (forged,
+//! tampered, stale, replayed), 5 outcome unknown (look the order up before repeating), 6 replay
+//! store unavailable. One line on stderr for every non-zero exit.
 
-use std::io::Read as _;
 use std::process::ExitCode;
 
 use clap::{ArgGroup, Parser, Subcommand};
-use ljpay_sdk::webhook::{self, WebhookConfig};
-use ljpay_sdk::{
-    Channel, Client, CreateOrderOutcome, CreateOrderRequest, Error, RefundRequest, Secret,
-};
+use examples::cli::{self, Exit, Failure, ReplayStoreArg};
+use ljpay_sdk::webhook::Verifier;
+use ljpay_sdk::{Channel, Client, CreateOrderOutcome, CreateOrderRequest, Error, RefundRequest};
 
 #[derive(Parser)]
 #[command(
     name = "ljpay",
     about = "LJPay payment centre client (env: LJPAY_BASE_URL, LJPAY_SITE_CODE, LJPAY_SECRET)",
     after_help = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, 3 validation error, \
-                  4 webhook verification failed, 5 outcome unknown"
+                  4 verification failed, 5 outcome unknown, 6 replay store unavailable"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -87,9 +94,10 @@ enum Command {
         #[arg(long)]
         reason: Option<String>,
     },
-    /// Verify a webhook: raw body on stdin, secret from LJPAY_SECRET.
+    /// Verify a webhook and record it: raw body on stdin, site from LJPAY_SITE_CODE, secret
+    /// from LJPAY_SECRET. Prints the event with "delivery": "first" or "repeat".
     VerifyWebhook {
-        /// The callback's path and query as received.
+        /// The request target exactly as received: the callback's path and query.
         #[arg(long)]
         path: String,
         /// X-Pay-Site.
@@ -107,117 +115,70 @@ enum Command {
         /// HTTP method of the webhook.
         #[arg(long, default_value = "POST")]
         method: String,
+        #[command(flatten)]
+        replay_store: ReplayStoreArg,
     },
 }
 
-const EXIT_USAGE: u8 = 1;
-const EXIT_API: u8 = 2;
-const EXIT_VALIDATION: u8 = 3;
-const EXIT_VERIFY: u8 = 4;
-const EXIT_UNKNOWN: u8 = 5;
-
-fn env(name: &str) -> Result<String, String> {
-    match std::env::var(name) {
-        Ok(v) if !v.is_empty() => Ok(v),
-        _ => Err(format!("{name} is not set")),
-    }
+fn client() -> Result<Client, Failure> {
+    Ok(Client::builder()
+        .base_url(cli::env("LJPAY_BASE_URL")?)
+        .site_code(cli::env("LJPAY_SITE_CODE")?)
+        .secret(cli::env("LJPAY_SECRET")?)
+        .build()?)
 }
 
-fn client() -> Result<Client, String> {
-    Client::builder()
-        .base_url(env("LJPAY_BASE_URL")?)
-        .site_code(env("LJPAY_SITE_CODE")?)
-        .secret(Secret::new(env("LJPAY_SECRET")?))
-        .build()
-        .map_err(|e| e.to_string())
+async fn verify_webhook(
+    path: String,
+    headers: [(&'static str, String); 4],
+    method: String,
+    replay_store: ReplayStoreArg,
+) -> Result<(), Failure> {
+    // The expected site is the configured one, never the one the request claims.
+    let site = cli::env("LJPAY_SITE_CODE")?;
+    let secret = cli::env("LJPAY_SECRET")?;
+    let verifier = Verifier::new(site, secret)?.with_replay_guard(replay_store.open().await?);
+    let mut map = axum::http::HeaderMap::new();
+    for (name, value) in headers {
+        let value = value.parse().map_err(|_| {
+            Failure::new(
+                Exit::Verification,
+                format!("{name}: not a valid header value"),
+            )
+        })?;
+        map.insert(name, value);
+    }
+    let body = cli::read_stdin()?;
+    let received = verifier
+        .verify_and_record(&method, &path, &map, &body)
+        .await
+        .map_err(|e| match e {
+            // A correctly signed body that is not an event fails verification as well.
+            e @ Error::Decode { .. } => Failure::new(Exit::Verification, e),
+            other => other.into(),
+        })?;
+    cli::print_received(&received)
 }
 
-fn print_json<T: serde::Serialize>(v: &T) -> ExitCode {
-    match serde_json::to_string_pretty(v) {
-        Ok(s) => {
-            println!("{s}");
-            ExitCode::SUCCESS
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::VerifyWebhook {
+            path,
+            site,
+            timestamp,
+            nonce,
+            signature,
+            method,
+            replay_store,
+        } => {
+            let headers = [
+                ("x-pay-site", site),
+                ("x-pay-timestamp", timestamp),
+                ("x-pay-nonce", nonce),
+                ("x-pay-signature", signature),
+            ];
+            verify_webhook(path, headers, method, replay_store).await
         }
-        Err(e) => {
-            eprintln!("error: cannot print the response: {e}");
-            ExitCode::from(EXIT_USAGE)
-        }
-    }
-}
-
-fn fail(e: &Error) -> ExitCode {
-    match e {
-        Error::Api { code, message, .. } => {
-            eprintln!("{code}: {message}");
-            ExitCode::from(EXIT_API)
-        }
-        Error::Validation { .. } => {
-            eprintln!("validation error: {e}");
-            ExitCode::from(EXIT_VALIDATION)
-        }
-        Error::Signature(_) | Error::WebhookPayload { .. } => {
-            eprintln!("verification failed: {e}");
-            ExitCode::from(EXIT_VERIFY)
-        }
-        e if e.is_outcome_unknown() => {
-            eprintln!("outcome unknown: {e}");
-            ExitCode::from(EXIT_UNKNOWN)
-        }
-        e => {
-            eprintln!("error: {e}");
-            ExitCode::from(EXIT_USAGE)
-        }
-    }
-}
-
-async fn run(command: Command) -> Result<ExitCode, String> {
-    if let Command::VerifyWebhook {
-        path,
-        site,
-        timestamp,
-        nonce,
-        signature,
-        method,
-    } = command
-    {
-        let secret = env("LJPAY_SECRET")?;
-        // The expected site is LJPAY_SITE_CODE when set, else the one given.
-        let expected_site = env("LJPAY_SITE_CODE").unwrap_or_else(|_| site.clone());
-        let mut body = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut body)
-            .map_err(|e| format!("cannot read the body from stdin: {e}"))?;
-        let mut headers = axum::http::HeaderMap::new();
-        for (name, value) in [
-            ("x-pay-site", site),
-            ("x-pay-timestamp", timestamp),
-            ("x-pay-nonce", nonce),
-            ("x-pay-signature", signature),
-        ] {
-            let value = value
-                .parse()
-                .map_err(|_| format!("{name}: not a valid header value"));
-            match value {
-                Ok(v) => {
-                    headers.insert(name, v);
-                }
-                Err(msg) => {
-                    eprintln!("verification failed: {msg}");
-                    return Ok(ExitCode::from(EXIT_VERIFY));
-                }
-            }
-        }
-        let config = WebhookConfig::new(expected_site, secret);
-        return Ok(
-            match webhook::verify(&method, &path, &headers, &body, &config) {
-                Ok(event) => print_json(&event),
-                Err(e) => fail(&e),
-            },
-        );
-    }
-
-    let client = client()?;
-    Ok(match command {
         Command::CreateOrder {
             biz_order_no,
             amount_fen,
@@ -227,48 +188,45 @@ async fn run(command: Command) -> Result<ExitCode, String> {
             payer_openid,
             client_ip,
         } => {
-            let channel = Channel::from_wire(&channel);
-            if let Channel::Other(c) = &channel {
-                eprintln!("validation error: invalid `channel`: unknown channel {c:?}");
-                return Ok(ExitCode::from(EXIT_VALIDATION));
-            }
-            let mut req = CreateOrderRequest::new(biz_order_no, amount_fen, channel, subject);
+            let mut req = CreateOrderRequest::new(
+                biz_order_no,
+                amount_fen,
+                Channel::from_wire(&channel),
+                subject,
+            );
             req.return_url = return_url;
             req.payer_openid = payer_openid;
             req.client_ip = client_ip;
-            match client.orders().create(&req).await {
-                Ok(CreateOrderOutcome::Created(created)) => print_json(&created),
-                Ok(CreateOrderOutcome::AlreadyExists(order)) => {
+            match client()?.orders().create(&req).await? {
+                CreateOrderOutcome::Created(created) => cli::print_json(&created),
+                CreateOrderOutcome::AlreadyExists(order) => {
                     eprintln!(
                         "note: the order already existed (found by biz_order_no after an unknown outcome)"
                     );
-                    print_json(&order)
+                    cli::print_json(&order)
                 }
-                Ok(other) => print_json(&other),
-                Err(e) => fail(&e),
+                other => cli::print_json(&other),
             }
         }
         Command::GetOrder {
             biz_order_no,
             order_no,
         } => {
-            let result = match (biz_order_no, order_no) {
-                (Some(b), _) => client.orders().get_by_biz_order_no(&b).await,
-                (None, Some(o)) => client.orders().get_by_order_no(&o).await,
-                (None, None) => return Err("give --biz-order-no or --order-no".into()),
+            let client = client()?;
+            let order = match (biz_order_no, order_no) {
+                (Some(b), _) => client.orders().get_by_biz_order_no(&b).await?,
+                (None, Some(o)) => client.orders().get_by_order_no(&o).await?,
+                (None, None) => return Err(Failure::config("give --biz-order-no or --order-no")),
             };
-            match result {
-                Ok(order) => print_json(&order),
-                Err(e) => fail(&e),
-            }
+            cli::print_json(&order)
         }
-        Command::Cancel { biz_order_no } => match client.orders().cancel(&biz_order_no).await {
-            Ok(()) => print_json(&serde_json::json!({
+        Command::Cancel { biz_order_no } => {
+            client()?.orders().cancel(&biz_order_no).await?;
+            cli::print_json(&serde_json::json!({
                 "biz_order_no": biz_order_no,
                 "canceled": true,
-            })),
-            Err(e) => fail(&e),
-        },
+            }))
+        }
         Command::Refund {
             biz_order_no,
             out_refund_no,
@@ -277,33 +235,11 @@ async fn run(command: Command) -> Result<ExitCode, String> {
         } => {
             let mut req = RefundRequest::new(biz_order_no, out_refund_no, refund_fen);
             req.reason = reason;
-            match client.refunds().create(&req).await {
-                Ok(r) => print_json(&r),
-                Err(e) => fail(&e),
-            }
-        }
-        Command::VerifyWebhook { .. } => ExitCode::from(EXIT_USAGE),
-    })
-}
-
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(cli) => cli,
-        Err(e) => {
-            let _ = e.print();
-            return if e.use_stderr() {
-                ExitCode::from(EXIT_USAGE)
-            } else {
-                ExitCode::SUCCESS
-            };
-        }
-    };
-    match run(cli.command).await {
-        Ok(code) => code,
-        Err(msg) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(EXIT_USAGE)
+            cli::print_json(&client()?.refunds().create(&req).await?)
         }
     }
+}
+
+fn main() -> ExitCode {
+    cli::main::<Cli, _, _>(run)
 }

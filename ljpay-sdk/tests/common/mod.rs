@@ -127,7 +127,7 @@ pub fn client_for(server: &MockServer) -> Client {
         .base_url(server.uri())
         .site_code(SITE)
         .secret(SECRET)
-        .retry(fast_retry())
+        .retry_policy(fast_retry())
         .build()
         .expect("valid config")
 }

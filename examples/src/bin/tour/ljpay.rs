@@ -1,7 +1,10 @@
-//! LJPay: create an order, show its QR, pay, verify the webhook, query, refund part.
+//! LJPay: create an order, show its QR, pay, verify the webhook, see LJPay's re-delivery
+//! acknowledged without processing it twice, query, refund part.
 
 use ljpay_sdk::testing::Simulator;
-use ljpay_sdk::{Channel, Client, CreateOrderRequest, Instructions, OrderStatus, RefundRequest};
+use ljpay_sdk::{
+    Channel, Client, CreateOrderRequest, Fen, Instructions, OrderStatus, RefundRequest,
+};
 
 use crate::merchant::{Callback, Merchant};
 use crate::ui::{Flow, Report, StepError, Target};
@@ -21,11 +24,18 @@ fn biz_order_no() -> String {
     format!("TOUR-{}", chrono::Utc::now().format("%Y%m%d%H%M%S%3f"))
 }
 
+const AMOUNT: Fen = Fen(12_800);
+const REFUND: Fen = Fen(5_000);
+
+fn amount(fen: Option<i64>) -> String {
+    fen.map_or_else(|| "an unstated amount".to_owned(), |f| Fen(f).to_string())
+}
+
 async fn create(flow: &mut Flow, client: &Client, biz: &str) -> Result<(), StepError> {
-    let req = CreateOrderRequest::new(biz, 12_800, Channel::WechatNative, "珍珠奶茶禮盒 x 2");
+    let req = CreateOrderRequest::new(biz, AMOUNT.0, Channel::WechatNative, "珍珠奶茶禮盒 x 2");
     let created = flow
         .step(
-            "create order (wechat_native, ¥128.00)",
+            &format!("create order ({}, {AMOUNT})", req.channel),
             async { Ok(client.orders().create(&req).await?) },
             |o| format!("order {}", o.order_no()),
         )
@@ -38,8 +48,12 @@ async fn create(flow: &mut Flow, client: &Client, biz: &str) -> Result<(), StepE
                 Some(url) => format!("scan to pay {url}\n{}", crate::ui::qr_block(url)),
                 None => "QR code (PNG data URL)".to_string(),
             },
-            Some(Instructions::Redirect(r)) => format!("redirect to {:?}", r.redirect_url),
-            Some(other) => format!("{other:?}"),
+            Some(Instructions::Redirect(r)) => match r.redirect_url.as_deref() {
+                Some(url) => format!("redirect the browser to {url}"),
+                None => "redirect (no URL given)".to_string(),
+            },
+            Some(Instructions::Jsapi(_)) => "call WeChat's JSAPI with the parameters".to_string(),
+            Some(_) => "instructions of a type this SDK does not know".to_string(),
             None => "none returned".to_string(),
         },
     )
@@ -49,8 +63,9 @@ async fn create(flow: &mut Flow, client: &Client, biz: &str) -> Result<(), StepE
 
 async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError> {
     let sim = Simulator::start().await;
-    sim.set_webhook_url(&merchant.url("/ljpay/webhook"))?;
-    merchant.configure(|v| v.ljpay = Some(sim.webhook_config()));
+    sim.set_callback_url(&merchant.url("/ljpay/webhook"))?;
+    let verifier = sim.verifier()?.with_replay_guard(merchant.replay_guard());
+    merchant.configure(|v| v.ljpay = Some(verifier));
     let client = sim.client()?;
     let biz = biz_order_no();
 
@@ -58,18 +73,18 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
     flow.step(
         "payer pays (simulator)",
         async {
-            let delivery = sim
-                .mark_paid(&biz)
-                .await?
-                .ok_or("simulator sent no webhook")?;
-            if delivery.status != 200 {
-                return Err(
-                    format!("merchant answered the webhook with {}", delivery.status).into(),
-                );
+            let reply = sim.pay(&biz).await?;
+            if reply.status != 200 {
+                return Err(format!("merchant answered the webhook with {}", reply.status).into());
             }
-            Ok(delivery)
+            Ok(reply)
         },
-        |d| format!("webhook delivered, merchant answered {}", d.status),
+        |r| {
+            format!(
+                "webhook delivered, merchant answered {} {}",
+                r.status, r.body
+            )
+        },
     )
     .await?;
     flow.step(
@@ -87,8 +102,33 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
         },
         |e| {
             format!(
-                "{} is {}, paid {:?} fen",
-                e.order_no, e.status, e.paid_amount_fen
+                "{} is {}, paid {}",
+                e.order_no,
+                e.status,
+                amount(e.paid_amount_fen)
+            )
+        },
+    )
+    .await?;
+    flow.step(
+        "LJPay delivers the same webhook again",
+        async {
+            let before = merchant.repeats();
+            let reply = sim.redeliver(&biz).await?;
+            if reply.status != 200 {
+                return Err(
+                    format!("merchant answered the re-delivery with {}", reply.status).into(),
+                );
+            }
+            if merchant.repeats() != before + 1 {
+                return Err("the re-delivery was not recognised as a repeat".into());
+            }
+            Ok(reply)
+        },
+        |r| {
+            format!(
+                "acknowledged ({} {}), not processed twice",
+                r.status, r.body
             )
         },
     )
@@ -106,24 +146,30 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
     )
     .await?;
     flow.step(
-        "refund part (¥50.00)",
+        &format!("refund part ({REFUND})"),
         async {
             Ok(client
                 .refunds()
-                .create(&RefundRequest::new(&biz, format!("{biz}-R1"), 5_000))
+                .create(&RefundRequest::new(&biz, format!("{biz}-R1"), REFUND.0))
                 .await?)
         },
-        |r| format!("refund {:?}", r.status),
+        |r| format!("refund {} of {}", r.status, amount(r.refund_fen)),
     )
     .await?;
     Ok(())
 }
 
 async fn real_host(flow: &mut Flow, base_url: &str) -> Result<(), StepError> {
+    let var = |name: &str| {
+        std::env::var(name)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .ok_or_else(|| format!("LJPAY_BASE_URL is set, so {name} must be set too"))
+    };
     let client = Client::builder()
         .base_url(base_url)
-        .site_code(std::env::var("LJPAY_SITE_CODE").unwrap_or_default())
-        .secret(std::env::var("LJPAY_SECRET").unwrap_or_default())
+        .site_code(var("LJPAY_SITE_CODE")?)
+        .secret(var("LJPAY_SECRET")?)
         .build()?;
     let biz = biz_order_no();
     create(flow, &client, &biz).await?;
