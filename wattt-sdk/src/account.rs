@@ -4,48 +4,37 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{ops, Client};
-use crate::error::Result;
-use crate::money::{de_opt_decimal, ser_opt_decimal};
-use crate::payment_links::decode_err;
-use crate::validate;
+use crate::client::Client;
+use crate::de::Fields;
+use crate::error::{Error, Result};
+use crate::money::ser_opt_decimal;
+use crate::operation::ops;
 
 /// The merchant's balance (`POST /balance`; typed fields plus `extra`).
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct Balance {
     /// Total balance.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub balance: Option<Decimal>,
     /// Available for payouts.
     #[serde(
-        default,
-        alias = "available_balance",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub available: Option<Decimal>,
     /// Frozen / pending settlement.
     #[serde(
-        default,
-        alias = "frozen_balance",
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub frozen: Option<Decimal>,
     /// Currency.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub currency: Option<String>,
     /// Every other field.
     #[serde(flatten)]
@@ -54,27 +43,44 @@ pub struct Balance {
 
 /// One bank of the bank list.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct Bank {
     /// Bank code (read from `code` or `bank_code`), e.g. `008`.
-    #[serde(
-        default,
-        alias = "bank_code",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Bank name (read from `name` or `bank_name`).
-    #[serde(
-        default,
-        alias = "bank_name",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Every other field.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl TryFrom<Map<String, Value>> for Balance {
+    type Error = String;
+    fn try_from(m: Map<String, Value>) -> std::result::Result<Self, String> {
+        let mut f = Fields(m);
+        Ok(Balance {
+            balance: f.decimal("balance", &[])?,
+            available: f.decimal("available", &["available_balance"])?,
+            frozen: f.decimal("frozen", &["frozen_balance"])?,
+            currency: f.string("currency", &[]),
+            extra: f.rest(),
+        })
+    }
+}
+
+impl TryFrom<Map<String, Value>> for Bank {
+    type Error = String;
+    fn try_from(m: Map<String, Value>) -> std::result::Result<Self, String> {
+        let mut f = Fields(m);
+        Ok(Bank {
+            code: f.string("code", &["bank_code"]),
+            name: f.string("name", &["bank_name"]),
+            extra: f.rest(),
+        })
+    }
 }
 
 impl Bank {
@@ -104,7 +110,7 @@ impl Client {
     /// `POST /balance`: the merchant's balance. Retried on transient errors.
     pub async fn balance(&self) -> Result<Balance> {
         let op = ops::BALANCE;
-        let mut env = self.call(&op, &Map::new()).await?;
+        let mut env = self.send(&op, &Map::new(), "").await?;
         env.data_as(op.name)
     }
 
@@ -114,11 +120,11 @@ impl Client {
         let op = ops::BANKS;
         let mut fields = Map::new();
         if let Some(q) = q.filter(|q| !q.is_empty()) {
-            validate::optional("q", Some(q))?;
             fields.insert("q".into(), Value::String(q.to_string()));
         }
-        let env = self.call(&op, &fields).await?;
+        let env = self.send(&op, &fields, "").await?;
         let data = crate::de::wrap_list(&env.data, "banks");
-        serde_json::from_value(data).map_err(|e| decode_err(op.name, e, &env.body))
+        serde_json::from_value(data)
+            .map_err(|e| Error::decode(format!("{} `data`: {e}", op.name), &env.body))
     }
 }

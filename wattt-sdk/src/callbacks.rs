@@ -3,8 +3,9 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{ops, Client};
+use crate::client::Client;
 use crate::error::{Error, Result};
+use crate::operation::ops;
 use crate::validate;
 
 /// Which kind of notification to resend (`type`).
@@ -24,6 +25,12 @@ impl CallbackKind {
             CallbackKind::Collection => "collection",
             CallbackKind::Payout => "payout",
         }
+    }
+}
+
+impl std::fmt::Display for CallbackKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -147,11 +154,19 @@ impl<'a> Callbacks<'a> {
         Callbacks { client }
     }
 
-    /// `POST /callbacks/retry`: ask Wattt to resend a notification. Not retried automatically.
+    /// `POST /callbacks/retry`: ask Wattt to resend a notification. Not sent twice: an unclear
+    /// outcome is [`Error::OutcomeUnknown`] (asking again later is harmless: a repeated
+    /// notification is reported as [`Delivery::Repeat`](sign_core::replay::Delivery) by
+    /// [`Verifier::verify_and_record`](crate::webhook::Verifier::verify_and_record)).
     pub async fn retry(&self, req: &CallbackRetryRequest) -> Result<CallbackRetryResult> {
         let op = ops::CALLBACK_RETRY;
         let fields = req.to_fields()?;
-        let mut env = self.client.call(&op, &fields).await?;
+        let reference = req
+            .orderid
+            .as_deref()
+            .or(req.serial_no.as_deref())
+            .unwrap_or_default();
+        let mut env = self.client.send(&op, &fields, reference).await?;
         let data = env.data_as::<Map<String, Value>>(op.name)?;
         Ok(CallbackRetryResult {
             message: env.message,

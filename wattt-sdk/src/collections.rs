@@ -4,9 +4,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{ops, Client, Operation};
-use crate::error::{Error, Result};
-use crate::money::{amount_to_json, de_opt_decimal, ser_opt_decimal};
+use crate::client::Client;
+use crate::create_once::{compare, create_once};
+use crate::de::Fields;
+use crate::error::Result;
+use crate::money::{amount_to_json, ser_opt_decimal, Twd};
+use crate::operation::ops;
 use crate::status::OrderStatus;
 use crate::validate;
 
@@ -56,7 +59,6 @@ impl CollectionRequest {
     /// Validate and give the JSON fields sent (before `uid`, `timestamp`, `sign`).
     pub fn to_fields(&self) -> Result<Map<String, Value>> {
         validate::required("orderid", &self.orderid)?;
-        validate::optional("merchant_order_no", self.merchant_order_no.as_deref())?;
         validate::url("notify_url", self.notify_url.as_deref())?;
         let mut m = Map::new();
         m.insert("orderid".into(), self.orderid.clone().into());
@@ -82,6 +84,12 @@ pub enum CollectionLookup {
 }
 
 impl CollectionLookup {
+    fn reference(&self) -> &str {
+        match self {
+            CollectionLookup::OrderId(v) | CollectionLookup::MerchantOrderNo(v) => v,
+        }
+    }
+
     fn to_fields(&self) -> Result<Map<String, Value>> {
         let (k, v) = match self {
             CollectionLookup::OrderId(v) => ("orderid", v),
@@ -96,84 +104,86 @@ impl CollectionLookup {
 
 /// A collection as Wattt reports it (the spec leaves `data` open: the fields a merchant needs
 /// are typed, everything else is kept in `extra`).
+///
+/// Wattt may name one value several ways (`payment_url` or `url`; `order_no`, `trade_no` or
+/// `system_order_no`): the typed field takes the first present, and the others stay in `extra`
+/// with their own values, so an answer carrying all of them loses none.
+///
+/// ```
+/// let c: wattt_sdk::Collection = serde_json::from_str(
+///     r#"{"orderid":"C1","amount":2500,"status":"pending","url":"https://a","payment_url":"https://b"}"#,
+/// )?;
+/// assert_eq!(c.payment_url.as_deref(), Some("https://b"));
+/// assert_eq!(c.extra["url"], "https://a");
+/// assert_eq!(c.amount.map(|a| a.to_string()).as_deref(), Some("2500"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct Collection {
     /// The merchant's collection id.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub orderid: Option<String>,
     /// The merchant's order number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_order_no: Option<String>,
-    /// Wattt's own order number, when it sends one.
-    #[serde(
-        default,
-        alias = "trade_no",
-        alias = "system_order_no",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    /// Wattt's own order number (`order_no`, else `trade_no` or `system_order_no`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_no: Option<String>,
     /// Amount.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub amount: Option<Decimal>,
     /// Amount actually paid, when different.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub paid_amount: Option<Decimal>,
     /// Fee charged.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub fee: Option<Decimal>,
     /// Status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
-    /// Payment page, when the answer carries one.
-    #[serde(
-        default,
-        alias = "url",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    /// Payment page (`payment_url`, else `url`), when the answer carries one.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_url: Option<String>,
     /// Creation time, as sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Payment time, as sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub paid_at: Option<String>,
     /// Every other field.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl TryFrom<Map<String, Value>> for Collection {
+    type Error = String;
+    fn try_from(m: Map<String, Value>) -> Result<Self, String> {
+        let mut f = Fields(m);
+        Ok(Collection {
+            orderid: f.string("orderid", &[]),
+            merchant_order_no: f.string("merchant_order_no", &[]),
+            order_no: f.string("order_no", &["trade_no", "system_order_no"]),
+            amount: f.decimal("amount", &[])?,
+            paid_amount: f.decimal("paid_amount", &[])?,
+            fee: f.decimal("fee", &[])?,
+            status: f.status("status"),
+            payment_url: f.string("payment_url", &["url"]),
+            created_at: f.string("created_at", &[]),
+            paid_at: f.string("paid_at", &[]),
+            extra: f.rest(),
+        })
+    }
 }
 
 impl<'a> Collections<'a> {
@@ -181,21 +191,27 @@ impl<'a> Collections<'a> {
         Collections { client }
     }
 
-    /// `POST /collections`: create a collection. **Never retried.**
+    /// `POST /collections`: create a collection. **Never sent twice.**
     ///
     /// When the answer is lost or not trustworthy (timeout after sending, 5xx, undecodable
-    /// body), the client looks the collection up by `orderid` and returns what it found (the
-    /// lookup's record). If the lookup does not settle it, the error is
-    /// [`Error::OutcomeUnknown`]: query again later with the same `orderid`; do not create it
-    /// again under a new one. A definite refusal (`ok != 1` with a 2xx/4xx status) is
-    /// [`Error::Api`] and nothing was created.
+    /// body), the client looks the collection up by `orderid`: a record of the same amount is
+    /// returned; one of another amount is [`Error::Conflict`](crate::Error::Conflict); if the
+    /// lookup does not settle it, the error is
+    /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown): query again later with the same
+    /// `orderid`, and do not create it again under a new one. A definite refusal (`ok != 1`
+    /// with a 2xx/4xx status) is [`Error::Api`](crate::Error::Api) and nothing was created.
     pub async fn create(&self, req: &CollectionRequest) -> Result<Collection> {
         let lookup = CollectionLookup::OrderId(req.orderid.clone());
+        let wanted = Twd(req.amount.normalize());
         create_once(
             self.client,
             &ops::CREATE_COLLECTION,
             &req.to_fields()?,
             &req.orderid,
+            |found: &Collection| {
+                let found_amount = found.amount.map(|a| Twd(a.normalize()));
+                compare("amount", &wanted, found_amount.as_ref())
+            },
             || self.status(&lookup),
         )
         .await
@@ -205,55 +221,7 @@ impl<'a> Collections<'a> {
     pub async fn status(&self, lookup: &CollectionLookup) -> Result<Collection> {
         let op = ops::COLLECTION_STATUS;
         let fields = lookup.to_fields()?;
-        let mut env = self.client.call(&op, &fields).await?;
+        let mut env = self.client.send(&op, &fields, lookup.reference()).await?;
         env.data_as(op.name)
-    }
-}
-
-/// Sends a create that must never happen twice, once. When its outcome is unclear, `look_up`
-/// settles it: what it finds is returned, and if it finds nothing certain the error is
-/// [`Error::OutcomeUnknown`] naming `reference` (the key to query with later).
-pub(crate) async fn create_once<T, F, Fut>(
-    client: &Client,
-    op: &Operation,
-    fields: &Map<String, Value>,
-    reference: &str,
-    look_up: F,
-) -> Result<T>
-where
-    T: serde::de::DeserializeOwned,
-    F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = Result<T>>,
-{
-    let first = client
-        .call(op, fields)
-        .await
-        .and_then(|mut env| env.data_as::<T>(op.name));
-    match first {
-        Ok(created) => Ok(created),
-        Err(e) if !outcome_unclear(&e) => Err(e),
-        Err(cause) => {
-            tracing::warn!(operation = op.name, error = %cause, "creation outcome unclear; querying status");
-            look_up().await.map_err(|lookup| Error::OutcomeUnknown {
-                operation: op.name,
-                reference: reference.to_owned(),
-                cause: Box::new(cause),
-                lookup: lookup.to_string(),
-            })
-        }
-    }
-}
-
-/// Whether a failed creation may nevertheless have happened.
-fn outcome_unclear(e: &Error) -> bool {
-    match e {
-        Error::Validation { .. } | Error::Config(_) => false,
-        Error::Transport { source, .. } => !(source.is_connect() || source.is_builder()),
-        Error::Api { status, .. } => *status >= 500,
-        Error::Http { status, .. } => {
-            *status >= 500 || *status == 408 || *status == 429 || *status < 400
-        }
-        Error::Decode { .. } | Error::BodyTooLarge { .. } => true,
-        _ => true,
     }
 }

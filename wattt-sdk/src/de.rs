@@ -72,3 +72,65 @@ pub(crate) fn wrap_list(data: &Value, key: &str) -> Value {
         other => other.clone(),
     }
 }
+
+/// A `data` object being read into a typed model: each typed field is taken out by its wire
+/// name; a value sent under another name the gateway uses for the same thing is copied and
+/// left in place, so that every value the gateway sent stays readable (in `extra`) even when
+/// several names arrive at once. No serde `alias`: an alias makes two names one field and
+/// fails (or keeps one value) when both are present.
+pub(crate) struct Fields(pub(crate) serde_json::Map<String, Value>);
+
+impl Fields {
+    fn take(&mut self, name: &str, others: &[&str]) -> Option<Value> {
+        match self.0.remove(name) {
+            Some(Value::Null) | None => others
+                .iter()
+                .find_map(|o| self.0.get(*o).filter(|v| !v.is_null()).cloned()),
+            Some(v) => Some(v),
+        }
+    }
+
+    /// A string (numbers and booleans rendered as text), under `name` or the first of `others`.
+    pub(crate) fn string(&mut self, name: &str, others: &[&str]) -> Option<String> {
+        match self.take(name, others)? {
+            Value::String(s) => Some(s),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            _ => None,
+        }
+    }
+
+    /// A decimal amount (number, numeric string; `""` reads as absent).
+    pub(crate) fn decimal(
+        &mut self,
+        name: &str,
+        others: &[&str],
+    ) -> Result<Option<rust_decimal::Decimal>, String> {
+        match self.take(name, others) {
+            None => Ok(None),
+            Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+            Some(v) => crate::money::decimal_from_value(&v)
+                .map(Some)
+                .ok_or_else(|| format!("`{name}` is not a decimal number: {v}")),
+        }
+    }
+
+    /// A status (any value kept, see [`crate::OrderStatus`]).
+    pub(crate) fn status(&mut self, name: &str) -> Option<crate::OrderStatus> {
+        match self.take(name, &[])? {
+            Value::String(s) => Some(crate::OrderStatus::from_wire(&s)),
+            other => Some(crate::OrderStatus::Other(other.to_string())),
+        }
+    }
+
+    /// A boolean in any of the lenient forms of [`opt_bool`].
+    pub(crate) fn boolean(&mut self, name: &str) -> Option<bool> {
+        self.take(name, &[])
+            .and_then(|v| opt_bool(v).ok().flatten())
+    }
+
+    /// Everything not taken.
+    pub(crate) fn rest(self) -> serde_json::Map<String, Value> {
+        self.0
+    }
+}

@@ -1,6 +1,9 @@
 //! The crate's one error type.
 
 use std::fmt;
+use std::time::Duration;
+
+pub use sign_core::policy::ErrorKind;
 
 /// How many characters of a response body an error keeps.
 pub(crate) const SNIPPET_CHARS: usize = 200;
@@ -15,12 +18,75 @@ pub(crate) fn snippet(body: &[u8]) -> String {
     out
 }
 
+/// What Wattt's answer said about the refusal: the envelope's `ok` value, or that there was no
+/// envelope at all.
+///
+/// ```
+/// use wattt_sdk::ApiCode;
+/// assert_eq!(ApiCode::Refused.to_string(), "ok=0");
+/// assert_eq!(ApiCode::Unexpected(2).to_string(), "ok=2");
+/// assert_eq!(ApiCode::NoEnvelope.to_string(), "no envelope");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ApiCode {
+    /// `ok: 0` (or an `ok` that is not a number): Wattt refused the request.
+    Refused,
+    /// An `ok` value other than `0` and `1`.
+    Unexpected(i64),
+    /// A non-2xx answer without any `{ok, message}` envelope (a proxy's error page …).
+    NoEnvelope,
+}
+
+impl fmt::Display for ApiCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ApiCode::Refused => f.write_str("ok=0"),
+            ApiCode::Unexpected(n) => write!(f, "ok={n}"),
+            ApiCode::NoEnvelope => f.write_str("no envelope"),
+        }
+    }
+}
+
+struct RetryAfterText(Option<Duration>);
+
+impl fmt::Display for RetryAfterText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(d) => write!(f, "it asked to retry after {} s", d.as_secs()),
+            None => f.write_str("it gave no Retry-After"),
+        }
+    }
+}
+
 /// Everything that can go wrong when talking to Wattt or checking one of its notifications.
 ///
-/// No variant ever carries the API secret or a full signature.
+/// Only [`Error::OutcomeUnknown`] leaves open whether money moved, and it says so by its name.
+/// [`Error::kind`] sorts the variants for a caller. No variant ever carries the API secret or
+/// a signature.
+///
+/// ```
+/// use wattt_sdk::{Error, ErrorKind};
+/// let e = Error::OutcomeUnknown {
+///     operation: "create_payout",
+///     reference: "PO1".into(),
+///     reason: "the request timed out after it was sent".into(),
+/// };
+/// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+/// assert!(e.to_string().contains("look it up before repeating it"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The client or verifier configuration is unusable (base URL, an empty secret …).
+    #[error("configuration: `{field}` {reason}")]
+    Config {
+        /// The setting at fault, e.g. `secret`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
+
     /// A request was refused before any byte left the process.
     #[error("invalid `{field}`: {reason}")]
     Validation {
@@ -30,95 +96,91 @@ pub enum Error {
         reason: String,
     },
 
-    /// The client configuration is unusable (base URL, credentials …).
-    #[error("invalid configuration: {0}")]
-    Config(String),
-
-    /// Wattt answered with an envelope whose `ok` is not `1`.
-    #[error("wattt {operation} failed (HTTP {status}, ok={ok}): {message}")]
+    /// Wattt refused the request: an envelope whose `ok` is not `1`, or a non-2xx status.
+    #[error("API error {status} ({code}) in {operation}: {message}")]
     Api {
-        /// The operation, e.g. `create_collection`.
-        operation: &'static str,
         /// The HTTP status of the answer.
         status: u16,
-        /// The `ok` value of the envelope (`0` when it was absent or not a number).
-        ok: i64,
-        /// The server's `message`, cut short.
+        /// The envelope's `ok` value, or [`ApiCode::NoEnvelope`].
+        code: ApiCode,
+        /// The server's `message` (or the start of the body), cut short.
         message: String,
+        /// The operation, e.g. `create_collection`.
+        operation: &'static str,
     },
 
-    /// Wattt answered with a non-success HTTP status and no `{ok, message}` envelope.
-    #[error("wattt {operation} answered HTTP {status}: {body_snippet}")]
-    Http {
+    /// Wattt refused for rate (HTTP 429) and its `Retry-After` did not fit the retry policy's
+    /// budget (or the attempts were used up). Nothing was done.
+    #[error("rate limited by Wattt in {operation}; {}", RetryAfterText(*retry_after))]
+    RateLimited {
+        /// The server's `Retry-After` (seconds or HTTP-date), when sent.
+        retry_after: Option<Duration>,
         /// The operation.
         operation: &'static str,
-        /// The HTTP status.
-        status: u16,
-        /// The start of the response body.
+    },
+
+    /// A state-changing request (collection, payout, payment link, callback retry) was sent
+    /// but its result is unknown (timeout, connection lost, a 5xx, an unreadable answer) and no
+    /// lookup settled it. It MAY have taken effect: look it up by `reference` before repeating
+    /// it, and never repeat it under a new reference.
+    #[error("outcome of {operation} for `{reference}` unknown: {reason}; the call may or may not have taken effect: look it up before repeating it")]
+    OutcomeUnknown {
+        /// The operation, e.g. `create_collection`.
+        operation: &'static str,
+        /// The merchant's reference (`orderid`, `serial_no`, `merchant_order_no`).
+        reference: String,
+        /// Why the outcome is unknown (and what the lookup said).
+        reason: String,
+    },
+
+    /// A lookup after an unclear create found a record with the same merchant reference but
+    /// another amount or payee: it is not this call's success.
+    #[error("{operation} for `{reference}` conflicts with an existing record: {reason}")]
+    Conflict {
+        /// The operation, e.g. `create_payout`.
+        operation: &'static str,
+        /// The merchant's reference.
+        reference: String,
+        /// What differs.
+        reason: String,
+    },
+
+    /// A notification (or any signed payload) failed verification: never act on it.
+    #[error("signature verification failed: {0}")]
+    Signature(#[from] sign_core::VerifyError),
+
+    /// A body could not be decoded into the expected shape (a field missing or malformed, not
+    /// JSON, too large): distinct from a bad signature.
+    #[error("could not decode: {reason}; body starts {body_snippet:?}")]
+    Decode {
+        /// What was wrong (naming the operation for an answer).
+        reason: String,
+        /// The start of the body (at most 200 characters).
         body_snippet: String,
     },
 
-    /// The request could not be sent or its answer not read.
-    #[error("transport error in wattt {operation}: {source}")]
+    /// The request could not be sent, or a query's answer was not received.
+    #[error("transport error: {source}")]
     Transport {
-        /// The operation.
-        operation: &'static str,
-        /// The underlying error.
+        /// The underlying error (its URL, which carries the signed query of `GET /banks`,
+        /// removed).
         #[source]
         source: reqwest::Error,
     },
 
-    /// A response could not be decoded into the expected shape.
-    #[error("cannot decode wattt {operation} response: {reason}; body starts: {body_snippet}")]
-    Decode {
-        /// The operation.
-        operation: &'static str,
-        /// What was wrong.
+    /// A query's attempt took longer than the configured per-attempt timeout, every time.
+    #[error("timed out waiting for {what}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+    },
+
+    /// The replay store (memory or Redis) did not answer: answer the notification with 503 so
+    /// Wattt delivers it again later.
+    #[error("replay store unavailable: {reason}")]
+    StoreUnavailable {
+        /// What the store said.
         reason: String,
-        /// The start of the response body.
-        body_snippet: String,
-    },
-
-    /// A response body was larger than the configured cap.
-    #[error("wattt {operation} response exceeds {limit} bytes")]
-    BodyTooLarge {
-        /// The operation.
-        operation: &'static str,
-        /// The cap, in bytes.
-        limit: usize,
-    },
-
-    /// A notification (or any signed payload) failed verification.
-    #[error("signature verification failed: {0}")]
-    Signature(#[from] sign_core::VerifyError),
-
-    /// A notification could not be parsed (not JSON object, not form-encoded …).
-    #[error("malformed notification: {0}")]
-    Notification(String),
-
-    /// A payment-link answer carried none of `url`, `redirect_url`, `payment_url`
-    /// (top level or under `data`).
-    #[error("payment-link response carries no payment URL")]
-    MissingPaymentUrl,
-
-    /// Creating a collection or payout may or may not have happened: the request was sent but
-    /// no trustworthy answer came back, and a status lookup by the merchant's reference did not
-    /// settle it either. Nothing was retried. It is safe to query the status later with
-    /// `reference` (and never safe to blindly create again under a new reference).
-    #[error(
-        "outcome of wattt {operation} for `{reference}` is unknown (money may have moved); \
-         safe to query its status later. cause: {cause}; status lookup: {lookup}"
-    )]
-    OutcomeUnknown {
-        /// `create_collection` or `create_payout`.
-        operation: &'static str,
-        /// The `orderid` (collection) or `serial_no` (payout) to query with.
-        reference: String,
-        /// Why the creation answer was not trustworthy.
-        #[source]
-        cause: Box<Error>,
-        /// What the status lookup said (its error, cut short).
-        lookup: String,
     },
 }
 
@@ -130,30 +192,43 @@ impl Error {
         }
     }
 
-    /// `true` when a query that failed this way may be retried (transport errors, HTTP 5xx,
-    /// HTTP 429).
-    pub fn is_transient(&self) -> bool {
-        match self {
-            Error::Transport { .. } => true,
-            Error::Http { status, .. } | Error::Api { status, .. } => {
-                *status >= 500 || *status == 429
-            }
-            _ => false,
+    pub(crate) fn config(field: &'static str, reason: impl fmt::Display) -> Self {
+        Error::Config {
+            field,
+            reason: reason.to_string(),
         }
     }
 
-    /// `true` for [`Error::OutcomeUnknown`]: money may have moved, query before acting.
-    pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self, Error::OutcomeUnknown { .. })
+    pub(crate) fn decode(reason: impl fmt::Display, body: &[u8]) -> Self {
+        Error::Decode {
+            reason: reason.to_string(),
+            body_snippet: snippet(body),
+        }
     }
 
-    /// `true` when the error proves the request never reached Wattt's business logic
-    /// (validation, configuration, connection refused).
-    pub fn is_definitely_not_sent(&self) -> bool {
+    /// How a caller should treat this error (one classification shared by the four SDK
+    /// crates): retry later, wait, look it up, fix the call, or never act on it.
+    ///
+    /// ```
+    /// use wattt_sdk::{Error, ErrorKind};
+    /// let e = Error::Validation { field: "amount", reason: "must be greater than 0".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Caller);
+    /// let e = Error::StoreUnavailable { reason: "connection refused".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Transient);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Validation { .. } | Error::Config(_) => true,
-            Error::Transport { source, .. } => source.is_connect() || source.is_builder(),
-            _ => false,
+            Error::Transport { .. } | Error::Timeout { .. } | Error::StoreUnavailable { .. } => {
+                ErrorKind::Transient
+            }
+            Error::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
+            Error::RateLimited { .. } => ErrorKind::Throttled,
+            Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Error::Signature(_) | Error::Decode { .. } => ErrorKind::Rejected,
+            Error::Config { .. }
+            | Error::Validation { .. }
+            | Error::Api { .. }
+            | Error::Conflict { .. } => ErrorKind::Caller,
         }
     }
 }
@@ -175,20 +250,56 @@ mod tests {
     }
 
     #[test]
-    fn transient_classification() {
-        let e = Error::Http {
-            operation: "x",
-            status: 503,
-            body_snippet: String::new(),
-        };
-        assert!(e.is_transient());
-        let e = Error::Api {
-            operation: "x",
-            status: 422,
-            ok: 0,
+    fn kinds() {
+        let api = |status| Error::Api {
+            status,
+            code: ApiCode::Refused,
             message: "sign error".into(),
+            operation: "x",
         };
-        assert!(!e.is_transient());
-        assert!(!Error::MissingPaymentUrl.is_transient());
+        let cases: Vec<(&str, Error, ErrorKind)> = vec![
+            ("query 5xx", api(503), ErrorKind::Transient),
+            ("refusal", api(422), ErrorKind::Caller),
+            (
+                "rate",
+                Error::RateLimited {
+                    retry_after: None,
+                    operation: "x",
+                },
+                ErrorKind::Throttled,
+            ),
+            (
+                "decode",
+                Error::decode("no payment URL", b""),
+                ErrorKind::Rejected,
+            ),
+            (
+                "conflict",
+                Error::Conflict {
+                    operation: "x",
+                    reference: "r".into(),
+                    reason: "amount".into(),
+                },
+                ErrorKind::Caller,
+            ),
+        ];
+        for (name, e, want) in cases {
+            assert_eq!(e.kind(), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn messages_never_print_option_debug() {
+        let e = Error::RateLimited {
+            retry_after: Some(Duration::from_secs(30)),
+            operation: "balance",
+        };
+        assert_eq!(
+            e.to_string(),
+            "rate limited by Wattt in balance; it asked to retry after 30 s"
+        );
+        assert!(!e.to_string().contains("Some("));
+        let e = Error::config("secret", "must not be empty");
+        assert_eq!(e.to_string(), "configuration: `secret` must not be empty");
     }
 }

@@ -1,39 +1,52 @@
-//! Typed, signed client for the Wattt (沃特嚴選) merchant API, spec version 2.7.0.
+//! Typed, signed client for the Wattt (沃特嚴選) merchant API, spec version 2.7.0 (kept in the
+//! crate as `spec/wattt-merchant.openapi.json`).
 //!
-//! * [`Client`] covers all 11 operations of the spec: payment channels and amounts, payment
+//! * [`Client`] covers every operation of the spec: payment channels and amounts, payment
 //!   links ([`PaymentLinks`]), collections ([`Collections`]), payouts ([`Payouts`]), balance,
 //!   bank list and callback retry ([`Callbacks`]). `uid`, `timestamp` and `sign` are filled in
-//!   by the client, never by the caller.
+//!   by the client, never by the caller, and each request carries exactly the fields of its
+//!   schema.
 //! * Every answer is the `{ok, message, data}` envelope: `ok == 1` gives typed data, anything
 //!   else is [`Error::Api`] carrying the server's message. Where the spec leaves `data` open,
 //!   the fields a merchant needs are typed and the rest is kept in an `extra` map.
-//! * Money is [`rust_decimal::Decimal`] in the API and a JSON number on the wire.
-//! * `sign` uses the workspace's documented contract ([`WatttSign`], from sign-core) behind the
-//!   [`Signer`] trait. The body is built as a JSON object, signed, and exactly that object is
-//!   sent ("sign what you send").
-//! * Queries are retried with backoff and jitter on transport errors and 5xx. Creating a
-//!   collection or payout is never retried: if its outcome is unclear the client looks it up by
-//!   `orderid` / `serial_no`, and otherwise returns [`Error::OutcomeUnknown`].
-//! * [`notify::verify`] checks notifications (JSON or form bodies).
-//! * The `testing` feature adds [`testing::Simulator`], an in-process Wattt.
+//! * Money is [`Decimal`] in the API and a JSON number on the wire; [`Twd`] shows it to people
+//!   (`NT$2,500`).
+//! * `sign`: the spec says only "computed with the API Secret". The SDK's default contract
+//!   ([`WatttSign`]) takes every top-level field except `sign` whose value is a non-empty
+//!   string, a number or a boolean, renders numbers exactly as they are sent, sorts by key
+//!   (byte order) and computes `hex(md5(k1=v1&…&key=SECRET))`; objects and arrays (`extra`)
+//!   are sent but not signed. A merchant on another contract plugs in a [`Signer`]. The body
+//!   is built as a JSON object, signed, and exactly that object is sent.
+//! * Retries: queries (status, balance, banks, channels, amounts) are retried with jittered
+//!   backoff on connection failures, timeouts and 5xx, honouring `Retry-After` within the
+//!   policy's budget ([`RetryPolicy`]), each attempt signed afresh. Anything that creates
+//!   something (collection, payout, payment link, callback retry) is sent again only when an
+//!   attempt certainly never reached Wattt. When its outcome is unclear, a collection or payout
+//!   is looked up by `orderid` / `serial_no` and reconciled (same amount and payee, or
+//!   [`Error::Conflict`]); otherwise the error is [`Error::OutcomeUnknown`]: look it up before
+//!   repeating it.
+//! * [`webhook::Verifier`] checks notifications (JSON or form bodies) and tells a first
+//!   delivery from a re-delivery ([`webhook::Delivery`]), in memory or on Redis for a fleet.
+//! * The `testing` feature adds `testing::Simulator`, an in-process Wattt.
 //!
 //! Decisions where the spec is silent: status values are read leniently into [`OrderStatus`]
-//! (unknown ones kept); amounts accept at most two decimal places; payment-link and
-//! callback-retry calls are not retried either (each creates something server-side); the
-//! payer-account compatibility fields are filled for both payment-link operations.
+//! (unknown ones kept); the notification acknowledgement is [`webhook::ACK`] (`success`).
 //!
 //! ```no_run
-//! use rust_decimal::Decimal;
-//! use wattt_sdk::{Client, CollectionRequest, CollectionLookup, PaymentLinkAmountRequest};
+//! // no_run: it talks to Wattt's real host and needs the merchant's credentials.
+//! use wattt_sdk::{Client, CollectionLookup, CollectionRequest, Decimal, Environment};
+//! use wattt_sdk::{PaymentLinkAmountRequest, Twd};
 //!
-//! # async fn run() -> Result<(), wattt_sdk::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let secret = std::env::var("WATTT_SECRET")?; // unset is an error, never an empty key
 //! let client = Client::builder()
-//!     .base_url("https://api-test.wattt.asia")
-//!     .credentials("ABCDE", std::env::var("WATTT_SECRET").unwrap_or_default())
+//!     .environment(Environment::Production)
+//!     .credentials("ABCDE", secret)
 //!     .build()?;
 //!
 //! // Offer the merchant's amounts, then create a link for the one the member picked.
 //! let amounts = client.payment_links().amounts().await?;
+//! println!("amounts: {amounts}");
 //! let req = PaymentLinkAmountRequest::new("TP1", 5000, "U10001", "Amy", "https://m.example/notify")
 //!     .payer_account_no("008123456789");
 //! let link = client.payment_links().create_for_amount_checked(&req, &amounts).await?;
@@ -45,7 +58,9 @@
 //!     .create(&CollectionRequest::new("COL1", Decimal::new(2500, 0)))
 //!     .await?;
 //! let s = client.collections().status(&CollectionLookup::OrderId("COL1".into())).await?;
-//! println!("{:?} {:?}", c.status, s.status);
+//! if let (Some(amount), Some(status)) = (c.amount, s.status) {
+//!     println!("{} is {status}", Twd(amount));
+//! }
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]
@@ -54,15 +69,17 @@ mod account;
 mod callbacks;
 mod client;
 mod collections;
+mod create_once;
 mod de;
 mod error;
 mod money;
-pub mod notify;
+mod operation;
 mod payment_links;
 mod payouts;
 mod signer;
 mod status;
 mod validate;
+pub mod webhook;
 
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -70,22 +87,23 @@ pub mod testing;
 pub use account::{Balance, Bank, BankList};
 pub use callbacks::{CallbackKind, CallbackRetryRequest, CallbackRetryResult, Callbacks};
 pub use client::{
-    ops, Client, ClientBuilder, Operation, RetryPolicy, DEFAULT_MAX_BODY_BYTES, OPERATIONS,
-    SPEC_SERVER_URL,
+    Client, ClientBuilder, Environment, RetryPolicy, DEFAULT_MAX_BODY_BYTES, SPEC_SERVER_URL,
 };
 pub use collections::{Collection, CollectionLookup, CollectionRequest, Collections};
-pub use error::{Error, Result};
-pub use money::MAX_SCALE;
-pub use notify::{Notification, NotificationKind};
+pub use error::{ApiCode, Error, ErrorKind, Result};
+pub use money::Twd;
+pub use operation::{ops, Operation, OPERATIONS};
 pub use payment_links::{
     account_last5, PaymentAmounts, PaymentChannel, PaymentChannels, PaymentLink,
     PaymentLinkAmountRequest, PaymentLinkData, PaymentLinkRequest, PaymentLinks,
 };
 pub use payouts::{Payout, PayoutLookup, PayoutRequest, Payouts};
 pub use rust_decimal::Decimal;
+pub use sign_core::policy::Idempotency;
 pub use sign_core::{Secret, VerifyError};
 pub use signer::{Signer, WatttSign};
 pub use status::OrderStatus;
+pub use webhook::{Notification, NotificationKind};
 
 impl Client {
     /// Payment channels, amounts and payment links.
@@ -115,6 +133,7 @@ mod tests {
     fn client_is_send_sync_clone() {
         fn check<T: Send + Sync + Clone + 'static>() {}
         check::<crate::Client>();
+        check::<crate::webhook::Verifier>();
         fn error<T: std::error::Error + Send + Sync + 'static>() {}
         error::<crate::Error>();
     }

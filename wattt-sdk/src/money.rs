@@ -9,25 +9,60 @@ use serde_json::{Number, Value};
 
 use crate::error::{Error, Result};
 
-/// Most decimal places an amount may carry.
-pub const MAX_SCALE: u32 = 2;
+/// An amount in New Taiwan dollars, for people: `NT$2,500`, `NT$3,000.50` (thousands
+/// separated, cents shown only when there are any).
+///
+/// ```
+/// use wattt_sdk::{Decimal, Twd};
+/// assert_eq!(Twd(Decimal::new(2500, 0)).to_string(), "NT$2,500");
+/// assert_eq!(Twd(Decimal::new(300050, 2)).to_string(), "NT$3,000.50");
+/// assert_eq!(Twd(Decimal::new(125, 1)).to_string(), "NT$12.50");
+/// assert_eq!(Twd(Decimal::new(1234567, 0)).to_string(), "NT$1,234,567");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Twd(pub Decimal);
+
+impl std::fmt::Display for Twd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let d = self.0;
+        let sign = if d.is_sign_negative() && !d.is_zero() {
+            "-"
+        } else {
+            ""
+        };
+        let abs = d.abs();
+        let whole = abs.trunc();
+        let cents = abs - whole;
+        let digits = whole.to_string();
+        let mut grouped = String::with_capacity(digits.len() + digits.len() / 3);
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        if cents.is_zero() {
+            write!(f, "{sign}NT${grouped}")
+        } else {
+            let cents = cents.round_dp(2).to_string();
+            let cents = cents.trim_start_matches('0');
+            let cents = format!("{cents:0<3}");
+            write!(f, "{sign}NT${grouped}{cents}")
+        }
+    }
+}
 
 /// Turn a positive amount into the JSON number that is sent (and signed).
 ///
 /// Whole amounts go out as integers (`2500`); others as the shortest float that reads back as
-/// the same decimal (`12.5`). Amounts with more than [`MAX_SCALE`] places, or too large to
-/// survive the trip through a JSON number, are refused.
+/// the same decimal (`12.5`). An amount that would not survive the trip through a JSON number
+/// exactly is refused (the SDK signs what it sends). A non-positive amount is refused: it is no
+/// collection or payout (the spec's own examples are positive; it states no other limit).
 pub(crate) fn amount_to_json(field: &'static str, amount: Decimal) -> Result<Value> {
     if amount <= Decimal::ZERO {
         return Err(Error::validation(field, "must be greater than 0"));
     }
     let n = amount.normalize();
-    if n.scale() > MAX_SCALE {
-        return Err(Error::validation(
-            field,
-            format!("must have at most {MAX_SCALE} decimal places"),
-        ));
-    }
     if n.scale() == 0 {
         if let Some(i) = n.to_u64() {
             if i <= (1u64 << 53) {
@@ -50,7 +85,6 @@ pub(crate) fn amount_to_json(field: &'static str, amount: Decimal) -> Result<Val
 }
 
 /// Parse a decimal from a JSON number or a numeric string.
-#[cfg_attr(not(feature = "testing"), allow(dead_code))]
 pub(crate) fn decimal_from_value(v: &Value) -> Option<Decimal> {
     match v {
         Value::Number(n) => Decimal::from_str(&n.to_string())
@@ -158,7 +192,10 @@ mod tests {
 
     #[test]
     fn bad_amounts_are_refused() {
-        for d in [Decimal::ZERO, Decimal::new(-1, 0), Decimal::new(1001, 3)] {
+        // Finding (issue 13): limits the spec does not state are dropped; a third decimal place
+        // is no longer refused (it reaches the wire exactly), so only non-positive amounts are.
+        assert!(amount_to_json("amount", Decimal::new(1001, 3)).is_ok());
+        for d in [Decimal::ZERO, Decimal::new(-1, 0)] {
             match amount_to_json("amount", d) {
                 Err(Error::Validation { field, .. }) => assert_eq!(field, "amount"),
                 other => panic!("{d}: {other:?}"),

@@ -4,9 +4,11 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{ops, Client};
+use crate::client::Client;
+use crate::de::Fields;
 use crate::error::{Error, Result};
-use crate::money::{de_opt_decimal, ser_opt_decimal};
+use crate::money::{de_opt_decimal, ser_opt_decimal, Twd};
+use crate::operation::{ops, Operation};
 use crate::validate;
 
 /// Handler for the payment-link operations, borrowed from a [`Client`].
@@ -15,51 +17,66 @@ pub struct PaymentLinks<'a> {
     client: &'a Client,
 }
 
-/// One payment channel.
+/// One payment channel (`code` read from `code`, else `channel`, which then stays in `extra`).
+///
+/// ```
+/// let c = wattt_sdk::PaymentChannel::new("sky_coin", "天空交易所");
+/// assert_eq!(c.to_string(), "天空交易所 (sky_coin)");
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct PaymentChannel {
-    /// Channel code to pass as `channel` (e.g. `sky_coin`); read from `code` or `channel`.
-    #[serde(
-        default,
-        alias = "channel",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    /// Channel code to pass as `channel` (e.g. `sky_coin`).
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
     /// Display name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     /// Whether the channel is open now.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_bool"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
     /// Smallest amount the channel takes.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub min_amount: Option<Decimal>,
     /// Largest amount the channel takes.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub max_amount: Option<Decimal>,
     /// Every other field, as sent.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl TryFrom<Map<String, Value>> for PaymentChannel {
+    type Error = String;
+    fn try_from(m: Map<String, Value>) -> std::result::Result<Self, String> {
+        let mut f = Fields(m);
+        Ok(PaymentChannel {
+            code: f.string("code", &["channel"]),
+            name: f.string("name", &[]),
+            enabled: f.boolean("enabled"),
+            min_amount: f.decimal("min_amount", &[])?,
+            max_amount: f.decimal("max_amount", &[])?,
+            extra: f.rest(),
+        })
+    }
+}
+
+impl std::fmt::Display for PaymentChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (&self.name, &self.code) {
+            (Some(n), Some(c)) => write!(f, "{n} ({c})"),
+            (Some(n), None) => f.write_str(n),
+            (None, Some(c)) => f.write_str(c),
+            (None, None) => f.write_str("unnamed channel"),
+        }
+    }
 }
 
 impl PaymentChannel {
@@ -183,24 +200,64 @@ impl PaymentAmounts {
             if above_min && below_max {
                 return Ok(());
             }
-            let show = |d: Option<Decimal>| d.map(|d| d.to_string()).unwrap_or_else(|| "-".into());
             return Err(Error::validation(
                 "amount",
                 format!(
-                    "{amount} is not one of the fixed amounts {:?} nor within the custom range {}..={}",
-                    self.fixed_amounts,
-                    show(self.custom_min),
-                    show(self.custom_max)
+                    "{} is not one of the fixed amounts ({}) nor within the custom range {}",
+                    Twd(Decimal::from(amount)),
+                    self.fixed_list(),
+                    self.custom_range()
                 ),
             ));
         }
         Err(Error::validation(
             "amount",
             format!(
-                "{amount} is not one of the fixed amounts {:?} (custom amounts not allowed)",
-                self.fixed_amounts
+                "{} is not one of the fixed amounts ({}); custom amounts are not allowed",
+                Twd(Decimal::from(amount)),
+                self.fixed_list()
             ),
         ))
+    }
+
+    fn fixed_list(&self) -> String {
+        if self.fixed_amounts.is_empty() {
+            return "none".into();
+        }
+        self.fixed_amounts
+            .iter()
+            .map(|a| Twd(Decimal::from(*a)).to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    fn custom_range(&self) -> String {
+        let show =
+            |d: Option<Decimal>, open: &str| d.map_or(open.to_owned(), |d| Twd(d).to_string());
+        format!(
+            "{} to {}",
+            show(self.custom_min, "no minimum"),
+            show(self.custom_max, "no maximum")
+        )
+    }
+}
+
+/// For people: `fixed NT$1,000, NT$2,000; custom NT$1,000 to NT$30,000`.
+///
+/// ```
+/// use wattt_sdk::{Decimal, PaymentAmounts};
+/// let a = PaymentAmounts::fixed([1000, 2000]).with_custom(Decimal::from(1000), Decimal::from(30000));
+/// assert_eq!(a.to_string(), "fixed NT$1,000, NT$2,000; custom NT$1,000 to NT$30,000");
+/// assert_eq!(PaymentAmounts::fixed([500]).to_string(), "fixed NT$500; no custom amounts");
+/// ```
+impl std::fmt::Display for PaymentAmounts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "fixed {}; ", self.fixed_list())?;
+        if self.allow_custom == Some(true) {
+            write!(f, "custom {}", self.custom_range())
+        } else {
+            f.write_str("no custom amounts")
+        }
     }
 }
 
@@ -302,25 +359,7 @@ impl PaymentLinkRequest {
         validate::required("member_no", &self.member_no)?;
         validate::required("member_name", &self.member_name)?;
         validate::required_url("notify_url", &self.notify_url)?;
-        validate::url("return_url", self.return_url.as_deref())?;
-        for (f, v) in [
-            ("channel", &self.channel),
-            ("member_account", &self.member_account),
-            ("member_phone", &self.member_phone),
-            ("member_email", &self.member_email),
-            ("payer_name", &self.payer_name),
-            ("payer_bank_name", &self.payer_bank_name),
-            ("payer_bank_code", &self.payer_bank_code),
-            ("payer_account_no", &self.payer_account_no),
-            ("payer_account_last5", &self.payer_account_last5),
-            ("payerAccountNumber", &self.payer_account_number),
-            ("payeeAccountNumber", &self.payee_account_number),
-            ("member_bank_name", &self.member_bank_name),
-            ("member_bank_account", &self.member_bank_account),
-        ] {
-            validate::optional(f, v.as_deref())?;
-        }
-        validate_email(self.member_email.as_deref())
+        validate::url("return_url", self.return_url.as_deref())
     }
 
     /// The JSON fields sent (before `uid`, `timestamp`, `sign`), compatibility fields filled.
@@ -354,12 +393,6 @@ pub struct PaymentLinkAmountRequest {
     /// Member phone.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub member_phone: Option<String>,
-    /// Member e-mail (not in this operation's schema, sent when set).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub member_email: Option<String>,
-    /// Payer name (not in this operation's schema, sent when set).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payer_name: Option<String>,
     /// Payer's bank name.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_bank_name: Option<String>,
@@ -372,12 +405,6 @@ pub struct PaymentLinkAmountRequest {
     /// Last five digits (filled from `payer_account_no` if unset).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payer_account_last5: Option<String>,
-    /// camelCase compatibility copy of the full account (filled if unset).
-    #[serde(rename = "payerAccountNumber", skip_serializing_if = "Option::is_none")]
-    pub payer_account_number: Option<String>,
-    /// Compatibility field: last five digits (filled if unset).
-    #[serde(rename = "payeeAccountNumber", skip_serializing_if = "Option::is_none")]
-    pub payee_account_number: Option<String>,
     /// Where Wattt posts the result (required).
     pub notify_url: String,
     /// Where the member returns after paying.
@@ -427,54 +454,27 @@ impl PaymentLinkAmountRequest {
         validate::required("member_no", &self.member_no)?;
         validate::required("member_name", &self.member_name)?;
         validate::required_url("notify_url", &self.notify_url)?;
-        validate::url("return_url", self.return_url.as_deref())?;
-        for (f, v) in [
-            ("channel", &self.channel),
-            ("member_account", &self.member_account),
-            ("member_phone", &self.member_phone),
-            ("member_email", &self.member_email),
-            ("payer_name", &self.payer_name),
-            ("payer_bank_name", &self.payer_bank_name),
-            ("payer_bank_code", &self.payer_bank_code),
-            ("payer_account_no", &self.payer_account_no),
-            ("payer_account_last5", &self.payer_account_last5),
-            ("payerAccountNumber", &self.payer_account_number),
-            ("payeeAccountNumber", &self.payee_account_number),
-        ] {
-            validate::optional(f, v.as_deref())?;
-        }
-        validate_email(self.member_email.as_deref())
+        validate::url("return_url", self.return_url.as_deref())
     }
 
-    /// The JSON fields sent (before `uid`, `timestamp`, `sign`), compatibility fields filled.
+    /// The JSON fields sent (before `uid`, `timestamp`, `sign`): exactly the fields of the
+    /// spec's `PaymentLinkAmountRequest`, with `payer_account_last5` filled from
+    /// `payer_account_no` unless set. The camelCase compatibility fields of
+    /// `PaymentLinkRequest` are not in this schema and are never sent here.
     pub fn to_fields(&self) -> Result<Map<String, Value>> {
         self.validate()?;
         let mut m = to_map(self)?;
-        fill_compat(&mut m, self.payer_account_no.as_deref(), true);
+        fill_compat(&mut m, self.payer_account_no.as_deref(), false);
         Ok(m)
     }
-}
-
-fn validate_email(v: Option<&str>) -> Result<()> {
-    if let Some(e) = v {
-        let ok = e.split_once('@').is_some_and(|(l, d)| {
-            !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace)
-        });
-        if !ok {
-            return Err(Error::validation(
-                "member_email",
-                "must be an e-mail address",
-            ));
-        }
-    }
-    Ok(())
 }
 
 pub(crate) fn to_map<T: Serialize>(v: &T) -> Result<Map<String, Value>> {
     match serde_json::to_value(v) {
         Ok(Value::Object(m)) => Ok(m),
-        _ => Err(Error::Config(
-            "request did not serialize to a JSON object".into(),
+        _ => Err(Error::validation(
+            "request",
+            "did not serialize to a JSON object",
         )),
     }
 }
@@ -642,7 +642,13 @@ impl PaymentLink {
         .into_iter()
         .filter_map(|u| u.as_deref())
         .find(|u| !u.trim().is_empty())
-        .ok_or(Error::MissingPaymentUrl)
+        .ok_or_else(|| {
+            Error::decode(
+                "the payment-link answer carries none of `url`, `redirect_url`, `payment_url`, \
+                 `data.url`, `data.redirect_url`, `data.payment_url`, `data.wait_url`",
+                b"",
+            )
+        })
     }
 }
 
@@ -654,29 +660,33 @@ impl<'a> PaymentLinks<'a> {
     /// `POST /payment-channels`: the channels open to the merchant. Retried on transient errors.
     pub async fn channels(&self) -> Result<PaymentChannels> {
         let op = ops::PAYMENT_CHANNELS;
-        let env = self.client.call(&op, &Map::new()).await?;
+        let env = self.client.send(&op, &Map::new(), "").await?;
         let data = crate::de::wrap_list(&env.data, "channels");
-        serde_json::from_value(data).map_err(|e| decode_err(op.name, e, &env.body))
+        serde_json::from_value(data)
+            .map_err(|e| Error::decode(format!("{} `data`: {e}", op.name), &env.body))
     }
 
     /// `POST /payment-amounts`: fixed amounts and custom range. Retried on transient errors.
     pub async fn amounts(&self) -> Result<PaymentAmounts> {
         let op = ops::PAYMENT_AMOUNTS;
-        let mut env = self.client.call(&op, &Map::new()).await?;
+        let mut env = self.client.send(&op, &Map::new(), "").await?;
         env.data_as(op.name)
     }
 
-    /// `POST /payment-links`: a redirect link to the payment page. Not retried.
+    /// `POST /payment-links`: a redirect link to the payment page. Not sent twice: an unclear
+    /// outcome is [`Error::OutcomeUnknown`] naming `merchant_order_no`.
     pub async fn create(&self, req: &PaymentLinkRequest) -> Result<PaymentLink> {
         let fields = req.to_fields()?;
-        self.send_link(&ops::PAYMENT_LINK, &fields).await
+        self.send_link(&ops::PAYMENT_LINK, &fields, &req.merchant_order_no)
+            .await
     }
 
     /// `POST /payment-links/amount`: a short wait-page link for an amount already chosen.
     /// Not retried.
     pub async fn create_for_amount(&self, req: &PaymentLinkAmountRequest) -> Result<PaymentLink> {
         let fields = req.to_fields()?;
-        self.send_link(&ops::PAYMENT_LINK_AMOUNT, &fields).await
+        self.send_link(&ops::PAYMENT_LINK_AMOUNT, &fields, &req.merchant_order_no)
+            .await
     }
 
     /// Like [`PaymentLinks::create_for_amount`], but first refuses an amount that `amounts`
@@ -692,10 +702,11 @@ impl<'a> PaymentLinks<'a> {
 
     async fn send_link(
         &self,
-        op: &crate::client::Operation,
+        op: &Operation,
         fields: &Map<String, Value>,
+        reference: &str,
     ) -> Result<PaymentLink> {
-        let env = self.client.call(op, fields).await?;
+        let env = self.client.send(op, fields, reference).await?;
         let mut top = env.rest;
         let data = match env.data {
             Value::Object(m) => Value::Object(m),
@@ -703,21 +714,56 @@ impl<'a> PaymentLinks<'a> {
         };
         top.insert("data".into(), data);
         let body = env.body;
-        serde_json::from_value(Value::Object(top)).map_err(|e| decode_err(op.name, e, &body))
-    }
-}
-
-pub(crate) fn decode_err(operation: &'static str, e: serde_json::Error, body: &[u8]) -> Error {
-    Error::Decode {
-        operation,
-        reason: e.to_string(),
-        body_snippet: crate::error::snippet(body),
+        serde_json::from_value(Value::Object(top))
+            .map_err(|e| Error::decode(format!("{}: {e}", op.name), &body))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Finding (issue 13, Wattt): `/payment-links/amount` sent and signed `payerAccountNumber`,
+    /// `payeeAccountNumber`, `member_email`, `payer_name`, which `PaymentLinkAmountRequest`
+    /// (spec/wattt-merchant.openapi.json) does not have. The expected list is that schema's
+    /// `properties` minus the client's own `uid`, `timestamp`, `sign`.
+    #[test]
+    fn amount_link_sends_only_its_schema_fields() {
+        let schema_fields = [
+            "channel",
+            "merchant_order_no",
+            "amount",
+            "member_no",
+            "member_account",
+            "member_name",
+            "member_phone",
+            "payer_bank_name",
+            "payer_bank_code",
+            "payer_account_no",
+            "payer_account_last5",
+            "notify_url",
+            "return_url",
+            "extra",
+        ];
+        let mut req = PaymentLinkAmountRequest::new("M", 5000, "U", "A", "https://m.example/n")
+            .payer_account_no("008123456789")
+            .channel("sky_coin");
+        req.member_account = Some("acct".into());
+        req.member_phone = Some("0912".into());
+        req.payer_bank_name = Some("華南銀行".into());
+        req.payer_bank_code = Some("008".into());
+        req.return_url = Some("https://m.example/r".into());
+        req.extra = Some(Map::new());
+        let m = req.to_fields().unwrap();
+        for k in m.keys() {
+            assert!(
+                schema_fields.contains(&k.as_str()),
+                "`{k}` is not in the schema"
+            );
+        }
+        assert_eq!(m.len(), schema_fields.len(), "{m:?}");
+        assert_eq!(m["payer_account_last5"], "56789");
+    }
 
     #[test]
     fn last5() {
@@ -753,7 +799,7 @@ mod tests {
     #[test]
     fn payment_url_order_and_absence() {
         let mut l = PaymentLink::default();
-        assert!(matches!(l.payment_url(), Err(Error::MissingPaymentUrl)));
+        assert!(matches!(l.payment_url(), Err(Error::Decode { .. })));
         l.data.wait_url = Some("w".into());
         assert_eq!(l.payment_url().unwrap(), "w");
         l.data.payment_url = Some("d".into());
@@ -781,7 +827,7 @@ mod tests {
             Err(Error::Validation {
                 field: "amount",
                 reason,
-            }) => assert!(reason.contains("1200")),
+            }) => assert!(reason.contains("NT$1,200"), "{reason}"),
             other => panic!("{other:?}"),
         }
     }
@@ -812,15 +858,11 @@ mod tests {
                 other => panic!("{field}: {other:?}"),
             }
         }
+        // Finding (issue 13): the spec gives `member_email` as a plain string, no e-mail
+        // shape; the SDK no longer refuses what Wattt may accept.
         let mut r = PaymentLinkRequest::new("M", "U", "A", "https://m.example/n");
-        r.member_email = Some("nope".into());
-        assert!(matches!(
-            r.to_fields(),
-            Err(Error::Validation {
-                field: "member_email",
-                ..
-            })
-        ));
+        r.member_email = Some("member at example".into());
+        assert!(r.to_fields().is_ok());
         let r = PaymentLinkAmountRequest::new("M", 0, "U", "A", "https://m.example/n");
         assert!(matches!(
             r.to_fields(),

@@ -4,10 +4,12 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::{ops, Client};
-use crate::collections::create_once;
+use crate::client::Client;
+use crate::create_once::{compare, create_once};
+use crate::de::Fields;
 use crate::error::Result;
-use crate::money::{amount_to_json, de_opt_decimal, ser_opt_decimal};
+use crate::money::{amount_to_json, ser_opt_decimal, Twd};
+use crate::operation::ops;
 use crate::status::OrderStatus;
 use crate::validate;
 
@@ -82,8 +84,6 @@ impl PayoutRequest {
     pub fn to_fields(&self) -> Result<Map<String, Value>> {
         validate::required("serial_no", &self.serial_no)?;
         validate::required("payee_name", &self.payee_name)?;
-        validate::optional("payee_bank", self.payee_bank.as_deref())?;
-        validate::optional("payee_account", self.payee_account.as_deref())?;
         validate::url("notify_url", self.notify_url.as_deref())?;
         validate::url("reverse_url", self.reverse_url.as_deref())?;
         let mut m = Map::new();
@@ -115,6 +115,12 @@ pub enum PayoutLookup {
 }
 
 impl PayoutLookup {
+    fn reference(&self) -> &str {
+        match self {
+            PayoutLookup::SerialNo(v) | PayoutLookup::MerchantOrderNo(v) => v,
+        }
+    }
+
     fn to_fields(&self) -> Result<Map<String, Value>> {
         let (k, v) = match self {
             PayoutLookup::SerialNo(v) => ("serial_no", v),
@@ -127,83 +133,96 @@ impl PayoutLookup {
     }
 }
 
-/// A payout as Wattt reports it (typed fields plus `extra`).
+/// A payout as Wattt reports it (typed fields plus `extra`; `order_no` is read from
+/// `order_no`, else `trade_no` or `system_order_no`, the others kept in `extra`).
+///
+/// ```
+/// let p: wattt_sdk::Payout = serde_json::from_str(
+///     r#"{"serial_no":"PO1","amount":"3000.50","status":"processing","payee_name":"王小明"}"#,
+/// )?;
+/// assert_eq!(p.status.map(|s| s.to_string()).as_deref(), Some("processing"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(try_from = "Map<String, Value>")]
 #[non_exhaustive]
 pub struct Payout {
     /// The merchant's serial number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub serial_no: Option<String>,
     /// The merchant's order number.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub merchant_order_no: Option<String>,
     /// Wattt's own order number, when it sends one.
-    #[serde(
-        default,
-        alias = "trade_no",
-        alias = "system_order_no",
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub order_no: Option<String>,
     /// Amount.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub amount: Option<Decimal>,
     /// Fee charged.
     #[serde(
-        default,
         skip_serializing_if = "Option::is_none",
-        deserialize_with = "de_opt_decimal",
         serialize_with = "ser_opt_decimal"
     )]
     pub fee: Option<Decimal>,
     /// Status.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<OrderStatus>,
     /// Payee name.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payee_name: Option<String>,
     /// Payee bank.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payee_bank: Option<String>,
     /// Payee account.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub payee_account: Option<String>,
     /// Creation time, as sent.
-    #[serde(
-        default,
-        skip_serializing_if = "Option::is_none",
-        deserialize_with = "crate::de::opt_string"
-    )]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub created_at: Option<String>,
     /// Every other field.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
+}
+
+impl TryFrom<Map<String, Value>> for Payout {
+    type Error = String;
+    fn try_from(m: Map<String, Value>) -> Result<Self, String> {
+        let mut f = Fields(m);
+        Ok(Payout {
+            serial_no: f.string("serial_no", &[]),
+            merchant_order_no: f.string("merchant_order_no", &[]),
+            order_no: f.string("order_no", &["trade_no", "system_order_no"]),
+            amount: f.decimal("amount", &[])?,
+            fee: f.decimal("fee", &[])?,
+            status: f.status("status"),
+            payee_name: f.string("payee_name", &[]),
+            payee_bank: f.string("payee_bank", &[]),
+            payee_account: f.string("payee_account", &[]),
+            created_at: f.string("created_at", &[]),
+            extra: f.rest(),
+        })
+    }
+}
+
+impl Payout {
+    /// What differs between this record and `req` (amount, payee name, payee account), for
+    /// reconciling a lookup after an unclear create.
+    fn differs_from(&self, req: &PayoutRequest) -> Option<String> {
+        let wanted = Twd(req.amount.normalize());
+        let found = self.amount.map(|a| Twd(a.normalize()));
+        compare("amount", &wanted, found.as_ref())
+            .or_else(|| compare("payee_name", &req.payee_name, self.payee_name.as_ref()))
+            .or_else(|| match (&req.payee_account, &self.payee_account) {
+                (Some(w), Some(f)) if w != f => {
+                    Some(format!("its payee_account is {f}, this call's is {w}"))
+                }
+                _ => None,
+            })
+    }
 }
 
 impl<'a> Payouts<'a> {
@@ -211,10 +230,11 @@ impl<'a> Payouts<'a> {
         Payouts { client }
     }
 
-    /// `POST /payouts`: create a payout. **Never retried.**
+    /// `POST /payouts`: create a payout. **Never sent twice.**
     ///
     /// When the answer is lost or not trustworthy, the client looks the payout up by
-    /// `serial_no` and returns what it found; if that does not settle it, the error is
+    /// `serial_no`: a record with the same amount and payee is returned, one with another is
+    /// [`Error::Conflict`](crate::Error::Conflict); if the lookup does not settle it, the error is
     /// [`Error::OutcomeUnknown`](crate::Error::OutcomeUnknown) (query again later with the same `serial_no`; never pay out
     /// again under a new one). A definite refusal is [`Error::Api`](crate::Error::Api).
     pub async fn create(&self, req: &PayoutRequest) -> Result<Payout> {
@@ -224,6 +244,7 @@ impl<'a> Payouts<'a> {
             &ops::CREATE_PAYOUT,
             &req.to_fields()?,
             &req.serial_no,
+            |found: &Payout| found.differs_from(req),
             || self.status(&lookup),
         )
         .await
@@ -233,7 +254,7 @@ impl<'a> Payouts<'a> {
     pub async fn status(&self, lookup: &PayoutLookup) -> Result<Payout> {
         let op = ops::PAYOUT_STATUS;
         let fields = lookup.to_fields()?;
-        let mut env = self.client.call(&op, &fields).await?;
+        let mut env = self.client.send(&op, &fields, lookup.reference()).await?;
         env.data_as(op.name)
     }
 }

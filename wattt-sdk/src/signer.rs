@@ -22,7 +22,10 @@ pub trait Signer: Send + Sync + fmt::Debug {
     /// The `sign` value for a JSON body (all top-level fields, `sign` absent).
     fn sign_json(&self, fields: &Map<String, Value>) -> String;
 
-    /// The `sign` value for query parameters (used by `GET /banks`).
+    /// The `sign` value for flat fields whose values are text exactly as on the wire: the
+    /// query of `GET /banks`, a form-encoded notification, and the scalar fields of a JSON
+    /// notification verified with [`Verifier::with_signer`](crate::webhook::Verifier::with_signer)
+    /// (numbers as written: `12.50` stays `12.50`; objects and arrays left out).
     fn sign_params(&self, params: &[(&str, &str)]) -> String;
 }
 

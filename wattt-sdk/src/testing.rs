@@ -3,8 +3,11 @@
 //! The simulator checks `uid`, `timestamp` (±300 s) and `sign` the way the SDK's contract says
 //! the server does, answering `422 {"ok":0,"message":"sign error"}` (or another message) when
 //! they are wrong. It serves configurable amounts, channels and banks, keeps collections,
-//! payouts and payment links with their status and the merchant balance, and can complete a
-//! collection or payout, POSTing a signed notification to its `notify_url`.
+//! payouts and payment links with their status and the merchant balance. "The payer pays"
+//! ([`Simulator::pay`]) marks a collection paid and POSTs a signed notification to its
+//! `notify_url` (or the simulator's [`Simulator::set_callback_url`]), returning the merchant's
+//! reply; [`Simulator::redeliver`] sends the very same notification again, as Wattt does until
+//! it is acknowledged.
 //!
 //! ```
 //! # #[tokio::main(flavor = "current_thread")]
@@ -12,18 +15,16 @@
 //! use wattt_sdk::testing::Simulator;
 //! use wattt_sdk::{CollectionLookup, CollectionRequest, Decimal, OrderStatus};
 //!
-//! let sim = Simulator::start().await;          // base_url(), uid(), secret()
+//! let sim = Simulator::start().await;
 //! let client = sim.client();
 //! client
 //!     .collections()
 //!     .create(&CollectionRequest::new("COL1", Decimal::new(2500, 0)))
 //!     .await?;
-//! // With a notify_url, this POSTs a signed notification there and returns the delivery.
-//! let delivery = sim.complete_collection("COL1", OrderStatus::Success).await?;
-//! assert!(delivery.is_none()); // no notify_url was given
+//! // No notify_url and no callback URL: paying is an error, never a silent no-op.
+//! assert!(sim.pay("COL1").await.is_err());
 //! let c = client.collections().status(&CollectionLookup::OrderId("COL1".into())).await?;
 //! assert_eq!(c.status, Some(OrderStatus::Success));
-//! assert_eq!(sim.collection("COL1").map(|c| c.status), Some(OrderStatus::Success));
 //! # Ok(()) }
 //! ```
 
@@ -38,9 +39,12 @@ use sign_core::Secret;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
-use crate::client::{ops, Operation};
 use crate::money::{amount_to_json, decimal_from_value};
-use crate::{Bank, CallbackKind, Client, OrderStatus, PaymentAmounts, PaymentChannel, RetryPolicy};
+use crate::operation::{ops, Operation};
+use crate::webhook::Verifier;
+use crate::{
+    Bank, CallbackKind, Client, Error, OrderStatus, PaymentAmounts, PaymentChannel, RetryPolicy,
+};
 
 /// Default merchant `uid` of a simulator.
 pub const DEFAULT_UID: &str = "SIMUID";
@@ -140,38 +144,36 @@ pub struct RecordedRequest {
     pub body: Value,
 }
 
-/// The result of POSTing a notification.
+/// The merchant's reply to a notification the simulator delivered.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
-pub struct Delivery {
-    /// Where it went.
+pub struct CallbackReply {
+    /// The merchant's HTTP status.
+    pub status: u16,
+    /// The merchant's answer body.
+    pub body: String,
+    /// Where the notification went.
     pub url: String,
     /// The notification's fields, `sign` included.
     pub notification: Map<String, Value>,
     /// The exact body sent.
-    pub body: Vec<u8>,
-    /// The merchant's HTTP status.
-    pub status: u16,
-    /// The merchant's answer body.
-    pub response: String,
+    pub sent: Vec<u8>,
 }
 
-/// Errors of simulator actions.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum SimError {
-    /// No such collection or payout.
-    #[error("no such order: {0}")]
-    UnknownOrder(String),
-    /// The notification could not be delivered.
-    #[error("notification delivery to {url} failed: {source}")]
-    Delivery {
-        /// Target URL.
-        url: String,
-        /// Cause.
-        #[source]
-        source: reqwest::Error,
-    },
+/// One delivered notification, kept to re-deliver it unchanged.
+#[derive(Debug, Clone)]
+struct Sent {
+    url: String,
+    fields: Map<String, Value>,
+    body: Vec<u8>,
+    content_type: &'static str,
+}
+
+fn unknown(reference: &str) -> Error {
+    Error::validation(
+        "reference",
+        format!("the simulator holds no order `{reference}`"),
+    )
 }
 
 #[derive(Debug)]
@@ -187,6 +189,8 @@ struct State {
     faults: VecDeque<(&'static str, Fault)>,
     requests: Vec<RecordedRequest>,
     notify_format: NotifyFormat,
+    callback_url: Option<String>,
+    sent: BTreeMap<String, Sent>,
     seq: u64,
 }
 
@@ -213,6 +217,8 @@ impl Default for State {
             faults: VecDeque::new(),
             requests: Vec::new(),
             notify_format: NotifyFormat::Json,
+            callback_url: None,
+            sent: BTreeMap::new(),
             seq: 0,
         }
     }
@@ -246,6 +252,14 @@ impl fmt::Debug for Simulator {
 
 impl Simulator {
     /// Start with uid [`DEFAULT_UID`] and a random secret.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = wattt_sdk::testing::Simulator::start().await;
+    /// assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+    /// # }
+    /// ```
     pub async fn start() -> Self {
         Self::start_with(DEFAULT_UID, Secret::new(sign_core::new_nonce())).await
     }
@@ -306,6 +320,17 @@ impl Simulator {
         &self.secret
     }
 
+    /// A verifier with the merchant's secret, for the merchant's notification handler.
+    pub fn verifier(&self) -> Verifier {
+        Verifier::new(self.secret.clone())
+            .unwrap_or_else(|e| unreachable!("the simulator's secret is never empty: {e}"))
+    }
+
+    /// Where notifications go for orders created without a `notify_url` (or a link's).
+    pub fn set_callback_url(&self, url: impl Into<String>) {
+        lock(&self.state).callback_url = Some(url.into());
+    }
+
     /// A client for this simulator (fast retries: 3 attempts, 10–50 ms backoff).
     pub fn client(&self) -> Client {
         self.client_builder()
@@ -318,7 +343,7 @@ impl Simulator {
         Client::builder()
             .base_url(self.base_url())
             .credentials(self.uid.clone(), self.secret.clone())
-            .retry(
+            .retry_policy(
                 RetryPolicy::default()
                     .with_max_attempts(3)
                     .with_backoff(Duration::from_millis(10), Duration::from_millis(50)),
@@ -395,32 +420,49 @@ impl Simulator {
         lock(&self.state).requests.clone()
     }
 
-    /// Set a collection's status and POST a signed notification to its `notify_url`
-    /// (`Ok(None)` when it has none). A success adds the amount to the balance.
+    /// The payer pays collection `orderid`: it becomes `success` (its amount added to the
+    /// balance) and a signed notification is POSTed to its `notify_url`, else to the callback
+    /// URL. Returns the merchant's reply; an error when there is no URL to deliver to.
+    pub async fn pay(&self, orderid: &str) -> Result<CallbackReply, Error> {
+        self.complete_collection(orderid, OrderStatus::Success)
+            .await
+    }
+
+    /// Deliver the last notification sent for `reference` (an `orderid` or `serial_no`) again,
+    /// byte for byte, as Wattt re-delivers an unacknowledged one.
+    pub async fn redeliver(&self, reference: &str) -> Result<CallbackReply, Error> {
+        let sent = lock(&self.state)
+            .sent
+            .get(reference)
+            .cloned()
+            .ok_or_else(|| unknown(reference))?;
+        self.post(sent).await
+    }
+
+    /// Set a collection's status and POST a signed notification to its `notify_url` (else the
+    /// callback URL). A success adds the amount to the balance.
     pub async fn complete_collection(
         &self,
         orderid: &str,
         status: OrderStatus,
-    ) -> Result<Option<Delivery>, SimError> {
+    ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
             let mut st = lock(&self.state);
             let format = st.notify_format;
             let c = st
                 .collections
                 .get_mut(orderid)
-                .ok_or_else(|| SimError::UnknownOrder(orderid.to_string()))?;
+                .ok_or_else(|| unknown(orderid))?;
             let newly_paid = status == OrderStatus::Success && c.status != OrderStatus::Success;
             c.status = status;
             let c = c.clone();
             if newly_paid {
                 st.balance += c.amount;
             }
-            (collection_notification(&self.uid, &c), c.notify_url, format)
+            let url = c.notify_url.clone().or(st.callback_url.clone());
+            (collection_notification(&self.uid, &c), url, format)
         };
-        match url {
-            Some(url) => self.deliver(&url, fields, format).await.map(Some),
-            None => Ok(None),
-        }
+        self.deliver(orderid, url, fields, format).await
     }
 
     /// Set a payout's status and POST a signed notification: to `notify_url`, or for a failed /
@@ -429,14 +471,15 @@ impl Simulator {
         &self,
         serial_no: &str,
         status: OrderStatus,
-    ) -> Result<Option<Delivery>, SimError> {
+    ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
             let mut st = lock(&self.state);
             let format = st.notify_format;
+            let fallback = st.callback_url.clone();
             let p = st
                 .payouts
                 .get_mut(serial_no)
-                .ok_or_else(|| SimError::UnknownOrder(serial_no.to_string()))?;
+                .ok_or_else(|| unknown(serial_no))?;
             let refund = matches!(status, OrderStatus::Failed | OrderStatus::Reversed)
                 && !matches!(p.status, OrderStatus::Failed | OrderStatus::Reversed);
             let to_reverse = matches!(status, OrderStatus::Failed | OrderStatus::Reversed);
@@ -450,12 +493,9 @@ impl Simulator {
             } else {
                 p.notify_url.clone()
             };
-            (payout_notification(&self.uid, &p), url, format)
+            (payout_notification(&self.uid, &p), url.or(fallback), format)
         };
-        match url {
-            Some(url) => self.deliver(&url, fields, format).await.map(Some),
-            None => Ok(None),
-        }
+        self.deliver(serial_no, url, fields, format).await
     }
 
     /// Pay a payment link: record a successful collection for its `merchant_order_no` (with a
@@ -465,8 +505,8 @@ impl Simulator {
         &self,
         merchant_order_no: &str,
         amount: Option<Decimal>,
-    ) -> Result<Delivery, SimError> {
-        let (fields, url, format) = {
+    ) -> Result<CallbackReply, Error> {
+        let (fields, url, format, orderid) = {
             let mut st = lock(&self.state);
             let link = st
                 .links
@@ -474,7 +514,7 @@ impl Simulator {
                 .rev()
                 .find(|l| l.merchant_order_no == merchant_order_no)
                 .cloned()
-                .ok_or_else(|| SimError::UnknownOrder(merchant_order_no.to_string()))?;
+                .ok_or_else(|| unknown(merchant_order_no))?;
             let amount = amount
                 .or(link.amount.map(Decimal::from))
                 .unwrap_or(Decimal::ZERO);
@@ -490,11 +530,12 @@ impl Simulator {
             st.collections.insert(c.orderid.clone(), c.clone());
             (
                 collection_notification(&self.uid, &c),
-                link.notify_url,
+                Some(link.notify_url),
                 st.notify_format,
+                c.orderid,
             )
         };
-        self.deliver(&url, fields, format).await
+        self.deliver(&orderid, url, fields, format).await
     }
 
     /// POST a notification for an existing collection or payout again (as a callback retry
@@ -503,7 +544,7 @@ impl Simulator {
         &self,
         kind: CallbackKind,
         reference: &str,
-    ) -> Result<Option<Delivery>, SimError> {
+    ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
             let st = lock(&self.state);
             match kind {
@@ -511,10 +552,10 @@ impl Simulator {
                     let c = st
                         .collections
                         .get(reference)
-                        .ok_or_else(|| SimError::UnknownOrder(reference.to_string()))?;
+                        .ok_or_else(|| unknown(reference))?;
                     (
                         collection_notification(&self.uid, c),
-                        c.notify_url.clone(),
+                        c.notify_url.clone().or(st.callback_url.clone()),
                         st.notify_format,
                     )
                 }
@@ -522,19 +563,16 @@ impl Simulator {
                     let p = st
                         .payouts
                         .get(reference)
-                        .ok_or_else(|| SimError::UnknownOrder(reference.to_string()))?;
+                        .ok_or_else(|| unknown(reference))?;
                     (
                         payout_notification(&self.uid, p),
-                        p.notify_url.clone(),
+                        p.notify_url.clone().or(st.callback_url.clone()),
                         st.notify_format,
                     )
                 }
             }
         };
-        match url {
-            Some(url) => self.deliver(&url, fields, format).await.map(Some),
-            None => Ok(None),
-        }
+        self.deliver(reference, url, fields, format).await
     }
 
     /// Sign these notification fields as the simulator does (adds `sign`).
@@ -547,25 +585,31 @@ impl Simulator {
 
     async fn deliver(
         &self,
-        url: &str,
+        reference: &str,
+        url: Option<String>,
         mut fields: Map<String, Value>,
         format: NotifyFormat,
-    ) -> Result<Delivery, SimError> {
+    ) -> Result<CallbackReply, Error> {
+        let url = url.ok_or_else(|| {
+            Error::config(
+                "callback_url",
+                "is not set: create the order with a notify_url or call set_callback_url",
+            )
+        })?;
         fields.insert(
             "timestamp".into(),
             Value::from(chrono::Utc::now().timestamp()),
         );
         let (body, content_type) = match format {
             NotifyFormat::Json => {
-                let signed = self.sign_notification(fields);
-                fields = signed;
-                (
-                    serde_json::to_vec(&fields).unwrap_or_default(),
-                    "application/json",
-                )
+                fields = self.sign_notification(fields);
+                let body = serde_json::to_vec(&fields).map_err(|e| {
+                    Error::decode(format!("cannot encode the notification: {e}"), b"")
+                })?;
+                (body, "application/json")
             }
             NotifyFormat::Form => {
-                let pairs: Vec<(String, String)> = fields
+                let mut pairs: Vec<(String, String)> = fields
                     .iter()
                     .filter_map(|(k, v)| match v {
                         Value::String(s) => Some((k.clone(), s.clone())),
@@ -575,36 +619,43 @@ impl Simulator {
                     })
                     .collect();
                 let sign = sign_core::wattt::sign_params(&pairs, &self.secret);
-                let mut pairs = pairs;
                 pairs.push(("sign".into(), sign.clone()));
                 fields.insert("sign".into(), Value::String(sign));
-                (
-                    serde_urlencoded::to_string(&pairs)
-                        .unwrap_or_default()
-                        .into_bytes(),
-                    "application/x-www-form-urlencoded",
-                )
+                let body = serde_urlencoded::to_string(&pairs).map_err(|e| {
+                    Error::decode(format!("cannot encode the notification: {e}"), b"")
+                })?;
+                (body.into_bytes(), "application/x-www-form-urlencoded")
             }
         };
+        let sent = Sent {
+            url,
+            fields,
+            body,
+            content_type,
+        };
+        lock(&self.state)
+            .sent
+            .insert(reference.to_owned(), sent.clone());
+        self.post(sent).await
+    }
+
+    async fn post(&self, sent: Sent) -> Result<CallbackReply, Error> {
         let resp = self
             .http
-            .post(url)
-            .header(http::header::CONTENT_TYPE, content_type)
-            .body(body.clone())
+            .post(&sent.url)
+            .header(http::header::CONTENT_TYPE, sent.content_type)
+            .body(sent.body.clone())
             .send()
             .await
-            .map_err(|source| SimError::Delivery {
-                url: url.to_string(),
-                source,
-            })?;
+            .map_err(|source| Error::Transport { source })?;
         let status = resp.status().as_u16();
-        let response = resp.text().await.unwrap_or_default();
-        Ok(Delivery {
-            url: url.to_string(),
-            notification: fields,
-            body,
+        let body = resp.text().await.unwrap_or_default();
+        Ok(CallbackReply {
             status,
-            response,
+            body,
+            url: sent.url,
+            notification: sent.fields,
+            sent: sent.body,
         })
     }
 }

@@ -1,14 +1,30 @@
-//! Verifying the notifications Wattt posts to `notify_url` / `reverse_url`.
+//! Verifying the notifications Wattt posts to `notify_url` / `reverse_url`, and telling a
+//! first delivery from a re-delivery.
 //!
-//! [`verify`] takes the raw body (JSON or `application/x-www-form-urlencoded`; detected by its
-//! first non-blank byte), already-parsed form parameters, or a JSON object, checks `sign` with
-//! the default contract in constant time, and returns a typed [`Notification`]. It is a pure
-//! function: call it from any web framework.
+//! [`Verifier::verify`] takes the raw body (JSON or `application/x-www-form-urlencoded`,
+//! told apart by its first non-blank byte), already-parsed form parameters, or a JSON object;
+//! checks `sign` in constant time; and returns a typed [`Notification`]. It is pure: call it from
+//! any web framework. Wattt signs notifications with the same rule as requests (the SDK's
+//! default contract, [`WatttSign`](crate::WatttSign)): every non-empty top-level string,
+//! number or boolean except `sign`, numbers exactly as written, sorted by key,
+//! `md5(k=v&…&key=SECRET)`.
+//!
+//! Wattt re-sends a notification until it is acknowledged (and [`crate::Callbacks::retry`]
+//! asks it to). [`Verifier::verify_and_record`] verifies, then records the event key
+//! (`orderid` for a collection or `serial_no` for a payout, plus `status`) in a
+//! [`ReplayGuard`]: the first delivery of an event is [`Delivery::First`] (process it, then
+//! answer [`ACK`]); a later one is [`Delivery::Repeat`] (answer [`ACK`] again, do not process it
+//! twice). Keys are kept for the guard's event retention (7 days by default); share one Redis
+//! store between web servers so that what one accepted, the others report as a repeat. A store
+//! that does not answer is [`Error::StoreUnavailable`]: answer 503 so Wattt delivers later.
 //!
 //! ```
-//! use wattt_sdk::{notify, Secret};
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use wattt_sdk::webhook::{Verifier, NotificationKind};
+//! use wattt_sdk::Secret;
+//! // A body as Wattt would send it (signed here with sign-core's implementation of the rule).
 //! let secret = Secret::new("s3cret");
-//! // A body as Wattt would send it (signed here with the default contract).
 //! let mut fields = serde_json::Map::new();
 //! fields.insert("orderid".into(), "COL1".into());
 //! fields.insert("amount".into(), 2500.into());
@@ -17,18 +33,29 @@
 //! fields.insert("sign".into(), sign.into());
 //! let body = serde_json::to_vec(&fields)?;
 //!
-//! let n = notify::verify(&body[..], &secret)?;
-//! assert_eq!(n.kind, notify::NotificationKind::Collection);
-//! assert_eq!(n.orderid.as_deref(), Some("COL1"));
-//! assert!(notify::verify(&body[..], &Secret::new("other")).is_err());
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! let verifier = Verifier::new("s3cret")?; // memory guard; see with_replay_guard for Redis
+//! let first = verifier.verify_and_record(&body[..]).await?;
+//! assert!(first.is_first());
+//! assert_eq!(first.event.kind, NotificationKind::Collection);
+//! let again = verifier.verify_and_record(&body[..]).await?;
+//! assert!(!again.is_first()); // a re-delivery: acknowledge, do not process twice
+//! assert!(Verifier::new("other")?.verify(&body[..]).is_err());
+//! assert!(Verifier::new("").is_err()); // an empty secret is refused
+//! # Ok(()) }
 //! ```
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap, HashSet};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+use sign_core::replay::GuardError;
+pub use sign_core::replay::{Delivery, Received, ReplayGuard};
 use sign_core::{Secret, VerifyError};
 
 use crate::error::{Error, Result};
@@ -36,13 +63,17 @@ use crate::money::{de_opt_decimal, ser_opt_decimal};
 use crate::signer::Signer;
 use crate::status::OrderStatus;
 
+/// The body to answer a notification with once it is handled (or recognised as a repeat).
+/// The spec does not name one; `success` is what Wattt's merchant integrations answer.
+pub const ACK: &str = "success";
+
 /// A notification payload in one of the accepted shapes.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Payload<'a> {
     /// The raw request body: JSON object or form-encoded (auto-detected).
     Raw(&'a [u8]),
-    /// An already-parsed JSON object. Numbers are then signed as serde_json re-renders them
+    /// An already-parsed JSON object. Numbers are then checked as serde_json re-renders them
     /// (`12.50` becomes `12.5`); pass the raw body ([`Payload::Raw`]) to verify numbers exactly
     /// as Wattt wrote them.
     Json(&'a Map<String, Value>),
@@ -91,8 +122,14 @@ impl<'a> From<&'a BTreeMap<String, String>> for Payload<'a> {
     }
 }
 
-/// What a notification is about.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+/// What a notification is about. Displays (and serializes) as `collection`, `payout` or
+/// `unknown`.
+///
+/// ```
+/// assert_eq!(wattt_sdk::NotificationKind::Payout.to_string(), "payout");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize)]
+#[serde(rename_all = "lowercase")]
 #[non_exhaustive]
 pub enum NotificationKind {
     /// A collection (has `orderid`, or `type: collection`).
@@ -104,13 +141,37 @@ pub enum NotificationKind {
     Unknown,
 }
 
+impl NotificationKind {
+    /// `collection`, `payout` or `unknown`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            NotificationKind::Collection => "collection",
+            NotificationKind::Payout => "payout",
+            NotificationKind::Unknown => "unknown",
+        }
+    }
+}
+
+impl fmt::Display for NotificationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A verified notification. Fields a merchant needs are typed; every other field (except
 /// `sign`) is in `extra`.
+///
+/// ```
+/// // Decoding alone checks nothing: use `Verifier::verify` on received bodies.
+/// let n: wattt_sdk::Notification = serde_json::from_str(r#"{"serial_no":"P1","status":"failed"}"#)?;
+/// assert_eq!(n.status.map(|s| s.to_string()).as_deref(), Some("failed"));
+/// # Ok::<(), serde_json::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct Notification {
     /// Collection or payout (from `type`, else from which reference is present).
-    #[serde(skip)]
+    #[serde(skip_deserializing)]
     pub kind: NotificationKind,
     /// The collection's `orderid`.
     #[serde(
@@ -163,28 +224,223 @@ pub struct Notification {
     pub extra: Map<String, Value>,
 }
 
-/// Verify with the default contract (sign-core's Wattt rule) and this API secret.
-pub fn verify<'a>(payload: impl Into<Payload<'a>>, secret: &Secret) -> Result<Notification> {
-    match payload.into() {
+enum Check {
+    Secret(Secret),
+    Signer(Arc<dyn Signer>),
+}
+
+/// Checks Wattt notifications: the signature (with the merchant's API secret or a custom
+/// [`Signer`]), an optional timestamp window, and duplicate delivery through a
+/// [`ReplayGuard`]. Cheap to clone; share one per process (the guard inside is shared).
+///
+/// ```
+/// use std::time::Duration;
+/// use wattt_sdk::webhook::{ReplayGuard, Verifier};
+/// let v = Verifier::new("s3cret")?
+///     .with_replay_guard(ReplayGuard::memory().with_event_retention(Duration::from_secs(3 * 24 * 3600)))
+///     .with_tolerance(Duration::from_secs(600));
+/// assert!(!format!("{v:?}").contains("s3cret"));
+/// # Ok::<(), wattt_sdk::Error>(())
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    check: Arc<Check>,
+    guard: ReplayGuard,
+    tolerance: Option<Duration>,
+}
+
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let check: &dyn fmt::Debug = match &*self.check {
+            Check::Secret(s) => s,
+            Check::Signer(s) => s,
+        };
+        f.debug_struct("Verifier")
+            .field("check", check)
+            .field("tolerance", &self.tolerance)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Verifier {
+    /// A verifier with the merchant's API secret (the default contract). An empty secret is
+    /// refused ([`Error::Config`] naming `secret`): with it anyone could sign a notification.
+    pub fn new(secret: impl Into<Secret>) -> Result<Verifier> {
+        let secret = secret.into();
+        if secret.expose().is_empty() {
+            return Err(Error::config(
+                "secret",
+                "must not be empty (anyone could sign a notification with an empty key)",
+            ));
+        }
+        Ok(Self::with_check(Check::Secret(secret)))
+    }
+
+    /// A verifier with a custom [`Signer`] (for merchants on another signing contract). The
+    /// signer recomputes `sign` and it is compared in constant time. A JSON body's fields are
+    /// handed to [`Signer::sign_params`] as text exactly as written (`12.50` stays `12.50`).
+    pub fn with_signer(signer: impl Signer + 'static) -> Verifier {
+        Self::with_check(Check::Signer(Arc::new(signer)))
+    }
+
+    fn with_check(check: Check) -> Verifier {
+        Verifier {
+            check: Arc::new(check),
+            guard: ReplayGuard::memory(),
+            tolerance: None,
+        }
+    }
+
+    /// Record deliveries in this guard (default: [`ReplayGuard::memory`], one process). Give
+    /// every web server a guard over the same Redis store.
+    pub fn with_replay_guard(mut self, guard: ReplayGuard) -> Self {
+        self.guard = guard;
+        self
+    }
+
+    /// Also require the notification's `timestamp` (Unix seconds) within `tolerance` of now.
+    /// Off by default: the spec does not say that notifications carry one.
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = Some(tolerance);
+        self
+    }
+
+    /// Verify the signature (and the window, when set) against the current time.
+    pub fn verify<'a>(&self, payload: impl Into<Payload<'a>>) -> Result<Notification> {
+        self.verify_at(payload, SystemTime::now())
+    }
+
+    /// Verify as [`Verifier::verify`] with `now` as the current time (for tests). No store is
+    /// touched.
+    pub fn verify_at<'a>(
+        &self,
+        payload: impl Into<Payload<'a>>,
+        now: SystemTime,
+    ) -> Result<Notification> {
+        let n = match &*self.check {
+            Check::Secret(secret) => verify_secret(payload.into(), secret)?,
+            Check::Signer(signer) => verify_signer(payload.into(), signer.as_ref())?,
+        };
+        if let Some(tolerance) = self.tolerance {
+            check_window(n.timestamp, now, tolerance)?;
+        }
+        Ok(n)
+    }
+
+    /// Verify, then record the event key: [`Delivery::First`] the first time this event
+    /// (`orderid` or `serial_no`, and `status`) is seen, [`Delivery::Repeat`] after.
+    pub async fn verify_and_record<'a>(
+        &self,
+        payload: impl Into<Payload<'a>>,
+    ) -> Result<Received<Notification>> {
+        self.verify_and_record_at(payload, SystemTime::now()).await
+    }
+
+    /// [`Verifier::verify_and_record`] with `now` as the current time.
+    pub async fn verify_and_record_at<'a>(
+        &self,
+        payload: impl Into<Payload<'a>>,
+        now: SystemTime,
+    ) -> Result<Received<Notification>> {
+        let event = self.verify_at(payload, now)?;
+        let key = event_key(&event)?;
+        let delivery = self
+            .guard
+            .record_delivery(&key, now)
+            .await
+            .map_err(store_error)?;
+        Ok(Received::new(event, delivery, key))
+    }
+
+    /// Forget a recorded event (see [`Received::key`]), so that its next delivery is
+    /// [`Delivery::First`] again: for a handler whose processing failed after recording.
+    pub async fn forget(&self, key: &str) -> Result<()> {
+        self.guard.forget(key).await.map_err(store_error)
+    }
+}
+
+fn store_error(e: GuardError) -> Error {
+    Error::StoreUnavailable {
+        reason: e.to_string(),
+    }
+}
+
+/// The event key of a verified notification: `wattt:event:` + `orderid:<id>` (collection) or
+/// `serial_no:<no>` (payout) + the status as sent.
+///
+/// ```
+/// let n: wattt_sdk::Notification = serde_json::from_str(r#"{"orderid":"C1","status":"success"}"#)?;
+/// assert_eq!(wattt_sdk::webhook::event_key(&n)?, "wattt:event:orderid:C1:success");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn event_key(n: &Notification) -> Result<String> {
+    let reference = match (&n.kind, &n.orderid, &n.serial_no) {
+        (NotificationKind::Payout, _, Some(s)) => ("serial_no", s),
+        (_, Some(o), _) => ("orderid", o),
+        (_, None, Some(s)) => ("serial_no", s),
+        (_, None, None) => {
+            return Err(Error::decode(
+                "the notification carries neither `orderid` nor `serial_no`, so its delivery \
+                 cannot be recorded",
+                b"",
+            ))
+        }
+    };
+    let status = n.status.as_ref().map(OrderStatus::as_str).ok_or_else(|| {
+        Error::decode(
+            "the notification carries no `status`, so its delivery cannot be recorded",
+            b"",
+        )
+    })?;
+    Ok(ReplayGuard::event_key(
+        "wattt",
+        &[reference.0, reference.1, status],
+    ))
+}
+
+fn check_window(timestamp: Option<i64>, now: SystemTime, tolerance: Duration) -> Result<()> {
+    let ts = timestamp.ok_or(Error::Signature(VerifyError::MissingField(
+        "timestamp".into(),
+    )))?;
+    let now = match now.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(d) => i64::try_from(d.as_secs()).unwrap_or(i64::MAX),
+        Err(_) => 0,
+    };
+    let skew = ts.saturating_sub(now);
+    if skew.unsigned_abs() > tolerance.as_secs() {
+        return Err(Error::Signature(VerifyError::Expired {
+            skew_secs: skew,
+            tolerance_secs: tolerance.as_secs(),
+        }));
+    }
+    Ok(())
+}
+
+fn not_json(e: serde_json::Error, body: &[u8]) -> Error {
+    Error::decode(format!("the body is not a JSON object: {e}"), body)
+}
+
+fn verify_secret(payload: Payload<'_>, secret: &Secret) -> Result<Notification> {
+    match payload {
         Payload::Raw(body) => {
             if looks_like_json(body) {
-                // Numbers are signed exactly as written in the body.
+                // Numbers are checked exactly as written in the body.
                 sign_core::wattt::verify_json_body(body, secret)?;
-                let map: Map<String, Value> = serde_json::from_slice(body)
-                    .map_err(|e| Error::Notification(format!("body is not a JSON object: {e}")))?;
-                typed(map)
+                let map: Map<String, Value> =
+                    serde_json::from_slice(body).map_err(|e| not_json(e, body))?;
+                typed(map, body)
             } else {
                 let params = parse_form(body)?;
                 sign_core::wattt::verify_params(
                     params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                     secret,
                 )?;
-                typed(params_to_map(params))
+                typed(params_to_map(params), body)
             }
         }
         Payload::Json(map) => {
             sign_core::wattt::verify_json(map, secret)?;
-            typed(map.clone())
+            typed(map.clone(), b"")
         }
         Payload::Params(params) => {
             reject_duplicates(&params)?;
@@ -192,36 +448,84 @@ pub fn verify<'a>(payload: impl Into<Payload<'a>>, secret: &Secret) -> Result<No
                 params.iter().map(|(k, v)| (k.as_str(), v.as_str())),
                 secret,
             )?;
-            typed(params_to_map(params))
+            typed(params_to_map(params), b"")
         }
     }
 }
 
-/// Verify with a custom [`Signer`] (for merchants on another signing contract). The expected
-/// `sign` is recomputed with the signer and compared in constant time.
-pub fn verify_with<'a>(
-    payload: impl Into<Payload<'a>>,
-    signer: &dyn Signer,
-) -> Result<Notification> {
-    let (map, expected) = match payload.into() {
-        Payload::Raw(body) if looks_like_json(body) => {
-            let map: Map<String, Value> = serde_json::from_slice(body)
-                .map_err(|e| Error::Notification(format!("body is not a JSON object: {e}")))?;
-            let mut unsigned = map.clone();
-            unsigned.remove(sign_core::wattt::SIGN_FIELD);
-            let expected = signer.sign_json(&unsigned);
-            (map, expected)
+/// A JSON object's top-level fields in order, values as written (duplicates kept, to refuse).
+struct RawFields<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+impl<'de: 'a, 'a> Deserialize<'de> for RawFields<'a> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V<'a>(std::marker::PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> serde::de::Visitor<'de> for V<'a> {
+            type Value = RawFields<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> std::result::Result<Self::Value, M::Error> {
+                let mut out = Vec::new();
+                while let Some((k, v)) = map.next_entry::<Cow<'de, str>, &'de RawValue>()? {
+                    out.push((k, v));
+                }
+                Ok(RawFields(out))
+            }
         }
-        Payload::Raw(body) => form_expected(parse_form(body)?, signer),
+        d.deserialize_map(V(std::marker::PhantomData))
+    }
+}
+
+/// The scalar top-level fields of a JSON body as text exactly as written: strings unescaped,
+/// numbers and booleans as their literal text (`12.50` stays `12.50`); objects, arrays and
+/// nulls left out (they are not signed).
+fn fields_as_written(body: &[u8]) -> Result<Vec<(String, String)>> {
+    let RawFields(fields) = serde_json::from_slice(body).map_err(|e| not_json(e, body))?;
+    let mut out = Vec::with_capacity(fields.len());
+    for (k, raw) in fields {
+        let text = raw.get();
+        let value = match text.as_bytes().first() {
+            Some(b'"') => serde_json::from_str::<String>(text).map_err(|e| not_json(e, body))?,
+            Some(b't' | b'f' | b'-' | b'0'..=b'9') => text.to_owned(),
+            _ => continue,
+        };
+        out.push((k.into_owned(), value));
+    }
+    reject_duplicates(&out)?;
+    Ok(out)
+}
+
+fn verify_signer(payload: Payload<'_>, signer: &dyn Signer) -> Result<Notification> {
+    let (map, expected, body) = match payload {
+        Payload::Raw(body) if looks_like_json(body) => {
+            let fields = fields_as_written(body)?;
+            let pairs: Vec<(&str, &str)> = fields
+                .iter()
+                .filter(|(k, _)| k != sign_core::wattt::SIGN_FIELD)
+                .map(|(k, v)| (k.as_str(), v.as_str()))
+                .collect();
+            let expected = signer.sign_params(&pairs);
+            let map: Map<String, Value> =
+                serde_json::from_slice(body).map_err(|e| not_json(e, body))?;
+            (map, expected, body)
+        }
+        Payload::Raw(body) => {
+            let (map, expected) = form_expected(parse_form(body)?, signer);
+            (map, expected, body)
+        }
         Payload::Params(params) => {
             reject_duplicates(&params)?;
-            form_expected(params, signer)
+            let (map, expected) = form_expected(params, signer);
+            (map, expected, &b""[..])
         }
         Payload::Json(map) => {
             let mut unsigned = map.clone();
             unsigned.remove(sign_core::wattt::SIGN_FIELD);
             let expected = signer.sign_json(&unsigned);
-            (map.clone(), expected)
+            (map.clone(), expected, &b""[..])
         }
     };
     let given = match map.get(sign_core::wattt::SIGN_FIELD) {
@@ -240,7 +544,7 @@ pub fn verify_with<'a>(
     ) {
         return Err(Error::Signature(VerifyError::Mismatch));
     }
-    typed(map)
+    typed(map, body)
 }
 
 fn form_expected(
@@ -261,10 +565,14 @@ fn looks_like_json(body: &[u8]) -> bool {
 }
 
 fn parse_form(body: &[u8]) -> Result<Vec<(String, String)>> {
-    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body)
-        .map_err(|e| Error::Notification(format!("body is neither JSON nor form-encoded: {e}")))?;
+    let params: Vec<(String, String)> = serde_urlencoded::from_bytes(body).map_err(|e| {
+        Error::decode(
+            format!("the body is neither JSON nor form-encoded: {e}"),
+            body,
+        )
+    })?;
     if params.is_empty() {
-        return Err(Error::Notification("empty body".into()));
+        return Err(Error::decode("the body is empty", body));
     }
     reject_duplicates(&params)?;
     Ok(params)
@@ -274,9 +582,10 @@ fn reject_duplicates(params: &[(String, String)]) -> Result<()> {
     let mut seen = HashSet::new();
     for (k, _) in params {
         if !seen.insert(k.as_str()) {
-            return Err(Error::Notification(format!(
-                "field `{k}` appears more than once"
-            )));
+            return Err(Error::Signature(VerifyError::Malformed {
+                field: k.clone(),
+                reason: "appears more than once".into(),
+            }));
         }
     }
     Ok(())
@@ -289,7 +598,7 @@ fn params_to_map(params: Vec<(String, String)>) -> Map<String, Value> {
         .collect()
 }
 
-fn typed(mut map: Map<String, Value>) -> Result<Notification> {
+fn typed(mut map: Map<String, Value>, body: &[u8]) -> Result<Notification> {
     map.remove(sign_core::wattt::SIGN_FIELD);
     let declared = match map.get("type") {
         Some(Value::String(t)) => match t.to_ascii_lowercase().as_str() {
@@ -300,7 +609,7 @@ fn typed(mut map: Map<String, Value>) -> Result<Notification> {
         _ => None,
     };
     let mut n: Notification = serde_json::from_value(Value::Object(map))
-        .map_err(|e| Error::Notification(format!("unexpected field shape: {e}")))?;
+        .map_err(|e| Error::decode(format!("a notification field is malformed: {e}"), body))?;
     n.kind = declared.unwrap_or(if n.serial_no.is_some() {
         NotificationKind::Payout
     } else if n.orderid.is_some() {

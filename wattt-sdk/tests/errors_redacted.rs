@@ -11,7 +11,7 @@ async fn transport_errors_do_not_echo_the_signed_query() {
     let client = Client::builder()
         .base_url(format!("http://127.0.0.1:{port}"))
         .credentials("U", "S")
-        .retry(RetryPolicy::disabled())
+        .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
     let err = client.banks(Some("008")).await.unwrap_err();

@@ -4,9 +4,10 @@
 use rust_decimal::Decimal;
 use serde_json::Map;
 use wattt_sdk::testing::{Fault, NotifyFormat, Simulator};
+use wattt_sdk::webhook::{Delivery, Verifier};
 use wattt_sdk::{
-    notify, ops, Bank, CallbackKind, CallbackRetryRequest, Client, CollectionLookup,
-    CollectionRequest, Error, NotificationKind, OrderStatus, PaymentAmounts,
+    ops, ApiCode, Bank, CallbackKind, CallbackRetryRequest, Client, CollectionLookup,
+    CollectionRequest, Error, ErrorKind, NotificationKind, OrderStatus, PaymentAmounts,
     PaymentLinkAmountRequest, PaymentLinkRequest, PayoutLookup, PayoutRequest, RetryPolicy,
 };
 use wiremock::matchers::method;
@@ -50,22 +51,18 @@ async fn collection_flow_with_signed_json_notification() {
     assert_eq!(c.status, Some(OrderStatus::Pending));
     assert_eq!(c.amount, Some(Decimal::new(250050, 2)));
 
-    let d = sim
-        .complete_collection("COL1", OrderStatus::Success)
-        .await
-        .unwrap()
-        .unwrap();
+    let d = sim.pay("COL1").await.unwrap();
     assert_eq!(d.status, 200);
-    assert_eq!(d.response, "success");
+    assert_eq!(d.body, "success");
     let bodies = notifications(&shop, "/notify/collection").await;
     assert_eq!(bodies.len(), 1);
-    let n = notify::verify(&bodies[0], sim.secret()).unwrap();
+    let n = sim.verifier().verify(&bodies[0]).unwrap();
     assert_eq!(n.kind, NotificationKind::Collection);
     assert_eq!(n.orderid.as_deref(), Some("COL1"));
     assert_eq!(n.merchant_order_no.as_deref(), Some("M1"));
     assert_eq!(n.amount, Some(Decimal::new(250050, 2)));
     assert_eq!(n.status, Some(OrderStatus::Success));
-    assert!(notify::verify(&bodies[0], &wattt_sdk::Secret::new("wrong")).is_err());
+    assert!(Verifier::new("wrong").unwrap().verify(&bodies[0]).is_err());
 
     let s = client
         .collections()
@@ -112,12 +109,11 @@ async fn payout_failure_goes_to_reverse_url_as_form_and_refunds() {
 
     sim.complete_payout("PO1", OrderStatus::Failed)
         .await
-        .unwrap()
         .unwrap();
     let bodies = notifications(&shop, "/notify/payout-failed").await;
     assert_eq!(bodies.len(), 1);
     assert!(!bodies[0].starts_with(b"{"), "form encoded");
-    let n = notify::verify(&bodies[0], sim.secret()).unwrap();
+    let n = sim.verifier().verify(&bodies[0]).unwrap();
     assert_eq!(n.kind, NotificationKind::Payout);
     assert_eq!(n.serial_no.as_deref(), Some("PO1"));
     assert_eq!(n.status, Some(OrderStatus::Failed));
@@ -136,13 +132,13 @@ async fn wrong_secret_gets_a_sign_error() {
     let client = Client::builder()
         .base_url(sim.base_url())
         .credentials(sim.uid(), "not-the-secret")
-        .retry(RetryPolicy::disabled())
+        .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
     match client.balance().await {
         Err(Error::Api {
             status: 422,
-            ok: 0,
+            code: ApiCode::Refused,
             message,
             ..
         }) => assert!(message.contains("sign"), "{message}"),
@@ -227,7 +223,7 @@ async fn amounts_links_and_paying_a_link() {
     assert_eq!(recorded[0].request["payer_account_last5"], "56789");
 
     let d = sim.pay_payment_link("TP1", None).await.unwrap();
-    let n = notify::verify(&d.body, sim.secret()).unwrap();
+    let n = sim.verifier().verify(&d.sent).unwrap();
     assert_eq!(n.merchant_order_no.as_deref(), Some("TP1"));
     assert_eq!(n.amount, Some(Decimal::from(200)));
 
@@ -268,7 +264,7 @@ async fn lost_creation_answer_is_recovered_by_lookup() {
         .create(&PayoutRequest::new("P-none", Decimal::from(10), "A"))
         .await
         .unwrap_err();
-    assert!(err.is_outcome_unknown(), "{err:?}");
+    assert_eq!(err.kind(), ErrorKind::OutcomeUnknown, "{err:?}");
     assert!(sim.payout("P-none").is_none());
     let creates = sim
         .requests()
@@ -334,4 +330,41 @@ async fn unknown_paths_answer_not_found() {
         .await
         .unwrap();
     assert_eq!(r.status().as_u16(), 404);
+}
+
+/// The simulator's vocabulary end to end: pay, the merchant's reply, a re-delivery that the
+/// verifier reports as a repeat; paying with nowhere to deliver is an error.
+#[tokio::test]
+async fn pay_and_redeliver_are_first_then_repeat() {
+    let sim = Simulator::start().await;
+    let shop = merchant().await;
+    let client = sim.client();
+    client
+        .collections()
+        .create(&CollectionRequest::new("C-none", Decimal::from(100)))
+        .await
+        .unwrap();
+    match sim.pay("C-none").await {
+        Err(Error::Config { field, .. }) => assert_eq!(field, "callback_url"),
+        other => panic!("no callback URL: {other:?}"),
+    }
+    sim.set_callback_url(format!("{}/notify", shop.uri()));
+    client
+        .collections()
+        .create(&CollectionRequest::new("C-1", Decimal::from(100)))
+        .await
+        .unwrap();
+    let first = sim.pay("C-1").await.unwrap();
+    assert_eq!((first.status, first.body.as_str()), (200, "success"));
+    let again = sim.redeliver("C-1").await.unwrap();
+    assert_eq!(again.sent, first.sent, "the same signed notification");
+    let verifier = sim.verifier();
+    let a = verifier.verify_and_record(&first.sent).await.unwrap();
+    let b = verifier.verify_and_record(&again.sent).await.unwrap();
+    assert_eq!(
+        (a.delivery, b.delivery),
+        (Delivery::First, Delivery::Repeat)
+    );
+    assert_eq!(a.key, "wattt:event:orderid:C-1:success");
+    assert!(sim.redeliver("never-paid").await.is_err());
 }
