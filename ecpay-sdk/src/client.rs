@@ -11,7 +11,7 @@ use sign_core::policy::{parse_retry_after, Attempt, BaseUrl, Verdict};
 use sign_core::Secret;
 use tracing::Instrument as _;
 
-use crate::error::{snippet, Error, ErrorCode, Result};
+use crate::error::{Error, Result};
 
 /// Stage AIO host.
 pub const STAGE_AIO_URL: &str = "https://payment-stage.ecpay.com.tw";
@@ -355,6 +355,8 @@ impl ClientBuilder {
 pub(crate) struct RawResponse {
     pub(crate) status: u16,
     pub(crate) body: String,
+    /// The bytes as received, kept only when they are not UTF-8 (a Big5 reconciliation file).
+    pub(crate) raw: Option<Vec<u8>>,
 }
 
 /// What one call is, for the send path: its name (in spans and errors), the merchant reference
@@ -364,6 +366,8 @@ pub(crate) struct Call<'a> {
     pub(crate) operation: &'static str,
     pub(crate) reference: &'a str,
     pub(crate) idempotency: Idempotency,
+    /// Sent once whatever the policy says (a harmless call the server does not deduplicate).
+    pub(crate) single: bool,
 }
 
 impl<'a> Call<'a> {
@@ -373,6 +377,16 @@ impl<'a> Call<'a> {
             operation,
             reference,
             idempotency: Idempotency::Idempotent,
+            single: false,
+        }
+    }
+
+    /// A call that moves no money but that the server may not deduplicate (the merchant
+    /// APIs' creates): sent once, and its answer, 5xx included, decoded as it is.
+    pub(crate) fn single(operation: &'static str, reference: &'a str) -> Self {
+        Call {
+            single: true,
+            ..Call::query(operation, reference)
         }
     }
 
@@ -383,6 +397,7 @@ impl<'a> Call<'a> {
             operation,
             reference,
             idempotency: Idempotency::NonIdempotent,
+            single: false,
         }
     }
 }
@@ -464,13 +479,21 @@ impl Client {
 
     /// The one send path: builds the request with `make` for every attempt, sends it under the
     /// per-attempt timeout, caps the answer, classifies the attempt and follows
-    /// [`RetryPolicy::decide`]. Returns only final answers (neither 429 nor 5xx); a 5xx or a
-    /// lost answer of a money-moving call is [`Error::OutcomeUnknown`].
+    /// [`RetryPolicy::decide`]. Returns the final answer (a 5xx only once the policy gave up
+    /// on a call that is safe to repeat, for the operation to decode the gateway's error); a
+    /// 429 beyond the budget is [`Error::RateLimited`]; a 5xx or a lost answer of a
+    /// money-moving call is [`Error::OutcomeUnknown`].
     pub(crate) async fn send<F>(&self, call: Call<'_>, make: F) -> Result<RawResponse>
     where
         F: Fn() -> Result<reqwest::RequestBuilder>,
     {
-        let policy = &self.inner.retry;
+        let disabled;
+        let policy = if call.single {
+            disabled = RetryPolicy::disabled();
+            &disabled
+        } else {
+            &self.inner.retry
+        };
         let started = Instant::now();
         let mut attempt: u32 = 0;
         loop {
@@ -487,7 +510,7 @@ impl Client {
             let latency_ms = started.elapsed().as_millis() as u64;
             span.record("latency_ms", latency_ms);
             let (classified, result) = match outcome {
-                Ok((status, retry_after, body)) => {
+                Ok((status, retry_after, body, raw)) => {
                     span.record("status", status);
                     let class = match status {
                         429 => Attempt::Throttled {
@@ -497,7 +520,7 @@ impl Client {
                         500..=599 => Attempt::ServerError,
                         _ => Attempt::Answered,
                     };
-                    (class, Ok(RawResponse { status, body }))
+                    (class, Ok(RawResponse { status, body, raw }))
                 }
                 Err(Failed::Transport(e)) if e.is_connect() || e.is_builder() => {
                     (Attempt::NotSent, Err(Failed::Transport(e)))
@@ -528,11 +551,6 @@ impl Client {
                 Verdict::Done | Verdict::GiveUp => {}
             }
             return match result {
-                Ok(r) if r.status >= 500 => Err(Error::Api {
-                    status: r.status,
-                    code: ErrorCode::Http(r.status),
-                    message: snippet(&r.body),
-                }),
                 Ok(r) if r.status == 429 => Err(Error::RateLimited {
                     retry_after: None,
                     status: 429,
@@ -564,7 +582,7 @@ impl Client {
     async fn attempt(
         &self,
         req: reqwest::RequestBuilder,
-    ) -> std::result::Result<(u16, Option<String>, String), Failed> {
+    ) -> std::result::Result<(u16, Option<String>, String, Option<Vec<u8>>), Failed> {
         let limit = self.inner.max_body;
         let work = async {
             let mut resp = req.send().await.map_err(Failed::Transport)?;
@@ -585,11 +603,14 @@ impl Client {
                 buf.extend_from_slice(&chunk);
             }
             // Not UTF-8 is kept lossily: decoding then fails on the fields, as a decode error.
-            let body = match String::from_utf8(buf) {
-                Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            let (body, raw) = match String::from_utf8(buf) {
+                Ok(s) => (s, None),
+                Err(e) => {
+                    let bytes = e.into_bytes();
+                    (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes))
+                }
             };
-            Ok((status, retry_after, body))
+            Ok((status, retry_after, body, raw))
         };
         match tokio::time::timeout(self.inner.timeout, work).await {
             Ok(r) => r,

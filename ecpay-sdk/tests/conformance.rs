@@ -199,7 +199,7 @@ fn every_payment_method_signs_like_the_independent_signer() {
         }),
         Payment::ApplePay,
         Payment::Twqr,
-        Payment::Bnpl,
+        Payment::Bnpl(Default::default()),
         Payment::All(AllOptions {
             ignore_payment: vec![PaymentMethod::Atm, PaymentMethod::Cvs],
             ..Default::default()
@@ -210,12 +210,14 @@ fn every_payment_method_signs_like_the_independent_signer() {
             "T20260101A1",
             "2026/01/01 08:00:00",
             3000,
-            "desc & <more>",
+            "desc & more",
             "A#B 綠",
             "https://shop.example.com/return",
         );
         req.language = Some(Language::English);
         req.custom_fields[3] = Some("x~y".into());
+        // `<`/`>` are refused in TradeDesc (ECPay's rule); Remark still carries them to the signer.
+        req.remark = Some("<more>".into());
         req.payment = p.clone();
         let signed = req
             .sign(&Credentials::stage(), "https://h.example")

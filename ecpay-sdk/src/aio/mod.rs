@@ -14,7 +14,10 @@ pub mod query;
 pub mod recon;
 pub mod trade_date;
 mod wire;
-pub use self::{capture::*, credit_trade::*, period::*, recon::*, trade_date::TradeDate};
+pub use self::{
+    capture::*, checkout::BnplOptions, credit_trade::*, invoice::Invoice, period::*, recon::*,
+    trade_date::TradeDate,
+};
 
 pub use checkout::{
     AllOptions, AtmOptions, BarcodeOptions, CheckoutRequest, CreditMode, CreditOptions, CvsOptions,
@@ -55,15 +58,27 @@ pub(crate) fn parse_raw_pairs_with(
     body: &str,
     is_key: impl Fn(&str) -> bool,
 ) -> Vec<(String, String)> {
+    let segs: Vec<&str> = body.trim().split('&').collect();
+    let starts: Vec<bool> = segs.iter().map(|s| starts_pair(s, &is_key)).collect();
+    assemble(&segs, &starts)
+}
+
+/// Whether a raw segment can begin a pair: `[A-Za-z][A-Za-z0-9_]*=` with a name `is_key` takes.
+fn starts_pair(seg: &str, is_key: &impl Fn(&str) -> bool) -> bool {
+    seg.split_once('=').is_some_and(|(k, _)| {
+        let mut b = k.bytes();
+        b.next().is_some_and(|c| c.is_ascii_alphabetic())
+            && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
+            && is_key(k)
+    })
+}
+
+/// Pairs from raw segments, a segment starting a pair where `starts` says so (the first always
+/// does); `%xx` decoded, `+` and spaces kept.
+fn assemble(segs: &[&str], starts: &[bool]) -> Vec<(String, String)> {
     let mut raw: Vec<(&str, String)> = Vec::new();
-    for seg in body.trim().split('&') {
-        let starts_pair = seg.split_once('=').is_some_and(|(k, _)| {
-            let mut b = k.bytes();
-            b.next().is_some_and(|c| c.is_ascii_alphabetic())
-                && b.all(|c| c.is_ascii_alphanumeric() || c == b'_')
-                && is_key(k)
-        });
-        match (starts_pair, raw.last_mut()) {
+    for (seg, &start) in segs.iter().zip(starts) {
+        match (start, raw.last_mut()) {
             (true, _) | (false, None) => {
                 let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
                 raw.push((k, v.to_owned()));
@@ -84,6 +99,64 @@ pub(crate) fn parse_raw_pairs_with(
         .map(|(k, v)| (dec(k), dec(&v)))
         .collect()
 }
+
+/// The other readings of a raw answer whose first reading did not verify, most likely first:
+/// only documented names start a pair; then, for a name that appears more than once, each
+/// choice of the one occurrence that is a real field (the others are `&name=` inside a
+/// value). At most [`MAX_READINGS`] readings, so a hostile body cannot make this expensive.
+fn other_readings(body: &str, fields: &[&str]) -> Vec<Vec<(String, String)>> {
+    let segs: Vec<&str> = body.trim().split('&').collect();
+    let strict: Vec<bool> = segs
+        .iter()
+        .map(|s| starts_pair(s, &|k: &str| fields.contains(&k)))
+        .collect();
+    let mut out = vec![assemble(&segs, &strict)];
+    // Occurrences of each name that starts a pair in the strict reading.
+    let mut by_name: Vec<(&str, Vec<usize>)> = Vec::new();
+    for (i, seg) in segs.iter().enumerate() {
+        if !strict[i] {
+            continue;
+        }
+        let name = seg.split_once('=').map(|(k, _)| k).unwrap_or_default();
+        match by_name.iter_mut().find(|(n, _)| *n == name) {
+            Some((_, v)) => v.push(i),
+            None => by_name.push((name, vec![i])),
+        }
+    }
+    let dups: Vec<&Vec<usize>> = by_name
+        .iter()
+        .map(|(_, v)| v)
+        .filter(|v| v.len() > 1)
+        .collect();
+    let mut choice = vec![0usize; dups.len()];
+    while !dups.is_empty() && out.len() < MAX_READINGS {
+        let mut starts = strict.clone();
+        for (d, &keep) in dups.iter().zip(&choice) {
+            for (j, &i) in d.iter().enumerate() {
+                starts[i] = j == keep;
+            }
+        }
+        starts[0] = true;
+        out.push(assemble(&segs, &starts));
+        // Next combination (odometer); stop after the last.
+        let mut k = 0;
+        loop {
+            if k == choice.len() {
+                return out;
+            }
+            choice[k] += 1;
+            if choice[k] < dups[k].len() {
+                break;
+            }
+            choice[k] = 0;
+            k += 1;
+        }
+    }
+    out
+}
+
+/// Cap on the readings of one ambiguous answer (each costs one SHA-256 over the answer).
+const MAX_READINGS: usize = 32;
 
 /// The AIO handler, borrowed from a [`Client`] by [`Client::aio`].
 #[derive(Debug, Clone, Copy)]
@@ -272,10 +345,17 @@ impl Aio<'_> {
         }
         match webhook::verify_pairs(&pairs, creds) {
             Ok(()) => Ok(pairs),
-            Err(Error::Signature(VerifyError::Mismatch)) => {
-                let strict = parse_raw_pairs_with(&resp.body, |k| fields.contains(&k));
-                webhook::verify_pairs(&strict, creds)?;
-                Ok(strict)
+            // A signature that fails on the first reading may hold for another: ECPay echoes
+            // the merchant's `&` raw. A reading that names another merchant stays refused.
+            Err(
+                first @ Error::Signature(VerifyError::Mismatch | VerifyError::Malformed { .. }),
+            ) => {
+                for reading in other_readings(&resp.body, fields) {
+                    if webhook::verify_pairs(&reading, creds).is_ok() {
+                        return Ok(reading);
+                    }
+                }
+                Err(first)
             }
             Err(e) => Err(e),
         }

@@ -239,6 +239,6 @@ pub(crate) async fn post(
     }
     Ok(Answer {
         status: resp.status,
-        body: resp.body.into_bytes(),
+        body: resp.raw.unwrap_or_else(|| resp.body.into_bytes()),
     })
 }
