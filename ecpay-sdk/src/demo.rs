@@ -514,7 +514,7 @@ impl Demo<'_> {
         let url = self.client.api_url("/api/integrations/orders")?;
         let r = self
             .client
-            .send(Call::once("create_order", &req.order_id), || {
+            .send(Call::single("create_order", &req.order_id), || {
                 Ok(self.client.http().post(&url).json(req))
             })
             .await?;
@@ -530,7 +530,7 @@ impl Demo<'_> {
         let body = form_body.to_owned();
         let r = self
             .client
-            .send(Call::once("ecpay_return_callback", ""), || {
+            .send(Call::single("ecpay_return_callback", ""), || {
                 Ok(self
                     .client
                     .http()
@@ -586,7 +586,7 @@ impl Demo<'_> {
         };
         let r = self
             .client
-            .send(Call::once("create_checkout", ""), || {
+            .send(Call::single("create_checkout", ""), || {
                 Ok(self.client.http().post(&url).json(&body))
             })
             .await?;
@@ -612,7 +612,7 @@ impl Demo<'_> {
         let body = form_body.to_owned();
         let r = self
             .client
-            .send(Call::once("result_post", ""), || {
+            .send(Call::single("result_post", ""), || {
                 Ok(self
                     .client
                     .http()

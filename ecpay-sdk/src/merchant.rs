@@ -275,7 +275,7 @@ impl Merchant<'_> {
         let url = self.client.api_url(CHECKOUT_PATH)?;
         let r = self
             .client
-            .send(Call::once("merchant_checkout", ""), || {
+            .send(Call::single("merchant_checkout", ""), || {
                 Ok(self.client.http().post(&url).json(req))
             })
             .await?;

@@ -9,19 +9,19 @@ mod common;
 use std::time::Duration;
 
 use ecpay_sdk::aio::{CreditAction, DoActionRequest, PaymentCode, TradeStatus};
-use ecpay_sdk::{Client, Credentials, Error, ErrorCode, RetryPolicy};
+use ecpay_sdk::{Client, Credentials, Error, ErrorCode, ErrorKind, RetryPolicy};
 use wiremock::matchers::{any, header, method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 async fn setup() -> (MockServer, Client) {
     let server = MockServer::start().await;
     let client = Client::builder()
-        .aio_base_url(server.uri())
+        .base_url(server.uri())
         .credentials(Credentials::stage())
-        .retry(
+        .retry_policy(
             RetryPolicy::default()
                 .with_max_attempts(3)
-                .with_initial_backoff(Duration::from_millis(1)),
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
         )
         .build()
         .unwrap();
@@ -145,7 +145,7 @@ async fn query_trade_info_rejects_a_tampered_answer() {
         .query_trade_info("T20260101001")
         .await
         .unwrap_err();
-    assert!(matches!(e, Error::Signature { .. }), "{e:?}");
+    assert!(matches!(e, Error::Signature(_)), "{e:?}");
 }
 
 #[tokio::test]
@@ -168,9 +168,25 @@ async fn query_trade_info_unsigned_error_answer_is_an_api_error() {
     }
 }
 
+/// Finding (issue 13, "tests that claim more than they check"): this test was named
+/// `…re_signed` but never looked at the retried requests. Now every attempt is recorded, its
+/// CheckMacValue recomputed by the independent signer in `common`, and the `TimeStamp` of each
+/// retry must be later than the one before (the backoff is pinned above one second so that a
+/// fresh second-resolution TimeStamp is observable).
 #[tokio::test]
 async fn queries_are_retried_on_5xx_and_re_signed() {
-    let (server, client) = setup().await;
+    let server = MockServer::start().await;
+    let client = Client::builder()
+        .base_url(server.uri())
+        .credentials(Credentials::stage())
+        .retry_policy(
+            RetryPolicy::default()
+                .with_max_attempts(3)
+                .with_backoff(Duration::from_millis(1100), Duration::from_millis(1100))
+                .without_jitter(),
+        )
+        .build()
+        .unwrap();
     Mock::given(path("/Cashier/QueryTradeInfo/V5"))
         .respond_with(ResponseTemplate::new(503))
         .up_to_n_times(2)
@@ -189,6 +205,37 @@ async fn queries_are_retried_on_5xx_and_re_signed() {
         .await;
     let info = client.aio().query_trade_info("T20260101001").await.unwrap();
     assert_eq!(info.trade_status, TradeStatus::Unpaid);
+
+    let attempts = server.received_requests().await.unwrap();
+    assert_eq!(attempts.len(), 3);
+    let mut stamps = Vec::new();
+    let mut macs = Vec::new();
+    for (i, req) in attempts.iter().enumerate() {
+        let got = common::parse_form(&req.body);
+        let (fields, mac): (Vec<_>, Vec<_>) =
+            got.into_iter().partition(|(k, _)| k != "CheckMacValue");
+        assert_eq!(mac.len(), 1, "attempt {i}");
+        assert_eq!(
+            mac[0].1,
+            common::cmv_owned(&fields),
+            "attempt {i} is signed over its own fields"
+        );
+        let ts: i64 = fields
+            .iter()
+            .find(|(k, _)| k == "TimeStamp")
+            .and_then(|(_, v)| v.parse().ok())
+            .expect("TimeStamp");
+        stamps.push(ts);
+        macs.push(mac[0].1.clone());
+    }
+    assert!(
+        stamps.windows(2).all(|w| w[1] > w[0]),
+        "fresh TimeStamp per attempt: {stamps:?}"
+    );
+    assert!(
+        macs.windows(2).all(|w| w[1] != w[0]),
+        "re-signed per attempt"
+    );
 }
 
 #[tokio::test]
@@ -303,23 +350,58 @@ async fn do_action_failure_code_is_typed_and_not_retried() {
     );
 }
 
+/// Finding (issue 13, "DoAction answered 5xx"): a 502 became `Api { status: 502 }`, which the
+/// old `is_transient()` called retryable, so a merchant retrying refunded twice. The old test
+/// here expected `Api` and pinned the bug. A 5xx says nothing about whether the refund ran:
+/// it is `OutcomeUnknown`, never retried, never transient.
 #[tokio::test]
-async fn do_action_5xx_is_not_retried() {
+async fn do_action_5xx_is_outcome_unknown_and_not_retried() {
+    for status in [500u16, 502, 503, 504] {
+        let (server, client) = setup().await;
+        Mock::given(path("/CreditDetail/DoAction"))
+            .respond_with(ResponseTemplate::new(status))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let e = client.aio().do_action(&refund()).await.unwrap_err();
+        match &e {
+            Error::OutcomeUnknown {
+                operation,
+                reference,
+                ..
+            } => {
+                assert_eq!(*operation, "DoAction", "HTTP {status}");
+                assert_eq!(reference, "T3", "HTTP {status}");
+            }
+            other => panic!("HTTP {status}: {other:?}"),
+        }
+        assert_eq!(e.kind(), ErrorKind::OutcomeUnknown, "HTTP {status}");
+        assert!(!e.kind().is_retryable(), "HTTP {status}");
+        assert!(
+            e.to_string().contains("look it up before repeating it"),
+            "HTTP {status}: {e}"
+        );
+    }
+}
+
+/// An answer that cannot be read (no `RtnCode`) does not say whether the action ran either.
+#[tokio::test]
+async fn do_action_unreadable_answer_is_outcome_unknown() {
     let (server, client) = setup().await;
     Mock::given(path("/CreditDetail/DoAction"))
-        .respond_with(ResponseTemplate::new(502))
+        .respond_with(ResponseTemplate::new(200).set_body_string("<html>maintenance</html>"))
         .expect(1)
         .mount(&server)
         .await;
     let e = client.aio().do_action(&refund()).await.unwrap_err();
-    assert!(matches!(e, Error::Api { status: 502, .. }), "{e:?}");
+    assert!(matches!(e, Error::OutcomeUnknown { .. }), "{e:?}");
 }
 
 #[tokio::test]
 async fn do_action_timeout_is_outcome_unknown() {
     let server = MockServer::start().await;
     let client = Client::builder()
-        .aio_base_url(server.uri())
+        .base_url(server.uri())
         .credentials(Credentials::stage())
         .timeout(Duration::from_secs(1))
         .build()
@@ -337,7 +419,7 @@ async fn do_action_timeout_is_outcome_unknown() {
 async fn do_action_unreachable_host_is_plain_transport() {
     // Nothing listens on port 9 of loopback: the request never left, so money did not move.
     let client = Client::builder()
-        .aio_base_url("http://127.0.0.1:9")
+        .base_url("http://127.0.0.1:9")
         .credentials(Credentials::stage())
         .build()
         .unwrap();
@@ -348,7 +430,7 @@ async fn do_action_unreachable_host_is_plain_transport() {
 #[tokio::test]
 async fn aio_calls_without_credentials_are_config_errors() {
     let client = Client::builder()
-        .aio_base_url("http://127.0.0.1:9")
+        .base_url("http://127.0.0.1:9")
         .build()
         .unwrap();
     assert!(matches!(
@@ -356,8 +438,11 @@ async fn aio_calls_without_credentials_are_config_errors() {
         Err(Error::Config { .. })
     ));
     assert!(matches!(
-        client.aio().verify_payment_result(b"a=b"),
-        Err(Error::Config { .. })
+        ecpay_sdk::webhook::Verifier::new(Credentials::new("3002607", "", "x")),
+        Err(Error::Config {
+            field: "HashKey",
+            ..
+        })
     ));
 }
 
@@ -365,10 +450,10 @@ async fn aio_calls_without_credentials_are_config_errors() {
 async fn oversized_answer_is_an_error() {
     let server = MockServer::start().await;
     let client = Client::builder()
-        .aio_base_url(server.uri())
+        .base_url(server.uri())
         .credentials(Credentials::stage())
         .max_body_bytes(1024)
-        .retry(RetryPolicy::disabled())
+        .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
     Mock::given(path("/Cashier/QueryTradeInfo/V5"))
@@ -378,5 +463,8 @@ async fn oversized_answer_is_an_error() {
         .mount(&server)
         .await;
     let e = client.aio().query_trade_info("T1").await.unwrap_err();
-    assert!(matches!(e, Error::BodyTooLarge { limit: 1024 }), "{e:?}");
+    assert!(
+        matches!(&e, Error::Decode { reason, .. } if reason.contains("1024-byte cap")),
+        "{e:?}"
+    );
 }

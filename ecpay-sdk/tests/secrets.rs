@@ -33,7 +33,10 @@ fn client_debug_never_shows_keys() {
 fn verification_errors_never_show_keys_or_expected_mac() {
     let creds = Credentials::new("2000132", KEY, IV);
     let body = "MerchantID=2000132&RtnCode=1&CheckMacValue=0000000000000000000000000000000000000000000000000000000000000000";
-    let e = ecpay_sdk::aio::callback::verify_payment_result(body.as_bytes(), &creds).unwrap_err();
+    let e = ecpay_sdk::webhook::Verifier::new(creds.clone())
+        .unwrap()
+        .verify(body.as_bytes())
+        .unwrap_err();
     let shown = format!("{e} {e:?}");
     assert!(!shown.contains(KEY) && !shown.contains(IV), "{shown}");
     let expected = sign_core::ecpay::check_mac_value(

@@ -7,12 +7,12 @@
 mod common;
 
 use ecpay_sdk::aio::{
-    self, AtmOptions, CheckoutRequest, CreditAction, DoActionRequest, Payment, PaymentCode,
-    TradeStatus,
+    AtmOptions, CheckoutRequest, CreditAction, DoActionRequest, Payment, PaymentCode, TradeStatus,
 };
 use ecpay_sdk::demo::{EventStatus, OrderRequest};
 use ecpay_sdk::merchant::MerchantCheckoutRequest;
 use ecpay_sdk::testing::{SimOrderStatus, Simulator};
+use ecpay_sdk::webhook::{Verifier, ACK};
 use ecpay_sdk::{Credentials, Error, ErrorCode};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -22,8 +22,9 @@ struct Merchant;
 
 impl Respond for Merchant {
     fn respond(&self, req: &Request) -> ResponseTemplate {
-        match aio::callback::verify_payment_result(&req.body, &Credentials::stage()) {
-            Ok(r) if r.is_paid() => ResponseTemplate::new(200).set_body_string(aio::ACK),
+        let verifier = Verifier::new(Credentials::stage()).expect("stage credentials");
+        match verifier.verify(&req.body) {
+            Ok(r) if r.is_paid() => ResponseTemplate::new(200).set_body_string(ACK),
             Ok(_) => ResponseTemplate::new(200).set_body_string("0|not paid"),
             Err(e) => ResponseTemplate::new(400).set_body_string(format!("0|{e}")),
         }
@@ -66,15 +67,17 @@ async fn checkout_pay_callback_query_refund() {
     let before = client.aio().query_trade_info("SIM0001").await.unwrap();
     assert_eq!(before.trade_status, TradeStatus::Unpaid);
 
-    let delivery = sim.pay("SIM0001").await.unwrap();
-    assert!(delivery.acknowledged(), "{delivery:?}");
-    assert_eq!(delivery.ack_body, "1|OK");
+    let reply = sim.pay("SIM0001").await.unwrap();
+    assert!(reply.acknowledged(), "{reply:?}");
+    assert_eq!(reply.body, "1|OK");
+    let delivery = sim.deliveries().pop().unwrap();
     // the callback verifies with the independent signer too
     let (body, mac) = delivery.fields.split_at(delivery.fields.len() - 1);
     assert_eq!(mac[0].1, common::cmv_owned(body));
-    let result = client
-        .aio()
-        .verify_payment_result(delivery.form_body.as_bytes())
+    let result = sim
+        .verifier()
+        .unwrap()
+        .verify(delivery.form_body.as_bytes())
         .unwrap();
     assert_eq!(result.trade_no, trade_no);
     assert_eq!(result.trade_amt, 1200);
@@ -173,7 +176,8 @@ async fn atm_payment_info_is_delivered_and_queryable() {
     let merchant = MockServer::start().await;
     Mock::given(path("/info"))
         .respond_with(|r: &Request| {
-            match aio::callback::verify_payment_info(&r.body, &Credentials::stage()) {
+            let verifier = Verifier::new(Credentials::stage()).expect("stage credentials");
+            match verifier.verify_payment_info(&r.body) {
                 Ok(i) if i.is_issued() => ResponseTemplate::new(200).set_body_string("1|OK"),
                 _ => ResponseTemplate::new(400),
             }
@@ -245,8 +249,9 @@ async fn demo_mock_full_tour() {
         })
         .collect();
     assert!(sim.submit_checkout(&fields).await.unwrap().accepted);
-    let d = sim.pay(&co.merchant_trade_no).await.unwrap();
-    assert_eq!(d.ack_body, "1|OK");
+    let reply = sim.pay(&co.merchant_trade_no).await.unwrap();
+    assert_eq!(reply.body, "1|OK");
+    let d = sim.deliveries().pop().unwrap();
     let ev = demo.event(&created.event_id).await.unwrap();
     assert_eq!(ev.status, EventStatus::Paid);
     assert_eq!(ev.rtn_code, Some(1));
@@ -332,4 +337,78 @@ async fn unknown_routes_fail_loudly() {
         .await
         .unwrap()
         .contains("no route for GET /nope"));
+}
+
+/// Finding (issue 13, "`&` inside a value"): checkout accepts `&` in ItemName/CustomField, and
+/// ECPay echoes them raw in the QueryTradeInfo answer; a parser splitting on every `&` failed
+/// the answer's CheckMacValue and a paid order read as a forgery. The simulator answers raw
+/// like ECPay (its QueryTradeInfo body is `k=v&…` unescaped).
+#[tokio::test]
+async fn ampersand_in_values_survives_query_trade_info() {
+    let sim = Simulator::start().await;
+    let client = sim.client().unwrap();
+    let cases = [
+        ("plain ampersand", "AMP0001", "Tea&Cake", "cart&1"),
+        (
+            "ampersand then name=",
+            "AMP0002",
+            "Tea&Cake=2#Mug",
+            "a&TradeAmt=1",
+        ),
+    ];
+    for (name, no, item, custom) in cases {
+        let mut req = request(no, "https://shop.example/return");
+        req.item_name = item.into();
+        req.custom_fields[0] = Some(custom.into());
+        let form = client.aio().checkout(&req).unwrap();
+        assert!(sim.submit(&form).await.unwrap().accepted, "case {name}");
+        let info = client.aio().query_trade_info(no).await;
+        let info = info.unwrap_or_else(|e| panic!("case {name}: {e}"));
+        assert_eq!(info.item_name, item, "case {name}");
+        assert_eq!(info.custom_fields[0], custom, "case {name}");
+        assert_eq!(info.trade_amt, 1200, "case {name}");
+    }
+}
+
+/// The simulator's vocabulary: `pay` returns the merchant's reply, `redeliver` posts the same
+/// signed callback again (ECPay's duplicate delivery), and a verifier recording deliveries
+/// tells the two apart.
+#[tokio::test]
+async fn redelivery_is_the_same_signed_callback_and_reads_as_repeat() {
+    let sim = Simulator::start().await;
+    let merchant = MockServer::start().await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(ACK))
+        .mount(&merchant)
+        .await;
+    sim.set_callback_url(format!("{}/hook", merchant.uri()));
+    let client = sim.client().unwrap();
+    let form = client
+        .aio()
+        .checkout(&request("RED0001", "https://shop.example/return"))
+        .unwrap();
+    assert!(sim.submit(&form).await.unwrap().accepted);
+    assert!(sim.pay("RED0001").await.unwrap().acknowledged());
+    assert!(sim.redeliver("RED0001").await.unwrap().acknowledged());
+    let posted = merchant.received_requests().await.unwrap();
+    assert_eq!(posted.len(), 2);
+    assert_eq!(
+        posted[0].body, posted[1].body,
+        "the re-delivery is byte for byte the same"
+    );
+    assert_eq!(posted[0].url.path(), "/hook");
+
+    let verifier = sim.verifier().unwrap();
+    let deliveries: Vec<_> = {
+        let mut out = Vec::new();
+        for p in &posted {
+            out.push(verifier.verify_and_record(&p.body).await.unwrap().delivery);
+        }
+        out
+    };
+    use ecpay_sdk::webhook::Delivery;
+    assert_eq!(deliveries, [Delivery::First, Delivery::Repeat]);
+
+    // Nothing delivered yet for an unknown order: an error, never an empty success.
+    assert!(sim.redeliver("NOPE0001").await.is_err());
 }
