@@ -1,6 +1,9 @@
 //! The crate's one error type, and the platform's typed error codes.
 
 use std::fmt;
+use std::time::Duration;
+
+pub use sign_core::policy::ErrorKind;
 
 use serde::{Deserialize, Serialize};
 
@@ -11,21 +14,37 @@ pub(crate) const SNIPPET_CHARS: usize = 200;
 ///
 /// Every variant says whether money may have moved: only
 /// [`Error::OutcomeUnknown`] leaves that open, and it says so by its name.
+/// [`Error::kind`] sorts them for a caller: retry later, wait, look it up,
+/// fix the call, or never act on it.
+///
+/// ```
+/// use octopus_sdk::{Error, ErrorKind};
+/// let e = Error::OutcomeUnknown {
+///     operation: "payments.create",
+///     reference: "order-1".into(),
+///     reason: "the request timed out after it was sent".into(),
+/// };
+/// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+/// assert!(e.to_string().contains("look it up before repeating it"));
+/// ```
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// The client or verifier configuration is unusable (bad base URL, a
+    /// missing or empty credential …).
+    #[error("configuration: `{field}` {reason}")]
+    Config {
+        /// The setting at fault, e.g. `api_key`.
+        field: &'static str,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A request was refused before any byte left the process.
     #[error("invalid `{field}`: {reason}")]
     Validation {
         /// The field (wire name) that broke a rule.
         field: String,
         /// The rule it broke.
-        reason: String,
-    },
-    /// The client configuration is unusable (bad base URL, missing credential …).
-    #[error("invalid configuration: {reason}")]
-    Config {
-        /// What is wrong.
         reason: String,
     },
     /// The platform answered with an error envelope (or a non-2xx status).
@@ -40,39 +59,80 @@ pub enum Error {
         /// Field errors, timestamp and path from the error body.
         details: Box<ApiErrorDetails>,
     },
+    /// The platform refused for rate (HTTP 429 or `RATE_LIMIT_EXCEEDED`) and
+    /// its `Retry-After` did not fit the retry policy's total budget (or the
+    /// attempts were used up). Nothing was done.
+    #[error("rate limited by the platform (HTTP {status}); {}", match retry_after {
+        Some(d) => format!("it asked to retry after {} s", d.as_secs()),
+        None => "it gave no Retry-After".to_owned(),
+    })]
+    RateLimited {
+        /// The platform's `Retry-After` (seconds or HTTP-date), when sent.
+        retry_after: Option<Duration>,
+        /// HTTP status (429).
+        status: u16,
+        /// The platform's message (cut short).
+        message: String,
+    },
+    /// A state-changing request was sent but its result is unknown (timeout,
+    /// connection lost, a 5xx) and no lookup settled it. The operation MAY
+    /// have been applied: look the resource up before repeating it.
+    #[error("outcome of {operation} for `{reference}` unknown: {reason}; the call may or may not have taken effect: look it up before repeating it")]
+    OutcomeUnknown {
+        /// The operation, e.g. `payments.create`.
+        operation: &'static str,
+        /// The merchant's reference of the call (the order id).
+        reference: String,
+        /// Why the outcome is unknown.
+        reason: String,
+    },
+    /// A lookup found a record with the same merchant reference but another
+    /// amount, currency or state: it is not this call's success.
+    #[error("{operation} for `{reference}` conflicts with an existing record: {reason}")]
+    Conflict {
+        /// The operation, e.g. `payments.create`.
+        operation: &'static str,
+        /// The merchant's reference (the order id).
+        reference: String,
+        /// What differs.
+        reason: String,
+    },
     /// A webhook (or a signed message) failed verification.
     #[error("signature verification failed: {0}")]
     Signature(#[from] sign_core::VerifyError),
-    /// The request could not be sent or its answer not received; it was not
-    /// applied by the server (connect failure) or it is safe to repeat (reads).
+    /// A body could not be decoded into the expected type (a field missing
+    /// or malformed): distinct from a bad signature.
+    #[error("could not decode: {reason}; body starts {body_snippet:?}")]
+    Decode {
+        /// Why decoding failed (with the HTTP status for a response).
+        reason: String,
+        /// The start of the body (at most 200 characters).
+        body_snippet: String,
+    },
+    /// The request could not be sent, or a query's answer was not received.
     #[error("transport error: {source}")]
     Transport {
         /// The underlying transport error.
         #[source]
         source: reqwest::Error,
     },
-    /// A state-changing request was sent but its result is unknown (timeout,
-    /// connection lost, gateway error without a platform answer). The
-    /// operation MAY have been applied: look the resource up before retrying.
-    #[error("outcome of {operation} unknown: {reason}")]
-    OutcomeUnknown {
-        /// The operation, e.g. `orders.create`.
-        operation: &'static str,
-        /// Why the outcome is unknown.
+    /// The replay store (memory or Redis) did not answer: answer the webhook
+    /// with 503 so the platform delivers it again later.
+    #[error("replay store unavailable: {reason}")]
+    StoreUnavailable {
+        /// What the store said.
         reason: String,
-        /// The error that made it unknown, when there is one.
-        #[source]
-        source: Option<Box<Error>>,
     },
-    /// A response body could not be decoded into the expected type.
-    #[error("could not decode response (status {status}): {reason}; body starts {body_snippet:?}")]
-    Decode {
-        /// HTTP status code of the response.
-        status: u16,
-        /// Why decoding failed.
+    /// `orders.pages()` / `list_all()` stopped because the server made no
+    /// progress (it echoed another page than the one asked for, repeated ids,
+    /// or sent full pages past the walk's cap): the list would be wrong or
+    /// endless, so no partial list is returned as complete.
+    #[error("listing orders stopped at page {page}: {reason}")]
+    Pagination {
+        /// The page being read when the walk stopped.
+        page: u32,
+        /// What the server did.
         reason: String,
-        /// The start of the body (at most 200 characters).
-        body_snippet: String,
     },
     /// The operation is not allowed in this environment (e.g. simulating a
     /// payment on a production client).
@@ -83,7 +143,8 @@ pub enum Error {
         /// Why.
         reason: String,
     },
-    /// Waiting for something (e.g. a payment's final status) took too long.
+    /// Waiting for something (a query's answer, a payment's final status)
+    /// took too long.
     #[error("timed out waiting for {what}")]
     Timeout {
         /// What was awaited.
@@ -98,17 +159,48 @@ pub enum Error {
 }
 
 impl Error {
+    /// How a caller should treat this error (one classification shared by
+    /// the four SDK crates).
+    ///
+    /// ```
+    /// use octopus_sdk::{Error, ErrorKind};
+    /// let e = Error::Validation { field: "amount".into(), reason: "must be > 0".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Caller);
+    /// let e = Error::StoreUnavailable { reason: "connection refused".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Transient);
+    /// ```
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Transport { .. }
+            | Error::Timeout { .. }
+            | Error::StoreUnavailable { .. }
+            | Error::Realtime { .. } => ErrorKind::Transient,
+            Error::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
+            Error::RateLimited { .. } => ErrorKind::Throttled,
+            Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
+            Error::Signature(_) | Error::Decode { .. } | Error::Pagination { .. } => {
+                ErrorKind::Rejected
+            }
+            Error::Config { .. }
+            | Error::Validation { .. }
+            | Error::Api { .. }
+            | Error::Conflict { .. }
+            | Error::NotAllowed { .. } => ErrorKind::Caller,
+        }
+    }
+
     /// The platform's error code, when this is an [`Error::Api`] that carried one.
+    ///
+    /// ```
+    /// use octopus_sdk::{ApiErrorCode, Error};
+    /// let e = Error::Validation { field: "x".into(), reason: "y".into() };
+    /// assert_eq!(e.api_code(), None::<&ApiErrorCode>);
+    /// ```
     pub fn api_code(&self) -> Option<&ApiErrorCode> {
         match self {
             Error::Api { code, .. } => code.as_ref(),
             _ => None,
         }
-    }
-
-    /// True when a state-changing call may or may not have been applied.
-    pub fn is_outcome_unknown(&self) -> bool {
-        matches!(self, Error::OutcomeUnknown { .. })
     }
 
     pub(crate) fn validation(field: impl Into<String>, reason: impl Into<String>) -> Self {
@@ -118,10 +210,20 @@ impl Error {
         }
     }
 
+    pub(crate) fn config(field: &'static str, reason: impl Into<String>) -> Self {
+        Error::Config {
+            field,
+            reason: reason.into(),
+        }
+    }
+
     pub(crate) fn decode(status: u16, reason: impl fmt::Display, body: &[u8]) -> Self {
         Error::Decode {
-            status,
-            reason: reason.to_string(),
+            reason: if status == 0 {
+                reason.to_string()
+            } else {
+                format!("HTTP {status}: {reason}")
+            },
             body_snippet: snippet(body),
         }
     }

@@ -155,6 +155,72 @@ impl Default for PaymentMethod {
     }
 }
 
+/// An amount with its currency, as people read it: HKD is written `HK$`
+/// with two decimals (`HK$100.10`), any other currency as `100.10 USD`.
+///
+/// ```
+/// use octopus_sdk::Money;
+/// let m = Money::new("100.1".parse().unwrap(), "HKD");
+/// assert_eq!(m.to_string(), "HK$100.10");
+/// assert_eq!(Money::new("5".parse().unwrap(), "USD").to_string(), "5.00 USD");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Money {
+    /// The amount (exact decimal).
+    pub amount: Decimal,
+    /// ISO 4217 currency code.
+    pub currency: String,
+}
+
+impl Money {
+    /// `amount` in `currency`.
+    pub fn new(amount: Decimal, currency: impl Into<String>) -> Self {
+        Money {
+            amount,
+            currency: currency.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Two decimals always; more are shown rather than rounded away.
+        let scale = self.amount.scale().max(2) as usize;
+        if self.currency == DEFAULT_CURRENCY {
+            write!(f, "HK${:.*}", scale, self.amount)
+        } else {
+            write!(f, "{:.*} {}", scale, self.amount, self.currency)
+        }
+    }
+}
+
+impl Order {
+    /// The order's amount with its currency, for people (`HK$100.00`).
+    ///
+    /// ```
+    /// let o: octopus_sdk::Order = serde_json::from_str(
+    ///     r#"{"id":"o1","amount":100.00,"currency":"HKD","status":"pending"}"#).unwrap();
+    /// assert_eq!(o.money().to_string(), "HK$100.00");
+    /// ```
+    pub fn money(&self) -> Money {
+        Money::new(self.amount, &self.currency)
+    }
+}
+
+impl Payment {
+    /// The payment's amount with its currency, for people (`HK$100.00`).
+    ///
+    /// ```
+    /// let p: octopus_sdk::Payment = serde_json::from_str(
+    ///     r#"{"id":"p1","orderId":"o1","amount":25.5,"status":"pending"}"#).unwrap();
+    /// assert_eq!(p.money().to_string(), "HK$25.50");
+    /// ```
+    pub fn money(&self) -> Money {
+        Money::new(self.amount, &self.currency)
+    }
+}
+
 /// Free-form order metadata (a JSON object).
 pub type Metadata = serde_json::Map<String, serde_json::Value>;
 

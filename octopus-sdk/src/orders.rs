@@ -1,5 +1,7 @@
 //! Orders: create, get, update, list, and a stream over every page.
 
+use std::collections::HashSet;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use reqwest::Method;
@@ -8,7 +10,9 @@ use serde::Serialize;
 
 use crate::client::{Call, Client};
 use crate::error::{Error, Result};
-use crate::models::{default_currency, Metadata, Order, OrderStatus, Page, SortOrder};
+use crate::models::{
+    default_currency, Metadata, Money, Order, OrderStatus, Page, Pagination, SortOrder,
+};
 use crate::validate;
 
 /// Default page size of `GET /orders` (spec).
@@ -254,20 +258,22 @@ impl Client {
 }
 
 impl Orders<'_> {
-    /// `POST /orders` (answers 201). Not retried: on an unknown outcome the
-    /// error is [`Error::OutcomeUnknown`]; list recent orders before retrying.
+    /// `POST /orders` (answers 201). Sent again only when it certainly did
+    /// not reach the platform; an order has no merchant reference to look up,
+    /// so an unknown outcome is [`Error::OutcomeUnknown`]: list recent orders
+    /// before creating it again.
     pub async fn create(&self, req: &CreateOrder) -> Result<Order> {
         req.validate()?;
         let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
+        let reference = format!("new order of {}", Money::new(req.amount, &req.currency));
         self.client
-            .call(Call {
-                op: "orders.create",
-                method: Method::POST,
-                segments: &["orders"],
-                query: vec![],
-                body: Some(body),
-                idempotent: false,
-            })
+            .call(Call::write(
+                "orders.create",
+                Method::POST,
+                &["orders"],
+                Some(body),
+                &reference,
+            ))
             .await
     }
 
@@ -275,14 +281,7 @@ impl Orders<'_> {
     pub async fn get(&self, order_id: &str) -> Result<Order> {
         validate::id("orderId", order_id)?;
         self.client
-            .call(Call {
-                op: "orders.get",
-                method: Method::GET,
-                segments: &["orders", order_id],
-                query: vec![],
-                body: None,
-                idempotent: true,
-            })
+            .call(Call::get("orders.get", &["orders", order_id], order_id))
             .await
     }
 
@@ -292,72 +291,72 @@ impl Orders<'_> {
         req.validate()?;
         let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
         self.client
-            .call(Call {
-                op: "orders.update",
-                method: Method::PATCH,
-                segments: &["orders", order_id],
-                query: vec![],
-                body: Some(body),
-                idempotent: false,
-            })
+            .call(Call::write(
+                "orders.update",
+                Method::PATCH,
+                &["orders", order_id],
+                Some(body),
+                order_id,
+            ))
             .await
     }
 
     /// `GET /orders` with paging and filters: one page. Retried.
     pub async fn list(&self, params: &ListOrders) -> Result<Page<Order>> {
         params.validate()?;
-        let (items, pagination) = self
-            .client
-            .call_paged::<Vec<Order>>(Call {
-                op: "orders.list",
-                method: Method::GET,
-                segments: &["orders"],
-                query: params.to_query(),
-                body: None,
-                idempotent: true,
-            })
-            .await?;
+        let mut call = Call::get("orders.list", &["orders"], "orders");
+        call.query = params.to_query();
+        let (items, pagination) = self.client.call_paged::<Vec<Order>>(call).await?;
         Ok(Page { items, pagination })
     }
 
     /// Every page of `GET /orders`, starting at `params.page` (or 1), as a
-    /// stream of pages. Stops at `page == totalPages`, or, when the platform
-    /// sends no `pagination`, at a page shorter than `limit`; also at an empty
-    /// page. An error ends the stream after being yielded.
+    /// stream of pages.
+    ///
+    /// The walk ends after the page where `page == totalPages` (or, when
+    /// `totalPages` is absent, the page count `total / limit` gives), at an
+    /// empty page, or — when the platform sends no usable `pagination` — at a
+    /// page shorter than `limit`. It never loops and never passes a partial
+    /// list off as complete: a server that echoes another page than the one
+    /// asked for, repeats an order id, or still sends full pages after
+    /// [`MAX_PAGES`] pages ends the stream with [`Error::Pagination`]. Any
+    /// error ends the stream after being yielded.
     pub fn pages(&self, params: ListOrders) -> BoxStream<'static, Result<Page<Order>>> {
-        let client = self.client.clone();
-        let first = params.page.unwrap_or(1);
-        stream::try_unfold(Some((client, params, first)), |state| async move {
-            let Some((client, mut params, page)) = state else {
+        let walk = Walk {
+            client: self.client.clone(),
+            page: params.page.unwrap_or(1),
+            params,
+            seen: HashSet::new(),
+            read: 0,
+        };
+        stream::try_unfold(Some(walk), |state| async move {
+            let Some(mut walk) = state else {
                 return Ok(None);
             };
-            params.page = Some(page);
-            let limit = params.limit.unwrap_or(DEFAULT_LIMIT) as usize;
-            let got = client.orders().list(&params).await?;
-            let done = match &got.pagination {
-                _ if got.items.is_empty() => true,
-                Some(p) => p.page >= p.total_pages,
-                None => got.items.len() < limit,
-            };
-            let next = if done {
-                None
-            } else {
-                Some((client, params, page.saturating_add(1)))
-            };
-            Ok(Some((got, next)))
+            let page = walk.next_page().await?;
+            Ok(Some(match page {
+                (got, true) => (got, None),
+                (got, false) => (got, Some(walk)),
+            }))
         })
         .boxed()
     }
 
     /// Every order matching `params`, across all pages (see [`Orders::pages`]).
     ///
-    /// ```no_run
-    /// # async fn run(client: octopus_sdk::Client) -> octopus_sdk::Result<()> {
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
     /// use futures::TryStreamExt;
-    /// use octopus_sdk::{orders::ListOrders, OrderStatus};
-    /// let params = ListOrders { status: Some(OrderStatus::Pending), limit: Some(50), ..Default::default() };
-    /// let pending: Vec<_> = client.orders().list_all(params).try_collect().await?;
+    /// use octopus_sdk::{orders::ListOrders, testing::Simulator, OrderStatus};
+    /// let sim = Simulator::start().await;
+    /// for _ in 0..3 {
+    ///     sim.insert_order("Tea", octopus_sdk::parse_amount("10")?, OrderStatus::Pending);
+    /// }
+    /// let params = ListOrders { status: Some(OrderStatus::Pending), limit: Some(2), ..Default::default() };
+    /// let pending: Vec<_> = sim.client().orders().list_all(params).try_collect().await?;
+    /// assert_eq!(pending.len(), 3);
     /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// ```
     pub fn list_all(&self, params: ListOrders) -> BoxStream<'static, Result<Order>> {
         self.pages(params)
@@ -365,6 +364,79 @@ impl Orders<'_> {
             .try_flatten()
             .boxed()
     }
+}
+
+/// Most pages [`Orders::pages`] reads in one walk; a listing that still has
+/// full pages after this many ends with [`Error::Pagination`].
+pub const MAX_PAGES: u32 = 1_000;
+
+/// The state of one walk over `GET /orders`.
+struct Walk {
+    client: Client,
+    params: ListOrders,
+    page: u32,
+    /// Every id listed so far: a server that ignores `page` repeats them.
+    seen: HashSet<String>,
+    read: u32,
+}
+
+impl Walk {
+    /// Reads the next page; `true` when it is the last.
+    async fn next_page(&mut self) -> Result<(Page<Order>, bool)> {
+        let page = self.page;
+        let stuck = |reason: String| Error::Pagination { page, reason };
+        if self.read >= MAX_PAGES {
+            return Err(stuck(format!(
+                "still full pages after {MAX_PAGES} pages; narrow the filters"
+            )));
+        }
+        self.params.page = Some(page);
+        let got = self.client.orders().list(&self.params).await?;
+        self.read += 1;
+        if let Some(p) = &got.pagination {
+            if p.page != page {
+                return Err(stuck(format!(
+                    "the platform answered page {} when asked for page {page}",
+                    p.page
+                )));
+            }
+        }
+        for o in &got.items {
+            if !self.seen.insert(o.id.clone()) {
+                return Err(stuck(format!(
+                    "order {} was already listed (the platform is not advancing pages)",
+                    o.id
+                )));
+            }
+        }
+        let asked = self.params.limit.unwrap_or(DEFAULT_LIMIT);
+        let last = if got.items.is_empty() {
+            true
+        } else {
+            match got.pagination.as_ref().and_then(page_count) {
+                Some(n) => page >= n,
+                None => {
+                    let limit = got.pagination.map_or(asked, |p| p.limit.max(1));
+                    got.items.len() < limit as usize
+                }
+            }
+        };
+        self.page = page.saturating_add(1);
+        Ok((got, last))
+    }
+}
+
+/// The number of pages a `pagination` block states: `totalPages`, else
+/// `ceil(total / limit)`; `None` when it states neither (a listing with items
+/// has at least one page, so a zero is "not stated").
+fn page_count(p: &Pagination) -> Option<u32> {
+    if p.total_pages > 0 {
+        return Some(p.total_pages);
+    }
+    if p.total > 0 && p.limit > 0 {
+        return u32::try_from(p.total.div_ceil(u64::from(p.limit))).ok();
+    }
+    None
 }
 
 #[cfg(test)]

@@ -11,7 +11,9 @@ use serde::Serialize;
 
 use crate::client::{Call, Client, Environment};
 use crate::error::{ApiErrorCode, Error, Result};
-use crate::models::{default_currency, Payment, PaymentMethod, PaymentStatus, PaymentStatusChange};
+use crate::models::{
+    default_currency, Money, Payment, PaymentMethod, PaymentStatus, PaymentStatusChange,
+};
 use crate::validate;
 
 /// Body of `POST /payments`.
@@ -169,82 +171,109 @@ impl Client {
 impl Payments<'_> {
     /// `POST /payments` (answers 201), made safe to call again.
     ///
-    /// - `PAYMENT_ALREADY_EXISTS` resolves to the order's existing payment
-    ///   (when its amount and currency match the request; otherwise the API
-    ///   error is returned).
-    /// - When the outcome is unknown (timeout or connection lost after
-    ///   sending, a 5xx), the order is looked up first: if it now has a live
-    ///   payment of the requested amount and currency, that one is returned;
-    ///   if it has none (or only a failed/cancelled one) the request is sent
-    ///   again (within the retry policy's attempts); a live payment of another
-    ///   amount returns the original error. If even the look-up fails the
-    ///   error is [`Error::OutcomeUnknown`].
+    /// The platform keeps one live payment per order, so the order id is the
+    /// merchant reference a lookup settles an unclear answer with:
+    ///
+    /// - `PAYMENT_ALREADY_EXISTS`: the order's existing payment is this call's
+    ///   result only when it is `pending` or `completed` with the requested
+    ///   amount and currency; anything else is [`Error::Conflict`].
+    /// - An unknown outcome (timeout or connection lost after sending, a 5xx):
+    ///   the order is looked up. A `pending` or `completed` payment of the
+    ///   requested amount and currency is returned; none (or only a failed or
+    ///   cancelled one) means the request had no effect, and it is sent again
+    ///   within the retry policy's attempts and budget; another live payment
+    ///   is [`Error::Conflict`]. If the lookup fails too, the error is
+    ///   [`Error::OutcomeUnknown`].
+    /// - 429: waited for within the policy's budget (its `Retry-After`
+    ///   honoured), else [`Error::RateLimited`].
+    ///
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::CreateOrder, payments::CreatePayment, testing::Simulator};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// let amount = octopus_sdk::parse_amount("25.50")?;
+    /// let order = client.orders().create(&CreateOrder::new("Tea", amount)).await?;
+    /// let first = client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
+    /// // Asking again returns the same pending payment, not a second one.
+    /// let again = client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
+    /// assert_eq!(first.id, again.id);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn create(&self, req: &CreatePayment) -> Result<Payment> {
         req.validate()?;
         let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
-        let policy = self.client.inner.retry.clone();
+        let policy = &self.client.inner.retry;
         let started = Instant::now();
-        let mut attempt = 0u32;
+        let mut round = 0u32;
         loop {
-            attempt += 1;
-            let result = self
+            round += 1;
+            let sent = self
                 .client
-                .call::<Payment>(Call {
-                    op: "payments.create",
-                    method: Method::POST,
-                    segments: &["payments"],
-                    query: vec![],
-                    body: Some(body.clone()),
-                    idempotent: false,
-                })
+                .call::<Payment>(Call::write(
+                    "payments.create",
+                    Method::POST,
+                    &["payments"],
+                    Some(body.clone()),
+                    &req.order_id,
+                ))
                 .await;
-            let err = match result {
+            let err = match sent {
                 Ok(p) => return Ok(p),
                 Err(e) => e,
             };
-            let can_retry = attempt < policy.max_attempts && started.elapsed() < policy.max_elapsed;
-            match &err {
+            let already = matches!(
+                &err,
                 Error::Api {
                     code: Some(ApiErrorCode::PaymentAlreadyExists),
                     ..
-                } => {
-                    return match self.existing_for_order(&req.order_id).await {
-                        Ok(Some(p)) if p.amount == req.amount && p.currency == req.currency => {
-                            tracing::info!(payment_id = %p.id, "payment already existed; returning it");
-                            Ok(p)
-                        }
-                        _ => Err(err),
-                    };
                 }
-                Error::OutcomeUnknown { .. } | Error::Api { status: 500.., .. } => {
-                    match self.existing_for_order(&req.order_id).await {
-                        Ok(Some(p)) if !matches!(p.status, PaymentStatus::Failed | PaymentStatus::Cancelled) => {
-                            if p.amount == req.amount && p.currency == req.currency {
-                                tracing::info!(payment_id = %p.id, "create outcome was unknown; found the payment");
-                                return Ok(p);
-                            }
-                            // The order has a live payment, but not the one asked for.
-                            return Err(err);
-                        }
-                        Ok(_) if can_retry => {}
-                        Ok(_) => return Err(err),
-                        Err(lookup) => {
-                            return Err(Error::OutcomeUnknown {
-                                operation: "payments.create",
-                                reason: format!(
-                                    "the create request may have been applied ({err}) and looking up the order's payment failed ({lookup})"
-                                ),
-                                source: Some(Box::new(err)),
-                            })
-                        }
-                    }
-                }
-                // Not applied: the connection never opened, or the platform throttled us.
-                Error::Transport { .. } | Error::Api { status: 429, .. } if can_retry => {}
-                _ => return Err(err),
+            );
+            if !already && !matches!(err, Error::OutcomeUnknown { .. }) {
+                return Err(err);
             }
-            let delay = policy.delay(attempt, None);
-            tokio::time::sleep(delay).await;
+            let found = match self.existing_for_order(&req.order_id).await {
+                Ok(found) => found,
+                Err(lookup) => {
+                    return Err(Error::OutcomeUnknown {
+                        operation: "payments.create",
+                        reference: req.order_id.clone(),
+                        reason: format!(
+                            "{err}; looking up the order's payment failed too ({lookup})"
+                        ),
+                    })
+                }
+            };
+            match reconcile(req, found) {
+                Settled::Ours(p) => {
+                    tracing::info!(payment_id = %p.id, "payments.create settled by lookup");
+                    return Ok(*p);
+                }
+                Settled::Conflict(reason) => {
+                    return Err(Error::Conflict {
+                        operation: "payments.create",
+                        reference: req.order_id.clone(),
+                        reason,
+                    })
+                }
+                Settled::NotApplied if already => {
+                    return Err(Error::Conflict {
+                        operation: "payments.create",
+                        reference: req.order_id.clone(),
+                        reason: "the platform answered PAYMENT_ALREADY_EXISTS but the order shows no live payment".into(),
+                    })
+                }
+                Settled::NotApplied => {
+                    let wait = policy.backoff(round);
+                    if round >= policy.max_attempts
+                        || started.elapsed().saturating_add(wait) > policy.max_elapsed
+                    {
+                        return Err(err);
+                    }
+                    tokio::time::sleep(wait).await;
+                }
+            }
         }
     }
 
@@ -261,14 +290,11 @@ impl Payments<'_> {
     pub async fn get(&self, payment_id: &str) -> Result<Payment> {
         validate::id("paymentId", payment_id)?;
         self.client
-            .call(Call {
-                op: "payments.get",
-                method: Method::GET,
-                segments: &["payments", payment_id],
-                query: vec![],
-                body: None,
-                idempotent: true,
-            })
+            .call(Call::get(
+                "payments.get",
+                &["payments", payment_id],
+                payment_id,
+            ))
             .await
     }
 
@@ -286,14 +312,13 @@ impl Payments<'_> {
         req.validate()?;
         let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
         self.client
-            .call(Call {
-                op: "payments.update_status",
-                method: Method::PATCH,
-                segments: &["payments", payment_id, "status"],
-                query: vec![],
-                body: Some(body),
-                idempotent: false,
-            })
+            .call(Call::write(
+                "payments.update_status",
+                Method::PATCH,
+                &["payments", payment_id, "status"],
+                Some(body),
+                payment_id,
+            ))
             .await
     }
 
@@ -311,14 +336,13 @@ impl Payments<'_> {
         }
         validate::id("paymentId", payment_id)?;
         self.client
-            .call(Call {
-                op: "payments.simulate",
-                method: Method::POST,
-                segments: &["payments", payment_id, "simulate"],
-                query: vec![],
-                body: None,
-                idempotent: false,
-            })
+            .call(Call::write(
+                "payments.simulate",
+                Method::POST,
+                &["payments", payment_id, "simulate"],
+                None,
+                payment_id,
+            ))
             .await
     }
 
@@ -385,6 +409,44 @@ impl Payments<'_> {
     }
 }
 
+/// What a lookup says about a create whose answer was unclear.
+enum Settled {
+    /// The order's payment is the one asked for.
+    Ours(Box<Payment>),
+    /// The order has no live payment: the create had no effect.
+    NotApplied,
+    /// The order has a payment that is not this call's result.
+    Conflict(String),
+}
+
+/// Only a `pending` or `completed` payment of the requested amount and
+/// currency is the call's result (issue 13: "PAYMENT_ALREADY_EXISTS resolves
+/// only to …").
+fn reconcile(req: &CreatePayment, found: Option<Payment>) -> Settled {
+    let Some(p) = found else {
+        return Settled::NotApplied;
+    };
+    match p.status {
+        PaymentStatus::Failed | PaymentStatus::Cancelled => Settled::NotApplied,
+        PaymentStatus::Pending | PaymentStatus::Completed
+            if p.amount == req.amount && p.currency == req.currency =>
+        {
+            Settled::Ours(Box::new(p))
+        }
+        PaymentStatus::Pending | PaymentStatus::Completed => Settled::Conflict(format!(
+            "its payment {} is {} for {}, not {}",
+            p.id,
+            p.status,
+            p.money(),
+            Money::new(req.amount, &req.currency)
+        )),
+        _ => Settled::Conflict(format!(
+            "its payment {} is {} (only a pending or completed payment can be this call's result)",
+            p.id, p.status
+        )),
+    }
+}
+
 struct Watch {
     client: Client,
     id: String,
@@ -431,6 +493,7 @@ impl Watch {
                 }
                 Err(Error::Transport { .. })
                 | Err(Error::Timeout { .. })
+                | Err(Error::RateLimited { .. })
                 | Err(Error::Api {
                     status: 429 | 500..,
                     ..

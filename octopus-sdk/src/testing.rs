@@ -8,18 +8,26 @@
 //! filters `GET /orders`, simulates payments, and POSTs a correctly signed
 //! webhook to the configured URL.
 //!
-//! ```no_run
+//! The vocabulary is the one every SDK crate's simulator uses:
+//! [`Simulator::start`], [`Simulator::client`] (a ready client),
+//! [`Simulator::verifier`] (a [`Verifier`] with the merchant's webhook
+//! secret), [`Simulator::set_callback_url`], [`Simulator::pay`] ("the payer
+//! pays": the payment completes and the signed webhook is delivered, returning
+//! the merchant's reply) and [`Simulator::redeliver`] (the platform sending
+//! the same webhook again).
+//!
+//! ```
 //! # async fn run() -> octopus_sdk::Result<()> {
 //! use octopus_sdk::{orders::CreateOrder, payments::CreatePayment, testing::Simulator};
 //! let sim = Simulator::start().await;
-//! let client = sim.client()?;
+//! let client = sim.client();
 //! let amount = octopus_sdk::parse_amount("25.50")?;
 //! let order = client.orders().create(&CreateOrder::new("Tea", amount)).await?;
-//! let payment = client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
-//! sim.set_webhook_url("http://127.0.0.1:9999/webhook");
-//! let paid = sim.simulate_payment(&payment.id).await?;
-//! assert!(paid.status.is_final());
+//! client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
+//! // No callback URL yet: paying is refused rather than silently delivering nothing.
+//! assert!(sim.pay(&order.id).await.is_err());
 //! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 //! ```
 
 use std::collections::{HashMap, HashSet};
@@ -41,6 +49,7 @@ use crate::models::{
     Metadata, OctopusResponse, Order, OrderPayment, OrderStatus, Pagination, Payment,
     PaymentMethod, PaymentStatus, QrCode, QrCodeData,
 };
+use crate::webhook::Verifier;
 use crate::Client;
 
 /// Simulator credentials and behaviour.
@@ -138,6 +147,8 @@ pub struct WebhookDelivery {
     pub timestamp: String,
     /// Response status, when the target answered.
     pub status: Option<u16>,
+    /// Response body, when the target answered.
+    pub reply_body: Option<String>,
     /// Transport error, when it did not.
     pub error: Option<String>,
 }
@@ -150,6 +161,8 @@ struct State {
     faults: Vec<Fault>,
     webhook_url: Option<String>,
     deliveries: Vec<WebhookDelivery>,
+    /// The last webhook body per order id, for `redeliver`.
+    last_callback: HashMap<String, Vec<u8>>,
     expired: HashSet<String>,
     seq: u64,
 }
@@ -172,6 +185,17 @@ impl Shared {
 struct WebhookJob {
     url: String,
     body: Vec<u8>,
+    order_id: String,
+}
+
+/// The merchant's reply to a webhook the simulator delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CallbackReply {
+    /// HTTP status the merchant answered.
+    pub status: u16,
+    /// The body it answered (the platform expects [`crate::webhook::ACK`]).
+    pub body: String,
 }
 
 /// The simulator. Dropping it stops the server.
@@ -179,6 +203,8 @@ pub struct Simulator {
     server: MockServer,
     shared: Arc<Shared>,
     http: reqwest::Client,
+    client: Client,
+    verifier: Verifier,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -196,9 +222,17 @@ impl Simulator {
     }
 
     /// Starts a simulator with `config`.
+    ///
+    /// # Panics
+    /// When `config` holds an empty credential (a test's own mistake: the
+    /// client and verifier it hands out refuse empty secrets).
     pub async fn start_with(config: SimulatorConfig) -> Self {
         let server = MockServer::start().await;
         let (tx, rx) = mpsc::unbounded_channel();
+        let verifier = match Verifier::new(config.webhook_secret.clone()) {
+            Ok(v) => v,
+            Err(e) => panic!("SimulatorConfig: {e}"),
+        };
         let shared = Arc::new(Shared {
             config,
             state: Mutex::new(State::default()),
@@ -218,10 +252,21 @@ impl Simulator {
             .respond_with(Platform(shared.clone()))
             .mount(&server)
             .await;
+        let client = match client_builder(
+            &format!("{}{}", server.uri(), shared.config.prefix),
+            &shared.config,
+        )
+        .build()
+        {
+            Ok(c) => c,
+            Err(e) => panic!("SimulatorConfig: {e}"),
+        };
         Self {
             server,
             shared,
             http,
+            client,
+            verifier,
         }
     }
 
@@ -266,34 +311,143 @@ impl Simulator {
     }
 
     /// A client builder configured for this simulator (sandbox, credentials,
-    /// short retry backoff).
+    /// short retry backoff), to change a setting before building.
     pub fn client_builder(&self) -> ClientBuilder {
-        let c = &self.shared.config;
-        let b = Client::builder()
-            .base_url(self.base_url())
-            .environment(Environment::Sandbox)
-            .api_token(c.api_token.clone())
-            .api_key(c.api_key.clone())
-            .poll_interval(Duration::from_millis(50))
-            .retry_policy(
-                RetryPolicy::default()
-                    .with_backoff(Duration::from_millis(5), Duration::from_millis(20)),
-            );
-        if c.require_signature {
-            b.merchant(c.merchant_id.clone(), c.secret_key.clone())
-        } else {
-            b
-        }
+        client_builder(&self.base_url(), &self.shared.config)
     }
 
-    /// A client configured for this simulator.
-    pub fn client(&self) -> Result<Client> {
-        self.client_builder().build()
+    /// A ready client for this simulator (sandbox, its credentials).
+    pub fn client(&self) -> Client {
+        self.client.clone()
+    }
+
+    /// A webhook [`Verifier`] with the merchant's webhook secret, as the
+    /// merchant's handler would build it. Every call shares one in-memory
+    /// replay guard.
+    pub fn verifier(&self) -> Verifier {
+        self.verifier.clone()
     }
 
     /// Where webhooks are POSTed (none by default).
-    pub fn set_webhook_url(&self, url: impl Into<String>) {
+    pub fn set_callback_url(&self, url: impl Into<String>) {
         self.shared.state().webhook_url = Some(url.into());
+    }
+
+    /// The payer pays: the payment of `reference` (an order id, or a payment
+    /// id) completes, and the signed `payment.completed` webhook is delivered
+    /// to the callback URL. Returns the merchant's reply.
+    ///
+    /// An error, never a silent success, when no callback URL is set, the
+    /// payment cannot be paid, or the merchant could not be reached.
+    pub async fn pay(&self, reference: &str) -> Result<CallbackReply> {
+        if self.shared.state().webhook_url.is_none() {
+            return Err(Error::Config {
+                field: "callback_url",
+                reason: "is not set: call Simulator::set_callback_url first".into(),
+            });
+        }
+        let payment_id = self.resolve(reference)?;
+        let (_, job) = self.complete(&payment_id)?;
+        let Some(job) = job else {
+            return Err(Error::Config {
+                field: "callback_url",
+                reason: "is not set: call Simulator::set_callback_url first".into(),
+            });
+        };
+        self.deliver_now(job).await
+    }
+
+    /// The platform delivers the last webhook of `reference` (an order id or
+    /// a payment id) again: the same signed body, with a fresh
+    /// `X-Octopus-Timestamp`, as a platform re-sending an unacknowledged
+    /// webhook does. Returns the merchant's reply.
+    pub async fn redeliver(&self, reference: &str) -> Result<CallbackReply> {
+        let order_id = self.order_of(reference).ok_or_else(|| {
+            Error::validation("reference", format!("no order or payment {reference:?}"))
+        })?;
+        let (url, body) = {
+            let st = self.shared.state();
+            let url = st.webhook_url.clone().ok_or_else(|| Error::Config {
+                field: "callback_url",
+                reason: "is not set: call Simulator::set_callback_url first".into(),
+            })?;
+            let body = st.last_callback.get(&order_id).cloned().ok_or_else(|| {
+                Error::validation(
+                    "reference",
+                    format!("no webhook was delivered for {reference:?} yet"),
+                )
+            })?;
+            (url, body)
+        };
+        self.deliver_now(WebhookJob {
+            url,
+            body,
+            order_id,
+        })
+        .await
+    }
+
+    /// The order id `reference` names (itself, or the order of a payment id).
+    fn order_of(&self, reference: &str) -> Option<String> {
+        let st = self.shared.state();
+        if st.orders.iter().any(|o| o.id == reference) {
+            return Some(reference.to_owned());
+        }
+        st.payments
+            .iter()
+            .find(|p| p.id == reference)
+            .map(|p| p.order_id.clone())
+    }
+
+    /// The payment `reference` names: a payment id, or the order's latest payment.
+    fn resolve(&self, reference: &str) -> Result<String> {
+        let st = self.shared.state();
+        if st.payments.iter().any(|p| p.id == reference) {
+            return Ok(reference.to_owned());
+        }
+        st.payments
+            .iter()
+            .rev()
+            .find(|p| p.order_id == reference)
+            .map(|p| p.id.clone())
+            .ok_or_else(|| {
+                Error::validation(
+                    "reference",
+                    format!("no payment for order or payment {reference:?}: create one first"),
+                )
+            })
+    }
+
+    fn complete(&self, payment_id: &str) -> Result<(Payment, Option<WebhookJob>)> {
+        let done = {
+            let mut st = self.shared.state();
+            simulate(&self.shared.config, &mut st, payment_id)
+        };
+        let (payment, job) = done.map_err(|f| Error::NotAllowed {
+            operation: "simulator.pay",
+            reason: f.message,
+        })?;
+        #[cfg(feature = "realtime")]
+        self.shared.emit_payment_update(&payment);
+        Ok((payment, job))
+    }
+
+    async fn deliver_now(&self, job: WebhookJob) -> Result<CallbackReply> {
+        let order_id = job.order_id.clone();
+        let (d, err) = deliver(&self.http, job, &self.shared.config.webhook_secret).await;
+        let reply = match (&d.status, err) {
+            (Some(status), _) => Ok(CallbackReply {
+                status: *status,
+                body: d.reply_body.clone().unwrap_or_default(),
+            }),
+            (None, Some(source)) => Err(Error::Transport { source }),
+            (None, None) => Err(Error::Decode {
+                reason: "the merchant's reply could not be read".into(),
+                body_snippet: String::new(),
+            }),
+        };
+        self.shared.record(d, &order_id);
+        reply
     }
 
     /// Injects a fault.
@@ -320,26 +474,14 @@ impl Simulator {
     }
 
     /// Marks a payment paid, as `POST /payments/{id}/simulate` does, and
-    /// delivers the webhook (awaited) when a URL is set.
+    /// delivers the webhook (awaited) when a callback URL is set. Returns the
+    /// payment; [`Simulator::pay`] returns the merchant's reply instead.
     pub async fn simulate_payment(&self, payment_id: &str) -> Result<Payment> {
-        let (payment, job) = {
-            let mut st = self.shared.state();
-            match simulate(&self.shared.config, &mut st, payment_id) {
-                Ok(v) => v,
-                Err(resp) => {
-                    return Err(Error::NotAllowed {
-                        operation: "simulator.simulate_payment",
-                        reason: resp.message,
-                    })
-                }
-            }
-        };
-        #[cfg(feature = "realtime")]
-        self.shared.emit_payment_update(&payment);
+        let (payment, job) = self.complete(payment_id)?;
         if let Some(job) = job {
-            let d = deliver(&self.http, job, &self.shared.config.webhook_secret).await;
-            self.shared.state().deliveries.push(d);
-            self.shared.delivered.notify_waiters();
+            let order_id = job.order_id.clone();
+            let (d, _) = deliver(&self.http, job, &self.shared.config.webhook_secret).await;
+            self.shared.record(d, &order_id);
         }
         Ok(payment)
     }
@@ -422,6 +564,36 @@ impl Simulator {
     }
 }
 
+/// The client builder a simulator hands out.
+fn client_builder(base_url: &str, c: &SimulatorConfig) -> ClientBuilder {
+    let b = Client::builder()
+        .base_url(base_url)
+        .environment(Environment::Sandbox)
+        .api_token(c.api_token.clone())
+        .api_key(c.api_key.clone())
+        .poll_interval(Duration::from_millis(50))
+        .retry_policy(
+            RetryPolicy::default()
+                .with_backoff(Duration::from_millis(5), Duration::from_millis(20)),
+        );
+    if c.require_signature {
+        b.merchant(c.merchant_id.clone(), c.secret_key.clone())
+    } else {
+        b
+    }
+}
+
+impl Shared {
+    /// Keeps a delivery (and its body for `redeliver`) and wakes waiters.
+    fn record(&self, d: WebhookDelivery, order_id: &str) {
+        let mut st = self.state();
+        st.last_callback.insert(order_id.to_owned(), d.body.clone());
+        st.deliveries.push(d);
+        drop(st);
+        self.delivered.notify_waiters();
+    }
+}
+
 async fn deliver_webhooks(
     shared: std::sync::Weak<Shared>,
     http: reqwest::Client,
@@ -431,14 +603,21 @@ async fn deliver_webhooks(
         let Some(s) = shared.upgrade() else { return };
         let secret = s.config.webhook_secret.clone();
         drop(s);
-        let d = deliver(&http, job, &secret).await;
+        let order_id = job.order_id.clone();
+        let (d, _) = deliver(&http, job, &secret).await;
         let Some(s) = shared.upgrade() else { return };
-        s.state().deliveries.push(d);
-        s.delivered.notify_waiters();
+        s.record(d, &order_id);
     }
 }
 
-async fn deliver(http: &reqwest::Client, job: WebhookJob, secret: &Secret) -> WebhookDelivery {
+/// Longest merchant reply kept (the platform reads a short acknowledgement).
+const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+async fn deliver(
+    http: &reqwest::Client,
+    job: WebhookJob,
+    secret: &Secret,
+) -> (WebhookDelivery, Option<reqwest::Error>) {
     let now = Utc::now();
     let signature = sign_core::octopus::webhook_signature(secret, &job.body);
     let timestamp = sign_core::octopus::format_timestamp(now);
@@ -450,18 +629,38 @@ async fn deliver(http: &reqwest::Client, job: WebhookJob, secret: &Secret) -> We
         .body(job.body.clone())
         .send()
         .await;
-    let (status, error) = match res {
-        Ok(r) => (Some(r.status().as_u16()), None),
-        Err(e) => (None, Some(e.to_string())),
+    let (status, reply_body, error, err) = match res {
+        Ok(mut r) => {
+            let status = r.status().as_u16();
+            let mut body = Vec::new();
+            while let Ok(Some(chunk)) = r.chunk().await {
+                body.extend_from_slice(&chunk);
+                if body.len() > MAX_REPLY_BYTES {
+                    body.truncate(MAX_REPLY_BYTES);
+                    break;
+                }
+            }
+            (
+                Some(status),
+                Some(String::from_utf8_lossy(&body).into_owned()),
+                None,
+                None,
+            )
+        }
+        Err(e) => (None, None, Some(e.to_string()), Some(e)),
     };
-    WebhookDelivery {
-        url: job.url,
-        body: job.body,
-        signature,
-        timestamp,
-        status,
-        error,
-    }
+    (
+        WebhookDelivery {
+            url: job.url,
+            body: job.body,
+            signature,
+            timestamp,
+            status,
+            reply_body,
+            error,
+        },
+        err,
+    )
 }
 
 /// A platform error to answer with.
@@ -1128,6 +1327,7 @@ fn apply_status(
     let job = webhook_url.map(|url| WebhookJob {
         url,
         body: webhook_body(cfg, &payment, event, status),
+        order_id: payment.order_id.clone(),
     });
     Ok((payment, job))
 }

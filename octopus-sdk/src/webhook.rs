@@ -1,40 +1,79 @@
 //! Webhooks the platform sends to the merchant (`POST /payments/webhook/octopus`
-//! in the spec): verification, the typed event, and the acknowledgement body.
+//! in the spec): verification, duplicate-delivery detection, the typed event,
+//! and the acknowledgement body.
 //!
-//! Contract (DESIGN.md "Octopus"): `X-Octopus-Signature =
-//! hex(hmac_sha256(webhook_secret, raw_body))`, compared in constant time, and
-//! `X-Octopus-Timestamp` (RFC 3339) within the tolerance (default 300 s).
+//! The contract, as this module applies it:
+//!
+//! - `X-Octopus-Signature = hex(hmac_sha256(webhook_secret, raw_body))`,
+//!   compared in constant time. Only the raw body is signed.
+//! - `X-Octopus-Timestamp` (RFC 3339) must lie within the tolerance (default
+//!   300 s) of now — but the header is not signed, so it proves nothing on its
+//!   own. The body's own `timestamp` is covered by the signature and must lie
+//!   within the same window: a captured body re-sent later with a fresh header
+//!   is refused as expired ([`sign_core::VerifyError::Expired`]).
+//! - The platform re-sends a webhook until it is acknowledged. A verified
+//!   event is recorded under its event key, `transactionId` + `eventType`
+//!   (the order id stands in for a `transactionId` the event does not carry),
+//!   for the replay guard's retention (7 days by default);
+//!   [`Verifier::verify_and_record`] answers [`Delivery::First`] the first
+//!   time and [`Delivery::Repeat`] after, so the handler acknowledges a
+//!   re-delivery without processing it twice. A store that does not answer is
+//!   [`Error::StoreUnavailable`]: answer 503 and the platform tries again.
 //!
 //! ```
-//! use octopus_sdk::webhook;
-//! use sign_core::Secret;
-//! let secret = Secret::new("whsec");
-//! let body = br#"{"eventType":"payment.completed","transactionId":"oct_1","orderId":"o1","status":"SUCCESS","amount":100.00,"currency":"HKD","timestamp":"2024-01-01T00:05:00Z","merchantId":"m1"}"#;
+//! # async fn run() -> octopus_sdk::Result<()> {
+//! use octopus_sdk::webhook::{self, Verifier};
+//! use sign_core::replay::Delivery;
+//!
+//! let verifier = Verifier::new("whsec")?;
 //! let now = "2024-01-01T00:05:10Z".parse().unwrap();
-//! let headers = webhook::sign(body, &secret, now);
-//! let event = webhook::verify_at(&headers, body, &secret, now).unwrap();
-//! assert_eq!(event.event_type, webhook::WebhookEventType::PaymentCompleted);
-//! assert_eq!(event.amount.to_string(), "100.00");
-//! let ack = webhook::ack_body();
-//! assert_eq!(ack, r#"{"success":true,"message":"Webhook處理成功"}"#);
+//! let body = br#"{"eventType":"payment.completed","transactionId":"oct_1","orderId":"o1","status":"SUCCESS","amount":100.00,"currency":"HKD","timestamp":"2024-01-01T00:05:00Z","merchantId":"m1"}"#;
+//! let headers = webhook::sign(body, &"whsec".into(), now);
+//! let got = verifier.verify_and_record_at(&headers, body, now).await?;
+//! assert_eq!(got.delivery, Delivery::First);
+//! assert_eq!(got.event.event_type, webhook::WebhookEventType::PaymentCompleted);
+//! assert_eq!(got.event.money().to_string(), "HK$100.00");
+//! // The platform delivers it again: acknowledge, do not process twice.
+//! let again = verifier.verify_and_record_at(&headers, body, now).await?;
+//! assert_eq!(again.delivery, Delivery::Repeat);
+//! assert_eq!(webhook::ACK, r#"{"success":true,"message":"Webhook處理成功"}"#);
+//! # Ok(()) }
+//! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 //! ```
+
+use std::fmt;
+use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderValue};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sign_core::octopus::{HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use sign_core::replay::{GuardError, Received, ReplayGuard};
 use sign_core::{Secret, VerifyError};
 
-use crate::error::{snippet, Error, Result};
-use crate::models::{default_currency, wire_enum};
+use crate::error::{Error, Result};
+use crate::models::{default_currency, wire_enum, Money};
 
-/// Default timestamp tolerance in seconds.
-pub const DEFAULT_TOLERANCE_SECS: u64 = 300;
+/// Default timestamp tolerance (300 s).
+pub const DEFAULT_TOLERANCE: Duration = Duration::from_secs(300);
+
+/// Largest webhook body read (64 KiB): the platform's events are a few hundred
+/// bytes, and a larger body is refused before any work is done on it.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The acknowledgement body the platform expects (answer with status 200 and
+/// `Content-Type: application/json`), from the spec's webhook section.
+pub const ACK: &str = r#"{"success":true,"message":"Webhook處理成功"}"#;
+
+/// The gateway name in replay-store keys.
+const GATEWAY: &str = "octopus";
 
 wire_enum! {
     /// The webhook's `eventType`.
     WebhookEventType {
+        /// `payment.processing` (the simulator sends it for a payment moving to processing).
+        PaymentProcessing = "payment.processing",
         /// `payment.completed`.
         PaymentCompleted = "payment.completed",
         /// `payment.failed`.
@@ -61,17 +100,27 @@ wire_enum! {
         Cancelled = "CANCELLED",
         /// `EXPIRED`.
         Expired = "EXPIRED",
+        /// `REFUNDED` (sent with `payment.refunded`).
+        Refunded = "REFUNDED",
     }
 }
 
 /// A verified webhook.
+///
+/// ```
+/// let e: octopus_sdk::webhook::WebhookEvent = serde_json::from_str(
+///     r#"{"eventType":"payment.refunded","orderId":"o1","status":"REFUNDED","amount":"12.5","timestamp":"2024-01-01T00:00:00Z"}"#,
+/// ).unwrap();
+/// assert_eq!(e.status, octopus_sdk::webhook::TransactionStatus::Refunded);
+/// assert_eq!(e.money().to_string(), "HK$12.50");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct WebhookEvent {
     /// Event type (unknown types kept).
     pub event_type: WebhookEventType,
-    /// Octopus transaction id.
+    /// Octopus transaction id (absent before the platform has one).
     #[serde(default)]
     pub transaction_id: Option<String>,
     /// The order concerned.
@@ -84,84 +133,263 @@ pub struct WebhookEvent {
     /// Currency (`HKD` when absent).
     #[serde(default = "default_currency")]
     pub currency: String,
-    /// Event time (from the body).
-    #[serde(default)]
-    pub timestamp: Option<DateTime<Utc>>,
+    /// Event time, from the signed body: checked against the tolerance window.
+    pub timestamp: DateTime<Utc>,
     /// Merchant id.
     #[serde(default)]
     pub merchant_id: Option<String>,
 }
 
-/// Verification options.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct VerifyOptions {
-    /// Largest accepted distance between `X-Octopus-Timestamp` and now.
-    pub tolerance_secs: u64,
-}
+impl WebhookEvent {
+    /// The amount with its currency, for people (`HK$100.00`).
+    pub fn money(&self) -> Money {
+        Money::new(self.amount, &self.currency)
+    }
 
-impl Default for VerifyOptions {
-    fn default() -> Self {
-        Self {
-            tolerance_secs: DEFAULT_TOLERANCE_SECS,
+    /// The event key the delivery is recorded under: `transactionId` +
+    /// `eventType`, or the order id + `eventType` when no transaction id is
+    /// carried (the two forms cannot collide).
+    ///
+    /// ```
+    /// let e: octopus_sdk::webhook::WebhookEvent = serde_json::from_str(
+    ///     r#"{"eventType":"payment.completed","transactionId":"oct_1","orderId":"o1","status":"SUCCESS","amount":1,"timestamp":"2024-01-01T00:00:00Z"}"#,
+    /// ).unwrap();
+    /// assert_eq!(e.event_key(), "octopus:event:oct_1:payment.completed");
+    /// ```
+    pub fn event_key(&self) -> String {
+        match &self.transaction_id {
+            Some(tx) => ReplayGuard::event_key(GATEWAY, &[tx, self.event_type.as_str()]),
+            None => ReplayGuard::event_key(
+                GATEWAY,
+                &["order", &self.order_id, self.event_type.as_str()],
+            ),
         }
     }
 }
 
-/// Verifies a webhook against the clock and decodes its event.
+/// Verifies the platform's webhooks and records their deliveries.
 ///
-/// Errors: [`Error::Signature`] (missing/malformed header, mismatch, outside
-/// the tolerance) or [`Error::Decode`] (verified, but not a webhook event).
-pub fn verify(headers: &HeaderMap, raw_body: &[u8], secret: &Secret) -> Result<WebhookEvent> {
-    verify_at(headers, raw_body, secret, Utc::now())
+/// Clone-cheap; build one per process and share it (a fleet of web servers
+/// shares deliveries through one Redis: [`Verifier::with_replay_guard`]).
+///
+/// ```
+/// use octopus_sdk::{webhook::Verifier, Error};
+/// assert!(matches!(Verifier::new(""), Err(Error::Config { field: "webhook_secret", .. })));
+/// let v = Verifier::new("whsec").unwrap();
+/// assert!(!format!("{v:?}").contains("whsec"));
+/// ```
+#[derive(Clone)]
+pub struct Verifier {
+    secret: Secret,
+    tolerance: Duration,
+    guard: ReplayGuard,
 }
 
-/// [`verify`] at a given time (for tests and replays).
-pub fn verify_at(
-    headers: &HeaderMap,
-    raw_body: &[u8],
-    secret: &Secret,
-    now: DateTime<Utc>,
-) -> Result<WebhookEvent> {
-    verify_with(headers, raw_body, secret, now, VerifyOptions::default())
+impl fmt::Debug for Verifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Verifier")
+            .field("secret", &self.secret)
+            .field("tolerance", &self.tolerance)
+            .field("guard", &self.guard)
+            .finish()
+    }
 }
 
-/// [`verify`] with explicit time and options.
-pub fn verify_with(
-    headers: &HeaderMap,
-    raw_body: &[u8],
-    secret: &Secret,
-    now: DateTime<Utc>,
-    options: VerifyOptions,
-) -> Result<WebhookEvent> {
-    let signature = header(headers, HEADER_SIGNATURE)?;
-    let timestamp = header(headers, HEADER_TIMESTAMP)?;
-    verify_parts(raw_body, secret, signature, timestamp, now, options)
-}
+impl Verifier {
+    /// A verifier for webhooks signed with `webhook_secret`, with an in-memory
+    /// replay guard and the default 300 s tolerance. An empty secret is
+    /// refused ([`Error::Config`] naming `webhook_secret`): anyone could sign
+    /// with it.
+    pub fn new(webhook_secret: impl Into<Secret>) -> Result<Verifier> {
+        let secret = webhook_secret.into();
+        if secret.is_empty() {
+            return Err(Error::config("webhook_secret", "must not be empty"));
+        }
+        Ok(Verifier {
+            secret,
+            tolerance: DEFAULT_TOLERANCE,
+            guard: ReplayGuard::memory(),
+        })
+    }
 
-/// Verification from the header values themselves (for frameworks that do
-/// not use `http::HeaderMap`, and the CLI).
-pub fn verify_parts(
-    raw_body: &[u8],
-    secret: &Secret,
-    signature: Option<&str>,
-    timestamp: Option<&str>,
-    now: DateTime<Utc>,
-    options: VerifyOptions,
-) -> Result<WebhookEvent> {
-    sign_core::octopus::verify_webhook(
-        secret,
-        raw_body,
-        signature,
-        timestamp,
-        now,
-        options.tolerance_secs,
-    )?;
-    serde_json::from_slice(raw_body).map_err(|e| Error::Decode {
-        status: 0,
-        reason: format!("verified webhook body is not a webhook event: {e}"),
-        body_snippet: snippet(raw_body),
-    })
+    /// Records deliveries in `guard` (e.g. one over Redis shared by a fleet).
+    ///
+    /// ```
+    /// use sign_core::replay::{MemoryStore, ReplayGuard};
+    /// let guard = ReplayGuard::new(MemoryStore::with_capacity(10_000));
+    /// let v = octopus_sdk::webhook::Verifier::new("whsec").unwrap().with_replay_guard(guard);
+    /// # let _ = v;
+    /// ```
+    pub fn with_replay_guard(mut self, guard: ReplayGuard) -> Self {
+        self.guard = guard;
+        self
+    }
+
+    /// The accepted distance between now and both timestamps (the header's
+    /// and the signed body's); default 300 s.
+    ///
+    /// ```
+    /// let v = octopus_sdk::webhook::Verifier::new("whsec").unwrap()
+    ///     .with_tolerance(std::time::Duration::from_secs(60));
+    /// # let _ = v;
+    /// ```
+    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
+        self.tolerance = tolerance;
+        self
+    }
+
+    /// The replay guard deliveries are recorded in (for
+    /// [`ReplayGuard::forget`] after a failed processing).
+    pub fn replay_guard(&self) -> &ReplayGuard {
+        &self.guard
+    }
+
+    /// Verifies a webhook against the clock and decodes its event; records
+    /// nothing.
+    ///
+    /// Errors: [`Error::Signature`] (missing or malformed header, mismatch, a
+    /// timestamp outside the tolerance) or [`Error::Decode`] (signed, but not
+    /// a webhook event).
+    pub fn verify(&self, headers: &HeaderMap, raw_body: &[u8]) -> Result<WebhookEvent> {
+        self.verify_at(headers, raw_body, Utc::now())
+    }
+
+    /// [`Verifier::verify`] at a given time.
+    ///
+    /// ```
+    /// use octopus_sdk::{webhook::{self, Verifier}, Error};
+    /// use sign_core::VerifyError;
+    /// let v = Verifier::new("whsec").unwrap();
+    /// let body = br#"{"eventType":"payment.completed","transactionId":"t","orderId":"o","status":"SUCCESS","amount":1,"timestamp":"2024-01-01T00:00:00Z"}"#;
+    /// // A captured body re-sent a day later with a fresh header: refused.
+    /// let later = "2024-01-02T00:00:00Z".parse().unwrap();
+    /// let headers = webhook::sign(body, &"whsec".into(), later);
+    /// let e = v.verify_at(&headers, body, later).unwrap_err();
+    /// assert!(matches!(e, Error::Signature(VerifyError::Expired { .. })), "{e}");
+    /// ```
+    pub fn verify_at(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<WebhookEvent> {
+        let signature = header(headers, HEADER_SIGNATURE)?;
+        let timestamp = header(headers, HEADER_TIMESTAMP)?;
+        self.verify_parts_at(raw_body, signature, timestamp, now)
+    }
+
+    /// Verification from the header values themselves (for frameworks that
+    /// do not use `http::HeaderMap`, and the CLI).
+    ///
+    /// ```
+    /// let v = octopus_sdk::webhook::Verifier::new("whsec").unwrap();
+    /// let now = "2024-01-01T00:00:00Z".parse().unwrap();
+    /// let body = br#"{"eventType":"payment.failed","orderId":"o","status":"FAILED","amount":1,"timestamp":"2024-01-01T00:00:00Z"}"#;
+    /// let sig = sign_core::octopus::webhook_signature(&"whsec".into(), body);
+    /// let e = v.verify_parts_at(body, Some(&sig), Some("2024-01-01T00:00:00Z"), now).unwrap();
+    /// assert_eq!(e.status.to_string(), "FAILED");
+    /// ```
+    pub fn verify_parts_at(
+        &self,
+        raw_body: &[u8],
+        signature: Option<&str>,
+        timestamp: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<WebhookEvent> {
+        if raw_body.len() > MAX_BODY_BYTES {
+            return Err(Error::decode(
+                0,
+                format!("webhook body exceeds {MAX_BODY_BYTES} bytes"),
+                &raw_body[..200],
+            ));
+        }
+        let tolerance_secs = self.tolerance.as_secs();
+        sign_core::octopus::verify_webhook(
+            &self.secret,
+            raw_body,
+            signature,
+            timestamp,
+            now,
+            tolerance_secs,
+        )?;
+        let event: WebhookEvent = serde_json::from_slice(raw_body).map_err(|e| {
+            Error::decode(
+                0,
+                format!("signed webhook body is not a webhook event: {e}"),
+                raw_body,
+            )
+        })?;
+        // The header is unsigned: the signed body's own time decides.
+        let skew_secs = event.timestamp.timestamp().saturating_sub(now.timestamp());
+        if skew_secs.unsigned_abs() > tolerance_secs {
+            return Err(Error::Signature(VerifyError::Expired {
+                skew_secs,
+                tolerance_secs,
+            }));
+        }
+        Ok(event)
+    }
+
+    /// Verifies, then records the delivery: [`Delivery::First`] the first
+    /// time this event key is seen, [`Delivery::Repeat`] after (acknowledge
+    /// it with [`ACK`], do not process it twice). A replay store that does
+    /// not answer is [`Error::StoreUnavailable`] (answer 503).
+    ///
+    /// [`Delivery::First`]: sign_core::replay::Delivery::First
+    /// [`Delivery::Repeat`]: sign_core::replay::Delivery::Repeat
+    pub async fn verify_and_record(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+    ) -> Result<Received<WebhookEvent>> {
+        self.verify_and_record_at(headers, raw_body, Utc::now())
+            .await
+    }
+
+    /// [`Verifier::verify_and_record`] at a given time.
+    pub async fn verify_and_record_at(
+        &self,
+        headers: &HeaderMap,
+        raw_body: &[u8],
+        now: DateTime<Utc>,
+    ) -> Result<Received<WebhookEvent>> {
+        let event = self.verify_at(headers, raw_body, now)?;
+        self.record(event, now).await
+    }
+
+    /// [`Verifier::verify_parts_at`], then records the delivery as
+    /// [`Verifier::verify_and_record`] does.
+    pub async fn verify_parts_and_record_at(
+        &self,
+        raw_body: &[u8],
+        signature: Option<&str>,
+        timestamp: Option<&str>,
+        now: DateTime<Utc>,
+    ) -> Result<Received<WebhookEvent>> {
+        let event = self.verify_parts_at(raw_body, signature, timestamp, now)?;
+        self.record(event, now).await
+    }
+
+    async fn record(
+        &self,
+        event: WebhookEvent,
+        now: DateTime<Utc>,
+    ) -> Result<Received<WebhookEvent>> {
+        let key = event.event_key();
+        match self
+            .guard
+            .record_delivery(&key, SystemTime::from(now))
+            .await
+        {
+            Ok(delivery) => Ok(Received::new(event, delivery, key)),
+            Err(GuardError::Unavailable(e)) => Err(Error::StoreUnavailable {
+                reason: e.to_string(),
+            }),
+            Err(other) => Err(Error::StoreUnavailable {
+                reason: other.to_string(),
+            }),
+        }
+    }
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>> {
@@ -185,6 +413,11 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>> {
 }
 
 /// The acknowledgement the platform expects in the webhook response body.
+///
+/// ```
+/// let ack = octopus_sdk::webhook::WebhookAck::success();
+/// assert_eq!(serde_json::to_string(&ack).unwrap(), octopus_sdk::webhook::ACK);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct WebhookAck {
@@ -195,7 +428,7 @@ pub struct WebhookAck {
 }
 
 impl WebhookAck {
-    /// The spec's acknowledgement, `{"success":true,"message":"Webhook處理成功"}`.
+    /// The spec's acknowledgement, [`ACK`].
     pub fn success() -> Self {
         Self::with_message("Webhook處理成功")
     }
@@ -209,13 +442,12 @@ impl WebhookAck {
     }
 }
 
-/// The acknowledgement body as JSON text (respond with status 200 and
-/// `Content-Type: application/json`).
-pub fn ack_body() -> String {
-    String::from(r#"{"success":true,"message":"Webhook處理成功"}"#)
-}
-
 /// Test helper: the headers the platform would send with `raw_body` at `at`.
+///
+/// ```
+/// let h = octopus_sdk::webhook::sign(b"{}", &"whsec".into(), chrono::Utc::now());
+/// assert_eq!(h["x-octopus-signature"].len(), 64);
+/// ```
 pub fn sign(raw_body: &[u8], secret: &Secret, at: DateTime<Utc>) -> HeaderMap {
     let mut h = HeaderMap::new();
     let sig = sign_core::octopus::webhook_signature(secret, raw_body);
@@ -231,4 +463,18 @@ pub fn sign(raw_body: &[u8], secret: &Secret, at: DateTime<Utc>) -> HeaderMap {
         h.insert(HEADER_TIMESTAMP, v);
     }
     h
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ack_matches_the_struct() {
+        assert_eq!(
+            serde_json::to_string(&WebhookAck::success()).unwrap(),
+            ACK,
+            "the const and the struct give the spec's body"
+        );
+    }
 }

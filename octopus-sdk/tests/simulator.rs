@@ -17,16 +17,16 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 #[tokio::test]
 async fn full_flow_with_signed_webhook() {
     let sim = Simulator::start().await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     // A merchant endpoint receiving the webhook.
     let merchant = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/webhook"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(webhook::ack_body()))
+        .respond_with(ResponseTemplate::new(200).set_body_string(webhook::ACK))
         .expect(1)
         .mount(&merchant)
         .await;
-    sim.set_webhook_url(format!("{}/webhook", merchant.uri()));
+    sim.set_callback_url(format!("{}/webhook", merchant.uri()));
 
     let order = c
         .orders()
@@ -63,12 +63,13 @@ async fn full_flow_with_signed_webhook() {
     let r = &reqs[0];
     let expected = common::hmac_hex(sim.webhook_secret().expose().as_bytes(), &[&r.body]);
     assert_eq!(r.headers["x-octopus-signature"], expected.as_str());
-    let event = webhook::verify(&r.headers, &r.body, sim.webhook_secret()).unwrap();
+    let event = sim.verifier().verify(&r.headers, &r.body).unwrap();
     assert_eq!(event.event_type, WebhookEventType::PaymentCompleted);
     assert_eq!(event.status, TransactionStatus::Success);
     assert_eq!(event.order_id, order.id);
     assert_eq!(event.amount, dec("25.50"));
     assert_eq!(event.merchant_id.as_deref(), Some(sim.merchant_id()));
+    assert_eq!(event.money().to_string(), "HK$25.50");
 
     // Final status via wait_for_payment (already final: returns at once).
     let p = c
@@ -110,7 +111,7 @@ async fn wrong_credentials_are_401() {
     let e = unsigned.orders().get("x").await.unwrap_err();
     assert_eq!(e.api_code(), Some(&ApiErrorCode::InvalidSignature));
     // And a right client reaches the handler (404 for an unknown order).
-    let e = sim.client().unwrap().orders().get("x").await.unwrap_err();
+    let e = sim.client().orders().get("x").await.unwrap_err();
     assert_eq!(e.api_code(), Some(&ApiErrorCode::OrderNotFound));
 }
 
@@ -119,7 +120,7 @@ async fn signature_can_be_switched_off() {
     let mut cfg = SimulatorConfig::default();
     cfg.require_signature = false;
     let sim = Simulator::start_with(cfg).await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     let o = c
         .orders()
         .create(&CreateOrder::new("x", dec("1")))
@@ -133,7 +134,7 @@ async fn signature_can_be_switched_off() {
 #[tokio::test]
 async fn status_rules_and_error_codes() {
     let sim = Simulator::start().await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     let order = c
         .orders()
         .create(&CreateOrder::new("x", dec("10")))
@@ -265,7 +266,7 @@ async fn status_rules_and_error_codes() {
 #[tokio::test]
 async fn listing_filters_sorts_and_walks_every_page() {
     let sim = Simulator::start().await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     for i in 1..=23u32 {
         let status = if i % 3 == 0 {
             OrderStatus::Cancelled
@@ -313,7 +314,7 @@ async fn listing_filters_sorts_and_walks_every_page() {
 #[tokio::test]
 async fn gets_retry_through_injected_faults() {
     let sim = Simulator::start().await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     let o = c
         .orders()
         .create(&CreateOrder::new("x", dec("3")))
@@ -330,13 +331,24 @@ async fn gets_retry_through_injected_faults() {
         .times(5),
     );
     let e = c.orders().get(&o.id).await.unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::RateLimitExceeded));
+    // Throttled on every attempt: the typed rate-limit error, no Retry-After sent.
+    assert!(
+        matches!(
+            e,
+            Error::RateLimited {
+                retry_after: None,
+                status: 429,
+                ..
+            }
+        ),
+        "{e:?}"
+    );
 }
 
 #[tokio::test]
 async fn lost_create_payment_response_resolves_to_the_created_payment() {
     let sim = Simulator::start().await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     let o = c
         .orders()
         .create(&CreateOrder::new("x", dec("3")))
@@ -359,7 +371,7 @@ async fn lost_create_payment_response_resolves_to_the_created_payment() {
 #[tokio::test]
 async fn lost_create_order_response_is_outcome_unknown() {
     let sim = Simulator::start().await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     sim.inject(Fault::new(
         http::Method::POST,
         "/orders",
@@ -370,14 +382,14 @@ async fn lost_create_order_response_is_outcome_unknown() {
         .create(&CreateOrder::new("x", dec("3")))
         .await
         .unwrap_err();
-    assert!(e.is_outcome_unknown(), "{e:?}");
+    assert_eq!(e.kind(), octopus_sdk::ErrorKind::OutcomeUnknown, "{e:?}");
     assert_eq!(sim.orders().len(), 1, "it was in fact applied");
 }
 
 #[tokio::test]
 async fn wait_for_payment_polls_until_final() {
     let sim = Simulator::start().await;
-    let c = sim.client().unwrap();
+    let c = sim.client();
     let o = c
         .orders()
         .create(&CreateOrder::new("x", dec("3")))
@@ -418,4 +430,63 @@ async fn wait_for_payment_polls_until_final() {
         .await
         .unwrap_err();
     assert!(matches!(e, Error::Timeout { .. }), "{e:?}");
+}
+
+/// The simulator's vocabulary (issue 14): `pay` delivers the signed webhook
+/// and returns the merchant's reply; `redeliver` sends the same signed body
+/// again; without a callback URL `pay` is an error, never a silent success.
+#[tokio::test]
+async fn pay_and_redeliver_return_the_merchants_reply() {
+    let sim = Simulator::start().await;
+    let c = sim.client();
+    let o = c
+        .orders()
+        .create(&CreateOrder::new("x", dec("3")))
+        .await
+        .unwrap();
+    c.payments()
+        .create(&CreatePayment::new(&o.id, dec("3")))
+        .await
+        .unwrap();
+    let e = sim.pay(&o.id).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            Error::Config {
+                field: "callback_url",
+                ..
+            }
+        ),
+        "{e:?}"
+    );
+    assert!(sim.webhook_deliveries().is_empty(), "nothing was delivered");
+
+    let merchant = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/hook"))
+        .respond_with(ResponseTemplate::new(200).set_body_string(webhook::ACK))
+        .expect(2)
+        .mount(&merchant)
+        .await;
+    sim.set_callback_url(format!("{}/hook", merchant.uri()));
+    let reply = sim.pay(&o.id).await.unwrap();
+    assert_eq!((reply.status, reply.body.as_str()), (200, webhook::ACK));
+    let again = sim.redeliver(&o.id).await.unwrap();
+    assert_eq!(again.status, 200);
+
+    let reqs = merchant.received_requests().await.unwrap();
+    assert_eq!(reqs[0].body, reqs[1].body, "the same signed body");
+    let v = sim.verifier();
+    let first = v
+        .verify_and_record(&reqs[0].headers, &reqs[0].body)
+        .await
+        .unwrap();
+    let second = v
+        .verify_and_record(&reqs[1].headers, &reqs[1].body)
+        .await
+        .unwrap();
+    assert_eq!(first.delivery, sign_core::replay::Delivery::First);
+    assert_eq!(second.delivery, sign_core::replay::Delivery::Repeat);
+    assert_eq!(first.event.event_type, WebhookEventType::PaymentCompleted);
+    assert_eq!(first.event.order_id, o.id);
 }

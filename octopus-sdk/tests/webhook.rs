@@ -1,19 +1,26 @@
-//! Webhook verification: the spec's example, hand-built vectors, and
-//! property tests (round trip; any one-byte change fails).
+//! Webhook verification: the spec's example, hand-built vectors, the window
+//! on the signed body's own timestamp (issue 10), delivery recording, and
+//! property tests (round trip; any one-byte change fails). Signatures in the
+//! fixtures are computed here with the `hmac` crate, not with the SDK.
 
 mod common;
 
 use chrono::{DateTime, Duration, Utc};
 use http::{HeaderMap, HeaderValue};
-use octopus_sdk::webhook::{self, TransactionStatus, WebhookAck, WebhookEventType};
+use octopus_sdk::webhook::{self, TransactionStatus, Verifier, WebhookAck, WebhookEventType};
 use octopus_sdk::{Error, Secret};
 use proptest::prelude::*;
+use sign_core::replay::{Delivery, MemoryStore, ReplayGuard};
 use sign_core::VerifyError;
 
 const SECRET: &str = "whsec_test_4b1d";
 
 fn at() -> DateTime<Utc> {
     "2024-01-01T00:05:00Z".parse().unwrap()
+}
+
+fn verifier(secret: &str) -> Verifier {
+    Verifier::new(secret).expect("non-empty secret")
 }
 
 /// Headers signed with the local HMAC (not the SDK's signer).
@@ -25,25 +32,36 @@ fn headers(body: &[u8], ts: &str) -> HeaderMap {
     h
 }
 
+/// An event body whose signed `timestamp` is `ts`.
+fn event_body(tx: &str, event: &str, ts: &str) -> String {
+    format!(
+        r#"{{"eventType":"{event}","transactionId":"{tx}","orderId":"o-1","status":"SUCCESS","amount":100.10,"currency":"HKD","timestamp":"{ts}","merchantId":"m"}}"#
+    )
+}
+
+fn signature_error(name: &str, e: Error) -> VerifyError {
+    match e {
+        Error::Signature(v) => v,
+        other => panic!("{name}: expected a signature error, got {other:?}"),
+    }
+}
+
 #[test]
 fn the_spec_example_verifies_and_decodes() {
     let body = common::example(common::ex::WEBHOOK_BODY);
     let h = headers(body.as_bytes(), "2024-01-01T00:05:00Z");
-    let e = webhook::verify_at(
-        &h,
-        body.as_bytes(),
-        &Secret::new(SECRET),
-        at() + Duration::seconds(30),
-    )
-    .unwrap();
+    let e = verifier(SECRET)
+        .verify_at(&h, body.as_bytes(), at() + Duration::seconds(30))
+        .unwrap();
     assert_eq!(e.event_type, WebhookEventType::PaymentCompleted);
     assert_eq!(e.transaction_id.as_deref(), Some("oct_123456789"));
     assert_eq!(e.order_id, "550e8400-e29b-41d4-a716-446655440000");
     assert_eq!(e.status, TransactionStatus::Success);
     assert_eq!(e.amount.to_string(), "100.00");
     assert_eq!(e.currency, "HKD");
-    assert_eq!(e.timestamp, Some(at()));
+    assert_eq!(e.timestamp, at());
     assert_eq!(e.merchant_id.as_deref(), Some("your_merchant_id"));
+    assert_eq!(e.money().to_string(), "HK$100.00");
 }
 
 #[test]
@@ -67,69 +85,223 @@ fn hand_worked_vector() {
         HeaderValue::from_static("2024-01-01T00:05:00Z"),
     );
     // The signature verifies; the body is not an event, so it is a decode error.
-    let e = webhook::verify_at(&h, body, &Secret::new("key"), at()).unwrap_err();
+    let e = verifier("key").verify_at(&h, body, at()).unwrap_err();
     assert!(matches!(e, Error::Decode { .. }), "{e:?}");
 }
 
 #[test]
 fn unknown_event_types_are_kept_and_ack_matches_the_spec() {
-    let body = br#"{"eventType":"payment.disputed","orderId":"o","status":"HELD","amount":"1.50"}"#;
+    let body = br#"{"eventType":"payment.disputed","orderId":"o","status":"HELD","amount":"1.50","timestamp":"2024-01-01T00:05:00Z"}"#;
     let h = headers(body, "2024-01-01T00:05:00Z");
-    let e = webhook::verify_at(&h, body, &Secret::new(SECRET), at()).unwrap();
+    let e = verifier(SECRET).verify_at(&h, body, at()).unwrap();
     assert_eq!(
         e.event_type,
         WebhookEventType::Other("payment.disputed".into())
     );
     assert_eq!(e.status, TransactionStatus::Other("HELD".into()));
     assert_eq!(
-        common::json(&webhook::ack_body()),
+        common::json(webhook::ACK),
         common::json(&common::example(common::ex::WEBHOOK_ACK))
     );
     assert_eq!(
         serde_json::to_string(&WebhookAck::success()).unwrap(),
-        webhook::ack_body()
+        webhook::ACK
     );
+}
+
+/// Issue 13, Octopus: "Webhook event types the simulator itself sends
+/// (`payment.processing`, `REFUNDED`) are not typed." The pairs are the ones
+/// `testing.rs` `apply_status` sends.
+#[test]
+fn finding_13_the_simulators_event_types_are_typed() {
+    let cases = [
+        ("payment.processing", "PENDING"),
+        ("payment.completed", "SUCCESS"),
+        ("payment.failed", "FAILED"),
+        ("payment.cancelled", "CANCELLED"),
+        ("payment.refunded", "REFUNDED"),
+    ];
+    for (event, status) in cases {
+        assert!(
+            !matches!(WebhookEventType::parse(event), WebhookEventType::Other(_)),
+            "{event}: event type not typed"
+        );
+        assert!(
+            !matches!(
+                TransactionStatus::parse(status),
+                TransactionStatus::Other(_)
+            ),
+            "{event}: status {status} not typed"
+        );
+    }
 }
 
 #[test]
 fn failures_are_typed() {
     let body = common::example(common::ex::WEBHOOK_BODY);
     let b = body.as_bytes();
-    let s = Secret::new(SECRET);
+    let v = verifier(SECRET);
     let h = headers(b, "2024-01-01T00:05:00Z");
-    let sig = |e: Error| match e {
-        Error::Signature(v) => v,
-        other => panic!("{other:?}"),
-    };
-    // Too old / too far in the future (tolerance 300 s).
-    let late = webhook::verify_at(&h, b, &s, at() + Duration::seconds(301)).unwrap_err();
-    assert!(matches!(sig(late), VerifyError::Expired { .. }));
-    let early = webhook::verify_at(&h, b, &s, at() - Duration::seconds(301)).unwrap_err();
-    assert!(matches!(sig(early), VerifyError::Expired { .. }));
-    assert!(webhook::verify_at(&h, b, &s, at() + Duration::seconds(300)).is_ok());
-    // Wrong secret.
-    let wrong = webhook::verify_at(&h, b, &Secret::new("other"), at()).unwrap_err();
-    assert_eq!(sig(wrong), VerifyError::Mismatch);
-    // Missing headers.
     let mut no_sig = h.clone();
     no_sig.remove("x-octopus-signature");
-    assert!(matches!(
-        sig(webhook::verify_at(&no_sig, b, &s, at()).unwrap_err()),
-        VerifyError::MissingField(_)
-    ));
     let mut no_ts = h.clone();
     no_ts.remove("x-octopus-timestamp");
-    assert!(matches!(
-        sig(webhook::verify_at(&no_ts, b, &s, at()).unwrap_err()),
-        VerifyError::MissingField(_)
-    ));
-    // Duplicated signature header.
     let mut dup = h.clone();
     dup.append("x-octopus-signature", HeaderValue::from_static("00"));
-    assert!(matches!(
-        sig(webhook::verify_at(&dup, b, &s, at()).unwrap_err()),
-        VerifyError::Malformed { .. }
-    ));
+    let is_expired = |e: &VerifyError| matches!(e, VerifyError::Expired { .. });
+    let is_missing = |e: &VerifyError| matches!(e, VerifyError::MissingField(_));
+    let is_malformed = |e: &VerifyError| matches!(e, VerifyError::Malformed { .. });
+    let is_mismatch = |e: &VerifyError| *e == VerifyError::Mismatch;
+    type Check = fn(&VerifyError) -> bool;
+    let cases: Vec<(&str, &Verifier, &HeaderMap, DateTime<Utc>, Check)> = vec![
+        (
+            "301 s late (tolerance 300 s)",
+            &v,
+            &h,
+            at() + Duration::seconds(301),
+            is_expired,
+        ),
+        (
+            "301 s early",
+            &v,
+            &h,
+            at() - Duration::seconds(301),
+            is_expired,
+        ),
+        ("missing signature header", &v, &no_sig, at(), is_missing),
+        ("missing timestamp header", &v, &no_ts, at(), is_missing),
+        ("duplicated signature header", &v, &dup, at(), is_malformed),
+    ];
+    let other = verifier("other");
+    let wrong_secret: (&str, &Verifier, &HeaderMap, DateTime<Utc>, Check) =
+        ("wrong secret", &other, &h, at(), is_mismatch);
+    for (name, v, h, now, check) in cases.into_iter().chain([wrong_secret]) {
+        let e = signature_error(name, v.verify_at(h, b, now).unwrap_err());
+        assert!(check(&e), "{name}: got {e:?}");
+    }
+    assert!(
+        v.verify_at(&h, b, at() + Duration::seconds(300)).is_ok(),
+        "300 s is inside the window"
+    );
+}
+
+/// Issue 10, Octopus: "`X-Octopus-Timestamp` is checked but not signed, the
+/// body's own (signed) `timestamp` is never checked: a captured
+/// `payment.completed` verifies forever with a fresh header." Each case
+/// re-sends a body with a fresh header at `now`; the body's signed time
+/// decides.
+#[test]
+fn finding_10_the_signed_body_timestamp_must_be_inside_the_window() {
+    let now = at() + Duration::days(1);
+    let fresh = sign_core::octopus::format_timestamp(now);
+    // (case, body timestamp relative to now in seconds, refused)
+    let cases = [
+        ("captured a day ago, fresh header", -86_400, true),
+        ("body 301 s old, fresh header", -301, true),
+        ("body 301 s in the future", 301, true),
+        ("body 300 s old", -300, false),
+        ("body at now", 0, false),
+    ];
+    for (name, offset, refused) in cases {
+        let body_ts = sign_core::octopus::format_timestamp(now + Duration::seconds(offset));
+        let body = event_body("oct_1", "payment.completed", &body_ts);
+        let h = headers(body.as_bytes(), &fresh);
+        let got = verifier(SECRET).verify_at(&h, body.as_bytes(), now);
+        if refused {
+            let e = signature_error(name, got.unwrap_err());
+            assert!(matches!(e, VerifyError::Expired { .. }), "{name}: {e:?}");
+        } else {
+            assert!(got.is_ok(), "{name}: {got:?}");
+        }
+    }
+}
+
+#[test]
+fn a_body_without_its_timestamp_is_a_decode_error_not_an_accept() {
+    let body = br#"{"eventType":"payment.completed","transactionId":"t","orderId":"o","status":"SUCCESS","amount":1}"#;
+    let h = headers(body, "2024-01-01T00:05:00Z");
+    let e = verifier(SECRET).verify_at(&h, body, at()).unwrap_err();
+    assert!(matches!(e, Error::Decode { .. }), "{e:?}");
+}
+
+#[test]
+fn an_empty_secret_is_refused() {
+    for secret in ["", String::new().as_str()] {
+        let e = Verifier::new(secret).unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::Config {
+                    field: "webhook_secret",
+                    ..
+                }
+            ),
+            "{secret:?}: {e:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_redelivery_is_a_repeat_and_other_events_are_first() {
+    let v = verifier(SECRET);
+    let cases = [
+        (
+            "first delivery",
+            "oct_1",
+            "payment.completed",
+            Delivery::First,
+        ),
+        (
+            "re-delivery",
+            "oct_1",
+            "payment.completed",
+            Delivery::Repeat,
+        ),
+        (
+            "same transaction, next event",
+            "oct_1",
+            "payment.refunded",
+            Delivery::First,
+        ),
+        (
+            "another transaction",
+            "oct_2",
+            "payment.completed",
+            Delivery::First,
+        ),
+    ];
+    for (name, tx, event, want) in cases {
+        let body = event_body(tx, event, "2024-01-01T00:05:00Z");
+        let h = headers(body.as_bytes(), "2024-01-01T00:05:00Z");
+        let got = v
+            .verify_and_record_at(&h, body.as_bytes(), at())
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(got.delivery, want, "{name}");
+        assert_eq!(
+            got.key,
+            format!("octopus:event:{tx}:{event}"),
+            "{name}: the event key is transactionId + eventType"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_full_memory_store_fails_closed() {
+    let v = verifier(SECRET).with_replay_guard(ReplayGuard::new(MemoryStore::with_capacity(1)));
+    let first = event_body("oct_1", "payment.completed", "2024-01-01T00:05:00Z");
+    let h = headers(first.as_bytes(), "2024-01-01T00:05:00Z");
+    v.verify_and_record_at(&h, first.as_bytes(), at())
+        .await
+        .unwrap();
+    let second = event_body("oct_2", "payment.completed", "2024-01-01T00:05:00Z");
+    let h = headers(second.as_bytes(), "2024-01-01T00:05:00Z");
+    let e = v
+        .verify_and_record_at(&h, second.as_bytes(), at())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::StoreUnavailable { .. }), "{e:?}");
+    assert_eq!(e.kind(), octopus_sdk::ErrorKind::Transient);
 }
 
 proptest! {
@@ -144,13 +316,19 @@ proptest! {
         skew in -300i64..=300,
     ) {
         let body = format!(
-            r#"{{"eventType":"payment.completed","orderId":"{order_id}","status":"SUCCESS","amount":{}.{:02},"currency":"HKD"}}"#,
+            r#"{{"eventType":"payment.completed","orderId":"{order_id}","status":"SUCCESS","amount":{}.{:02},"currency":"HKD","timestamp":"2024-01-01T00:05:00Z"}}"#,
             cents / 100, cents % 100
         );
         let secret = Secret::new(SECRET);
+        let v = verifier(SECRET);
         let now = at() + Duration::seconds(skew);
         let h = webhook::sign(body.as_bytes(), &secret, at());
-        let e = webhook::verify_at(&h, body.as_bytes(), &secret, now).unwrap();
+        prop_assert_eq!(
+            h["x-octopus-signature"].to_str().unwrap(),
+            common::hmac_hex(SECRET.as_bytes(), &[body.as_bytes()]),
+            "the helper signs as the contract says"
+        );
+        let e = v.verify_at(&h, body.as_bytes(), now).unwrap();
         prop_assert_eq!(&e.order_id, &order_id);
         prop_assert_eq!(e.amount * rust_decimal::Decimal::from(100), rust_decimal::Decimal::from(cents));
 
@@ -159,7 +337,7 @@ proptest! {
         let i = flip_at.index(tampered.len());
         tampered[i] ^= flip_bits;
         prop_assert!(matches!(
-            webhook::verify_at(&h, &tampered, &secret, now),
+            v.verify_at(&h, &tampered, now),
             Err(Error::Signature(_))
         ));
 
@@ -171,7 +349,7 @@ proptest! {
         let mut h2 = h.clone();
         h2.insert("x-octopus-signature", HeaderValue::from_str(&chars.into_iter().collect::<String>()).unwrap());
         prop_assert!(matches!(
-            webhook::verify_at(&h2, body.as_bytes(), &secret, now),
+            v.verify_at(&h2, body.as_bytes(), now),
             Err(Error::Signature(_))
         ));
     }
