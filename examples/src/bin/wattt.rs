@@ -1,23 +1,39 @@
 //! `wattt`: a command-line client for the Wattt merchant API (wattt-sdk).
 //!
-//! Reads `WATTT_BASE_URL`, `WATTT_UID`, `WATTT_SECRET`. Success prints JSON on stdout (exit 0);
-//! an API error exits 2 with the server's message on stderr; a validation or usage error exits
-//! 3; a failed notification verification exits 4; anything else (transport, outcome unknown …)
-//! exits 1.
+//! Configuration from the environment: `WATTT_BASE_URL`, `WATTT_UID`, `WATTT_SECRET`;
+//! `PAYMENT_REPLAY_STORE` (or `--replay-store`) for `verify-notify`.
+//!
+//! ```text
+//! wattt amounts
+//! wattt collect --orderid COL1 --amount 2500 --notify-url https://shop.example/notify
+//! wattt payout --serial-no PO1 --amount 1200 --payee-name 陳大文
+//! printf '%s' "$BODY" | wattt verify-notify --replay-store redis://127.0.0.1:6379/0
+//! ```
+//!
+//! Exit codes (the same in every gateway CLI): 0 ok (JSON on stdout), 1 configuration, usage
+//! or transport, 2 API error, 3 validation (nothing was sent), 4 verification failed, 5 outcome
+//! unknown (look the order up before repeating), 6 replay store unavailable. One line on
+//! stderr for every non-zero exit.
 
-use std::io::Read;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
+use examples::cli::{self, Exit, Failure, ReplayStoreArg};
 use rust_decimal::Decimal;
-use serde::Serialize;
+use wattt_sdk::webhook::Verifier;
 use wattt_sdk::{
-    notify, CallbackKind, CallbackRetryRequest, Client, CollectionLookup, CollectionRequest, Error,
-    PaymentLinkAmountRequest, PaymentLinkRequest, PayoutLookup, PayoutRequest, Secret,
+    CallbackKind, CallbackRetryRequest, Client, CollectionLookup, CollectionRequest, Error,
+    PaymentLinkAmountRequest, PaymentLinkRequest, PayoutLookup, PayoutRequest,
 };
 
 #[derive(Parser)]
-#[command(name = "wattt", about = "Wattt merchant API client", version)]
+#[command(
+    name = "wattt",
+    about = "Wattt merchant API client (env: WATTT_BASE_URL, WATTT_UID, WATTT_SECRET)",
+    version,
+    after_help = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, 3 validation error, \
+                  4 verification failed, 5 outcome unknown, 6 replay store unavailable"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -92,14 +108,14 @@ enum Command {
     LinkAmount {
         #[command(flatten)]
         link: LinkArgs,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: i64,
     },
     /// Create a collection.
     Collect {
         #[arg(long)]
         orderid: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: Decimal,
         #[arg(long)]
         notify_url: Option<String>,
@@ -110,7 +126,7 @@ enum Command {
     Payout {
         #[arg(long)]
         serial_no: String,
-        #[arg(long)]
+        #[arg(long, allow_negative_numbers = true)]
         amount: Decimal,
         #[arg(long)]
         payee_name: String,
@@ -138,51 +154,45 @@ enum Command {
         #[command(flatten)]
         key: RetryKey,
     },
-    /// Verify a notification body read from stdin (JSON or form-encoded).
+    /// Verify a notification body read from stdin (JSON or form-encoded) and record its
+    /// delivery. Prints the notification with "delivery": "first" or "repeat".
     VerifyNotify {
-        #[arg(long, env = "WATTT_SECRET", hide_env_values = true)]
-        secret: String,
+        /// The API secret (default: WATTT_SECRET; never empty).
+        #[arg(long, hide_env_values = true)]
+        secret: Option<String>,
+        #[command(flatten)]
+        replay_store: ReplayStoreArg,
     },
 }
 
-enum Failure {
-    Api(String),
-    Validation(String),
-    Verification(String),
-    Other(String),
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        match e {
-            Error::Api { .. } => Failure::Api(e.to_string()),
-            Error::Validation { .. } | Error::Config(_) => Failure::Validation(e.to_string()),
-            Error::Signature(_) | Error::Notification(_) => Failure::Verification(e.to_string()),
-            other => Failure::Other(other.to_string()),
-        }
-    }
-}
-
 fn client() -> Result<Client, Failure> {
-    let var =
-        |k: &str| std::env::var(k).map_err(|_| Failure::Validation(format!("{k} is not set")));
     Ok(Client::builder()
-        .base_url(var("WATTT_BASE_URL")?)
-        .credentials(var("WATTT_UID")?, Secret::new(var("WATTT_SECRET")?))
+        .base_url(cli::env("WATTT_BASE_URL")?)
+        .credentials(cli::env("WATTT_UID")?, cli::env("WATTT_SECRET")?)
         .build()?)
 }
 
-fn print<T: Serialize>(v: &T) -> Result<(), Failure> {
-    use std::io::Write;
-    let s = serde_json::to_string_pretty(v).map_err(|e| Failure::Other(e.to_string()))?;
-    let mut out = std::io::stdout().lock();
-    match writeln!(out, "{s}") {
-        // A closed pipe (`| head`) is the reader's choice, not a failure.
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Failure::Other(format!("cannot write stdout: {e}")))
-        }
-        _ => Ok(()),
-    }
+async fn verify_notify(
+    secret: Option<String>,
+    replay_store: ReplayStoreArg,
+) -> Result<(), Failure> {
+    let secret = match secret {
+        Some(s) => s,
+        None => cli::env("WATTT_SECRET")?,
+    };
+    // An empty secret is a configuration error (exit 1) before anything is read or opened.
+    let verifier = Verifier::new(secret)?;
+    let verifier = verifier.with_replay_guard(replay_store.open().await?);
+    let body = cli::read_stdin()?;
+    let received = verifier
+        .verify_and_record(&body)
+        .await
+        .map_err(|e| match e {
+            // A correctly signed body that is not a notification fails verification as well.
+            e @ Error::Decode { .. } => Failure::new(Exit::Verification, e),
+            other => other.into(),
+        })?;
+    cli::print_received(&received)
 }
 
 fn link_request(a: &LinkArgs) -> PaymentLinkRequest {
@@ -215,8 +225,6 @@ fn link_amount_request(a: &LinkArgs, amount: i64) -> PaymentLinkAmountRequest {
     r.channel = a.channel.clone();
     r.member_account = a.member_account.clone();
     r.member_phone = a.member_phone.clone();
-    r.member_email = a.member_email.clone();
-    r.payer_name = a.payer_name.clone();
     r.payer_bank_name = a.payer_bank_name.clone();
     r.payer_bank_code = a.payer_bank_code.clone();
     r.payer_account_no = a.payer_account_no.clone();
@@ -226,28 +234,25 @@ fn link_amount_request(a: &LinkArgs, amount: i64) -> PaymentLinkAmountRequest {
 
 fn print_link(link: &wattt_sdk::PaymentLink) -> Result<(), Failure> {
     let url = link.payment_url()?;
-    print(&serde_json::json!({ "payment_url": url, "response": link }))
+    cli::print_json(&serde_json::json!({ "payment_url": url, "response": link }))
 }
 
-async fn run(cmd: Command) -> Result<(), Failure> {
-    match cmd {
-        Command::VerifyNotify { secret } => {
-            let mut body = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .map_err(|e| Failure::Other(format!("cannot read stdin: {e}")))?;
-            let n = notify::verify(&body, &Secret::new(secret))?;
-            let kind = match n.kind {
-                notify::NotificationKind::Collection => "collection",
-                notify::NotificationKind::Payout => "payout",
-                _ => "unknown",
-            };
-            print(&serde_json::json!({ "verified": true, "kind": kind, "notification": n }))
-        }
-        Command::Channels => print(&client()?.payment_links().channels().await?),
-        Command::Amounts => print(&client()?.payment_links().amounts().await?),
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::VerifyNotify {
+            secret,
+            replay_store,
+        } => verify_notify(secret, replay_store).await,
+        Command::Channels => cli::print_json(&client()?.payment_links().channels().await?),
+        Command::Amounts => cli::print_json(&client()?.payment_links().amounts().await?),
         Command::Link(a) => print_link(&client()?.payment_links().create(&link_request(&a)).await?),
         Command::LinkAmount { link, amount } => {
+            if link.member_email.is_some() || link.payer_name.is_some() {
+                return Err(Failure::new(
+                    Exit::Validation,
+                    "--member-email and --payer-name are not fields of payment-links/amount",
+                ));
+            }
             let req = link_amount_request(&link, amount);
             req.to_fields()?; // validate before any network call
             let c = client()?;
@@ -265,7 +270,7 @@ async fn run(cmd: Command) -> Result<(), Failure> {
         } => {
             let mut req = CollectionRequest::new(orderid, amount);
             req.notify_url = notify_url;
-            print(&client()?.collections().create(&req).await?)
+            cli::print_json(&client()?.collections().create(&req).await?)
         }
         Command::CollectionStatus(CollectionKey {
             orderid,
@@ -275,12 +280,10 @@ async fn run(cmd: Command) -> Result<(), Failure> {
                 (Some(o), _) => CollectionLookup::OrderId(o),
                 (None, Some(m)) => CollectionLookup::MerchantOrderNo(m),
                 (None, None) => {
-                    return Err(Failure::Validation(
-                        "--orderid or --merchant-order-no is required".into(),
-                    ))
+                    return Err(Failure::config("give --orderid or --merchant-order-no"))
                 }
             };
-            print(&client()?.collections().status(&lookup).await?)
+            cli::print_json(&client()?.collections().status(&lookup).await?)
         }
         Command::Payout {
             serial_no,
@@ -294,7 +297,7 @@ async fn run(cmd: Command) -> Result<(), Failure> {
             req.payee_bank = payee_bank;
             req.payee_account = payee_account;
             req.notify_url = notify_url;
-            print(&client()?.payouts().create(&req).await?)
+            cli::print_json(&client()?.payouts().create(&req).await?)
         }
         Command::PayoutStatus(PayoutKey {
             serial_no,
@@ -304,15 +307,13 @@ async fn run(cmd: Command) -> Result<(), Failure> {
                 (Some(s), _) => PayoutLookup::SerialNo(s),
                 (None, Some(m)) => PayoutLookup::MerchantOrderNo(m),
                 (None, None) => {
-                    return Err(Failure::Validation(
-                        "--serial-no or --merchant-order-no is required".into(),
-                    ))
+                    return Err(Failure::config("give --serial-no or --merchant-order-no"))
                 }
             };
-            print(&client()?.payouts().status(&lookup).await?)
+            cli::print_json(&client()?.payouts().status(&lookup).await?)
         }
-        Command::Balance => print(&client()?.balance().await?),
-        Command::Banks { q } => print(&client()?.banks(q.as_deref()).await?),
+        Command::Balance => cli::print_json(&client()?.balance().await?),
+        Command::Banks { q } => cli::print_json(&client()?.banks(q.as_deref()).await?),
         Command::RetryCallback {
             kind,
             key: RetryKey { orderid, serial_no },
@@ -320,38 +321,11 @@ async fn run(cmd: Command) -> Result<(), Failure> {
             let kind: CallbackKind = kind.parse()?;
             let req = CallbackRetryRequest::from_parts(kind, orderid, serial_no);
             req.to_fields()?;
-            print(&client()?.callbacks().retry(&req).await?)
+            cli::print_json(&client()?.callbacks().retry(&req).await?)
         }
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
-        Ok(c) => c,
-        Err(e) => {
-            let code = if e.use_stderr() { 3 } else { 0 };
-            let _ = e.print();
-            return ExitCode::from(code);
-        }
-    };
-    match run(cli.command).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Api(m)) => {
-            eprintln!("{m}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Validation(m)) => {
-            eprintln!("{m}");
-            ExitCode::from(3)
-        }
-        Err(Failure::Verification(m)) => {
-            eprintln!("{m}");
-            ExitCode::from(4)
-        }
-        Err(Failure::Other(m)) => {
-            eprintln!("{m}");
-            ExitCode::from(1)
-        }
-    }
+fn main() -> ExitCode {
+    cli::main::<Cli, _, _>(run)
 }

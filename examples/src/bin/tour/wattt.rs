@@ -4,7 +4,7 @@
 use rust_decimal::Decimal;
 use wattt_sdk::testing::Simulator;
 use wattt_sdk::{
-    Client, CollectionRequest, OrderStatus, PaymentLinkAmountRequest, PayoutLookup, PayoutRequest,
+    Client, CollectionRequest, PaymentLinkAmountRequest, PayoutLookup, PayoutRequest, Twd,
 };
 
 use crate::merchant::{Callback, Merchant};
@@ -34,12 +34,7 @@ async fn link_and_collect(
         .step(
             "fetch payment amounts",
             async { Ok(client.payment_links().amounts().await?) },
-            |a| {
-                format!(
-                    "fixed {:?}, custom {:?}..={:?}",
-                    a.fixed_amounts, a.custom_min, a.custom_max
-                )
-            },
+            |a| a.to_string(),
         )
         .await?;
     let amount = amounts
@@ -60,7 +55,7 @@ async fn link_and_collect(
                 .await?;
             Ok(link.payment_url()?.to_string())
         },
-        |url| format!("NT${amount}: {url}"),
+        |url| format!("{}: {url}", Twd(Decimal::from(amount))),
     )
     .await?;
     let orderid = reference("COL");
@@ -68,7 +63,15 @@ async fn link_and_collect(
     flow.step(
         "create collection (NT$2,500)",
         async { Ok(client.collections().create(&req).await?) },
-        |c| format!("{} {:?}", c.orderid.as_deref().unwrap_or("?"), c.status),
+        |c| {
+            format!(
+                "{} {}",
+                c.orderid.as_deref().unwrap_or("(no orderid in the answer)"),
+                c.status
+                    .as_ref()
+                    .map_or("(no status)".to_owned(), |s| s.to_string())
+            )
+        },
     )
     .await?;
     Ok(orderid)
@@ -77,22 +80,25 @@ async fn link_and_collect(
 async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError> {
     let sim = Simulator::start().await;
     let client = sim.client();
-    merchant.configure(|v| v.wattt = Some(sim.secret().clone()));
+    let verifier = sim.verifier().with_replay_guard(merchant.replay_guard());
+    merchant.configure(|v| v.wattt = Some(verifier));
 
     let orderid = link_and_collect(flow, &client, merchant).await?;
     flow.step(
         "payer pays the collection (simulator notifies)",
         async {
-            let d = sim
-                .complete_collection(&orderid, OrderStatus::Success)
-                .await?
-                .ok_or("no notify_url")?;
+            let d = sim.pay(&orderid).await?;
             if d.status != 200 {
                 return Err(format!("merchant answered {}", d.status).into());
             }
             Ok(d)
         },
-        |d| format!("notification posted to {}", d.url),
+        |d| {
+            format!(
+                "notification posted to {}, merchant answered {}",
+                d.url, d.body
+            )
+        },
     )
     .await?;
     flow.step(
@@ -100,13 +106,25 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
         async {
             match merchant.next_callback().await? {
                 Callback::Wattt(n) if n.orderid.as_deref() == Some(&orderid) => Ok(n),
-                Callback::Wattt(n) => {
-                    Err(format!("unexpected notification {:?}", n.orderid).into())
-                }
+                Callback::Wattt(n) => Err(format!(
+                    "unexpected notification for {}",
+                    n.orderid.as_deref().unwrap_or("(no orderid)")
+                )
+                .into()),
                 _ => Err("a callback from another gateway arrived".into()),
             }
         },
-        |n| format!("{:?} {:?} NT${:?}", n.kind, n.status, n.amount),
+        |n| {
+            format!(
+                "{} {} {}",
+                n.kind,
+                n.status
+                    .as_ref()
+                    .map_or("(no status)".to_owned(), |s| s.to_string()),
+                n.amount
+                    .map_or("(no amount)".to_owned(), |a| Twd(a).to_string())
+            )
+        },
     )
     .await?;
     payout_and_balance(flow, &client).await
@@ -118,7 +136,17 @@ async fn payout_and_balance(flow: &mut Flow, client: &Client) -> Result<(), Step
     flow.step(
         "create payout (NT$1,200)",
         async { Ok(client.payouts().create(&req).await?) },
-        |p| format!("{} {:?}", p.serial_no.as_deref().unwrap_or("?"), p.status),
+        |p| {
+            format!(
+                "{} {}",
+                p.serial_no
+                    .as_deref()
+                    .unwrap_or("(no serial_no in the answer)"),
+                p.status
+                    .as_ref()
+                    .map_or("(no status)".to_owned(), |s| s.to_string())
+            )
+        },
     )
     .await?;
     flow.step(
@@ -129,29 +157,50 @@ async fn payout_and_balance(flow: &mut Flow, client: &Client) -> Result<(), Step
                 .status(&PayoutLookup::SerialNo(serial.clone()))
                 .await?)
         },
-        |p| format!("{:?}", p.status),
+        |p| {
+            p.status
+                .as_ref()
+                .map_or("(no status)".to_owned(), |s| s.to_string())
+        },
     )
     .await?;
-    flow.step("read balance", async { Ok(client.balance().await?) }, |b| {
-        format!("{:?}", b.balance)
-    })
+    flow.step(
+        "read balance",
+        async { Ok(client.balance().await?) },
+        balance,
+    )
     .await?;
     Ok(())
+}
+
+fn balance(b: &wattt_sdk::Balance) -> String {
+    b.balance
+        .map_or("(no balance in the answer)".to_owned(), |a| {
+            Twd(a).to_string()
+        })
+}
+
+/// A variable the real-host run needs: set and not empty, else the step fails naming it (no
+/// secret ever defaults to "").
+fn required_var(name: &str) -> Result<String, StepError> {
+    match std::env::var(name) {
+        Ok(v) if !v.is_empty() => Ok(v),
+        _ => Err(
+            format!("{name} is not set (WATTT_BASE_URL is, so the real host was asked for)").into(),
+        ),
+    }
 }
 
 async fn real_host(flow: &mut Flow, merchant: &Merchant, base_url: &str) -> Result<(), StepError> {
     let client = Client::builder()
         .base_url(base_url)
-        .credentials(
-            std::env::var("WATTT_UID").unwrap_or_default(),
-            std::env::var("WATTT_SECRET").unwrap_or_default(),
-        )
+        .credentials(required_var("WATTT_UID")?, required_var("WATTT_SECRET")?)
         .build()?;
     link_and_collect(flow, &client, merchant).await?;
     flow.step(
         "read balance (paying and payouts need a real payer: skipped)",
         async { Ok(client.balance().await?) },
-        |b| format!("{:?}", b.balance),
+        balance,
     )
     .await?;
     Ok(())
