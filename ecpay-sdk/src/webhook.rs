@@ -47,8 +47,8 @@ use std::time::SystemTime;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use sign_core::ecpay::{self, HashAlgorithm};
-use sign_core::replay::GuardError;
 pub use sign_core::replay::{Delivery, Received, ReplayGuard};
+use sign_core::replay::{GuardError, StoreError};
 use sign_core::VerifyError;
 
 use crate::aio::checkout::PaymentMethod;
@@ -497,18 +497,16 @@ impl Verifier {
     ) -> Result<Received<E>> {
         let event: E = self.verify_as(body)?;
         let key = event_key(&event);
-        let delivery = self
-            .guard
-            .record_delivery(&key, now)
-            .await
-            .map_err(|e| match e {
-                GuardError::Unavailable(s) => Error::StoreUnavailable {
-                    reason: s.to_string(),
-                },
-                other => Error::StoreUnavailable {
-                    reason: other.to_string(),
-                },
-            })?;
+        let delivery =
+            self.guard
+                .record_delivery(&key, now)
+                .await
+                .map_err(|e| Error::StoreUnavailable {
+                    reason: match e {
+                        GuardError::Unavailable(StoreError::Unavailable(why)) => why,
+                        other => other.to_string(),
+                    },
+                })?;
         Ok(Received::new(event, delivery, key))
     }
 }
