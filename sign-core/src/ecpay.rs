@@ -102,46 +102,106 @@ where
 /// Runs `f` over the indices of `pairs` in step 1's order: keys compared ASCII
 /// case-insensitively, ties broken by the original key, then by position (so a key given
 /// twice keeps its given order).
-fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[(u128, usize)]) -> R) -> R {
+fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[usize]) -> R) -> R {
+    let full = |a: usize, b: usize| {
+        let (x, y) = (pairs[a].0, pairs[b].0);
+        cmp_ignore_ascii_case(x, y)
+            .then_with(|| x.cmp(y))
+            .then(a.cmp(&b))
+    };
+    if pairs.len() > usize::from(u8::MAX) {
+        let mut order: Vec<usize> = (0..pairs.len()).collect();
+        order.sort_unstable_by(|&a, &b| full(a, b));
+        return f(&order);
+    }
+    // Each key as one number: its first 15 bytes lowercased, then its position. Sorting
+    // those orders the keys as `full` does, except among keys whose 15-byte prefixes are
+    // equal, which the pass below puts right.
     let keys = pairs
         .iter()
         .enumerate()
-        .map(|(i, (name, _))| (sort_prefix(name), i));
-    with_collected(keys, (0, 0), |order| {
-        // Most comparisons are settled by the 16-byte prefixes alone.
-        order.sort_unstable_by(|a, b| {
-            a.0.cmp(&b.0)
-                .then_with(|| {
-                    let (x, y) = (pairs[a.1].0, pairs[b.1].0);
-                    cmp_ignore_ascii_case(x, y).then_with(|| x.cmp(y))
-                })
-                .then(a.1.cmp(&b.1))
-        });
-        f(order)
+        // i < 256, checked above
+        .map(|(i, (name, _))| lowered_prefix(name.as_bytes()) & !0xff | i as u128);
+    with_collected(keys, 0, |keys| {
+        insertion_sort(keys, |a, b| a < b);
+        let positions = keys.iter().map(|key| usize::from(key.to_be_bytes()[15]));
+        with_collected(positions, 0, |order| {
+            let mut start = 0;
+            while start < keys.len() {
+                let same = keys[start..]
+                    .iter()
+                    .take_while(|k| *k >> 8 == keys[start] >> 8)
+                    .count();
+                if same > 1 {
+                    insertion_sort(&mut order[start..start + same], |&a, &b| full(a, b).is_lt());
+                }
+                start += same;
+            }
+            f(order)
+        })
     })
 }
 
-/// The first 16 bytes of a key, ASCII-lowercased, zero-padded, as a big-endian number:
-/// comparing two of these orders keys as the full comparison does whenever they differ
-/// (zero padding sorts a prefix first, as the full comparison does).
-fn sort_prefix(name: &str) -> u128 {
-    let mut prefix = [0u8; 16];
-    let n = name.len().min(16);
-    prefix[..n].copy_from_slice(&name.as_bytes()[..n]);
-    prefix.make_ascii_lowercase();
-    u128::from_be_bytes(prefix)
+/// The first 16 bytes of `name`, ASCII-lowercased and zero-padded, as a big-endian number.
+fn lowered_prefix(name: &[u8]) -> u128 {
+    let (hi, lo) = match name.len() {
+        16.. => (be_word(&name[..8]), be_word(&name[8..16])),
+        // The last eight bytes shifted left: what overlaps the first word falls off the top,
+        // zeros come in at the bottom.
+        9..=15 => {
+            let tail = be_word(&name[name.len() - 8..]);
+            (be_word(&name[..8]), tail << (8 * (16 - name.len())))
+        }
+        n => {
+            let mut word = [0u8; 8];
+            word[..n].copy_from_slice(name);
+            (u64::from_be_bytes(word), 0)
+        }
+    };
+    u128::from(lowercase_word(hi)) << 64 | u128::from(lowercase_word(lo))
+}
+
+fn be_word(bytes: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    word.copy_from_slice(bytes);
+    u64::from_be_bytes(word)
+}
+
+/// ASCII-lowercases the eight bytes of `x`, leaving bytes >= 0x80 alone.
+fn lowercase_word(x: u64) -> u64 {
+    const LANES: u64 = 0x0101_0101_0101_0101;
+    let seven = x & (0x7f * LANES);
+    // High bit of each byte: at least `A`, and above `Z`, computed on the low seven bits
+    // so no byte carries into the next.
+    let at_least_a = seven + (0x80 - 0x41) * LANES;
+    let above_z = seven + (0x7f - 0x5a) * LANES;
+    let upper = at_least_a & !above_z & !x & (0x80 * LANES);
+    x | (upper >> 2)
+}
+
+/// Stable, and for a form's worth of fields cheaper than the general sort's set-up.
+fn insertion_sort<T: Copy>(items: &mut [T], less: impl Fn(&T, &T) -> bool) {
+    for i in 1..items.len() {
+        let item = items[i];
+        let mut j = i;
+        while j > 0 && less(&item, &items[j - 1]) {
+            items[j] = items[j - 1];
+            j -= 1;
+        }
+        items[j] = item;
+    }
 }
 
 /// Steps 2-4 over the pairs in `order`: the pre-image is encoded and lowercased straight
 /// into the hasher's input, never built as a string.
 fn digest_sorted(
-    order: &[(u128, usize)],
+    order: &[usize],
     pairs: &[(&str, &str)],
     hash_key: &Secret,
     hash_iv: &Secret,
     algorithm: HashAlgorithm,
 ) -> ([u8; 32], usize) {
-    let ordered = || order.iter().map(|&(_, i)| pairs[i]);
+    let ordered = || order.iter().map(|&i| pairs[i]);
     let mut out = [0u8; 32];
     let len = match algorithm {
         HashAlgorithm::Sha256 => {
@@ -167,10 +227,7 @@ fn encode_into<'a, D: Digest>(
     sink.push(b"hashkey%3d");
     sink.push_encoded_lower(hash_key.expose());
     for (name, value) in pairs.filter(|(name, _)| *name != CHECK_MAC_VALUE) {
-        sink.push(b"%26");
-        sink.push_encoded_lower(name);
-        sink.push(b"%3d");
-        sink.push_encoded_lower(value);
+        sink.push_pair_encoded_lower(name, value);
     }
     sink.push(b"%26hashiv%3d");
     sink.push_encoded_lower(hash_iv.expose());
@@ -216,7 +273,7 @@ where
         in_order(pairs, |order| {
             let repeated = order
                 .windows(2)
-                .map(|w| (pairs[w[0].1].0, pairs[w[1].1].0))
+                .map(|w| (pairs[w[0]].0, pairs[w[1]].0))
                 .find(|(a, b)| a == b);
             if let Some((name, _)) = repeated {
                 return Err(VerifyError::malformed(name, "appears more than once"));

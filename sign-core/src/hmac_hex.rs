@@ -63,8 +63,9 @@ const SINK_BLOCKS: usize = 8 * 64;
 pub(crate) struct Sink<D> {
     hasher: D,
     len: usize,
-    // Three bytes of slack: the encoder writes a whole table entry and keeps what it needs.
-    buf: [u8; SINK_BLOCKS + 3],
+    // Slack past the last block: the encoder writes whole table entries and words and keeps
+    // what it needs.
+    buf: [u8; SINK_BLOCKS + SLACK],
 }
 
 /// Per input byte, its `HttpUtility.UrlEncode` form lowercased (`[bytes…, length]`), so
@@ -109,7 +110,7 @@ impl<D: Digest> Sink<D> {
         Self {
             hasher: D::new(),
             len: 0,
-            buf: [0; SINK_BLOCKS + 3],
+            buf: [0; SINK_BLOCKS + SLACK],
         }
     }
 
@@ -148,35 +149,43 @@ impl<D: Digest> Sink<D> {
         }
     }
 
+    /// Appends `%26<name>%3d<value>`, both encoded and lowercased: one capacity check for
+    /// the whole pair in the usual case where it fits.
+    pub(crate) fn push_pair_encoded_lower(&mut self, name: &str, value: &str) {
+        let worst = 6 + 3 * (name.len() + value.len());
+        if worst > SINK_BLOCKS - self.len {
+            self.push(b"%26");
+            self.push_encoded_lower(name);
+            self.push(b"%3d");
+            self.push_encoded_lower(value);
+            return;
+        }
+        let mut at = self.len;
+        self.buf[at..at + 3].copy_from_slice(b"%26");
+        at = encode_lower(&mut self.buf, at + 3, name.as_bytes());
+        self.buf[at..at + 3].copy_from_slice(b"%3d");
+        self.len = encode_lower(&mut self.buf, at + 3, value.as_bytes());
+    }
+
     /// Appends `input` URL-encoded as .NET does and lowercased ([`URL_ENCODE_LOWER`]).
     pub(crate) fn push_encoded_lower(&mut self, input: &str) {
         let mut rest = input.as_bytes();
-        while !rest.is_empty() {
-            // Input bytes that fit even if every one of them is escaped, so the inner loop
+        loop {
+            // Input bytes that fit even if every one of them is escaped, so the encoder
             // needs no capacity check of its own.
-            let fits = (SINK_BLOCKS - self.len) / 3;
-            if fits == 0 {
-                self.flush_blocks();
-                continue;
+            let room = SINK_BLOCKS - self.len;
+            if 3 * rest.len() <= room {
+                self.len = encode_lower(&mut self.buf, self.len, rest);
+                return;
             }
+            let fits = room / 3;
             let (chunk, later) = rest.split_at(fits.min(rest.len()));
-            let mut at = self.len;
-            let mut words = chunk.chunks_exact(8);
-            for word in &mut words {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(word);
-                match plain_word_lowered(u64::from_le_bytes(w)) {
-                    // The fast path: eight bytes that need no escaping, lowercased at once.
-                    Some(lowered) => {
-                        self.buf[at..at + 8].copy_from_slice(&lowered.to_le_bytes());
-                        at += 8;
-                    }
-                    None => at = encode_bytes(&mut self.buf, at, word),
-                }
-            }
-            at = encode_bytes(&mut self.buf, at, words.remainder());
-            self.len = at;
+            self.len = encode_lower(&mut self.buf, self.len, chunk);
             rest = later;
+            if rest.is_empty() {
+                return;
+            }
+            self.flush_blocks();
         }
     }
 
@@ -186,11 +195,29 @@ impl<D: Digest> Sink<D> {
     }
 }
 
-/// Encodes `bytes` into `buf` from `at` by table; returns the new end. The caller leaves
-/// room for three output bytes per input byte plus the table entry's slack.
+/// Encodes `bytes` into `buf` from `at`, lowercased; returns the new end. The caller leaves
+/// room for three output bytes per input byte plus [`SLACK`].
 #[inline(always)]
-fn encode_bytes(buf: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
-    for &b in bytes {
+fn encode_lower(buf: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let (Some(&word), Some(out)) = (
+            word.first_chunk::<8>(),
+            buf[at..].first_chunk_mut::<SLACK>(),
+        ) else {
+            unreachable!("room for every word is reserved by the caller")
+        };
+        let w = u64::from_le_bytes(word);
+        match plain_word_lowered(w) {
+            // Eight bytes that need no escaping, lowercased at once.
+            Some(lowered) => {
+                out[..8].copy_from_slice(&lowered.to_le_bytes());
+                at += 8;
+            }
+            None => at += encode_word(out, w),
+        }
+    }
+    for &b in words.remainder() {
         let entry = &URL_ENCODE_LOWER[usize::from(b)];
         buf[at..at + 4].copy_from_slice(entry);
         at += usize::from(entry[3]);
@@ -198,13 +225,52 @@ fn encode_bytes(buf: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
     at
 }
 
+/// Eight bytes that need the table, byte by byte (kept out of line so the fast path stays
+/// small).
+#[inline(never)]
+fn encode_word(out: &mut [u8; SLACK], w: u64) -> usize {
+    let word = w.to_le_bytes();
+    if w & HIGH_BITS == HIGH_BITS {
+        // Eight bytes of multi-byte characters (CJK): all escaped, at fixed offsets.
+        for (k, &b) in word.iter().enumerate() {
+            out[3 * k] = b'%';
+            out[3 * k + 1..3 * k + 3].copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+        }
+        return 24;
+    }
+    let mut o = 0;
+    for &b in &word {
+        let entry = &URL_ENCODE_LOWER[usize::from(b)];
+        out[o..o + 4].copy_from_slice(entry);
+        // Never more than 3, which bounds `o` for the compiler too.
+        o += usize::from(entry[3] & 3);
+    }
+    o
+}
+
+/// Bytes past the end of what an encoded word needs (24) that the encoder may scribble on.
+const SLACK: usize = 32;
+
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Lowercase hex of every byte, for escapes written at fixed offsets.
+const HEX_PAIRS: [[u8; 2]; 256] = {
+    let mut table = [[0u8; 2]; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = [LOWER_HEX[i >> 4], LOWER_HEX[i & 0x0f]];
+        i += 1;
+    }
+    table
+};
+
 /// Eight input bytes (little-endian) lowercased, when every one of them is a letter, digit,
 /// `-` or `.`: those are kept by the encoding, and `| 0x20` lowercases the letters while
 /// leaving the others as they are. `None` when any byte needs the table.
 #[inline(always)]
 fn plain_word_lowered(w: u64) -> Option<u64> {
     const LANES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x80 * LANES;
+    const HIGH: u64 = HIGH_BITS;
     if w & HIGH != 0 {
         return None;
     }

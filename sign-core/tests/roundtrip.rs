@@ -294,3 +294,31 @@ proptest! {
         prop_assert!(!matches!(result, Err(VerifyError::Replayed)));
     }
 }
+
+#[test]
+fn ecpay_large_sets_and_shared_prefixes_match_reference() {
+    // Past 48 pairs (heap) and past 255 (the general sort), with keys that share long
+    // prefixes, differ only in case beyond 15 bytes, or repeat.
+    for n in [47, 48, 49, 255, 256, 300] {
+        let p: Vec<(String, String)> = (0..n)
+            .map(|i| {
+                let key = match i % 5 {
+                    0 => format!("MerchantTradeNo{}", i % 7),
+                    1 => format!("MERCHANTTRADENO{}", i % 3),
+                    2 => format!("merchanttradeno{}x", i % 4),
+                    3 => format!("K{i}"),
+                    _ => "MerchantTradeNo".to_string(),
+                };
+                (key, format!("v{i} ~'促"))
+            })
+            .collect();
+        let (k, v) = (Secret::new("key"), Secret::new("iv"));
+        for (alg, md5) in [(HashAlgorithm::Sha256, false), (HashAlgorithm::Md5, true)] {
+            assert_eq!(
+                ecpay::check_mac_value(&p, &k, &v, alg),
+                reference_check_mac_value(&p, "key", "iv", md5),
+                "{n} pairs"
+            );
+        }
+    }
+}
