@@ -72,6 +72,9 @@ use crate::html;
 use crate::webhook;
 use crate::webhook::Verifier;
 
+mod ops;
+pub use ops::{SimCapture, SimExecution, SimPlan, SimPlanStatus};
+
 /// Required fields of an AIO checkout POST.
 pub const REQUIRED_CHECKOUT_FIELDS: &[&str] = &[
     "MerchantID",
@@ -220,6 +223,7 @@ struct PaymentCode {
 
 #[derive(Default)]
 struct State {
+    ops: ops::OpsState,
     orders: BTreeMap<String, SimOrder>,
     codes: BTreeMap<String, PaymentCode>,
     deliveries: Vec<SimDelivery>,
@@ -1222,6 +1226,7 @@ impl Simulator {
                 .mount(&server)
                 .await;
         }
+        ops::mount(&server, &shared).await;
         Mock::given(any())
             .respond_with(Route {
                 shared: shared.clone(),
