@@ -36,7 +36,7 @@ fn bench(c: &mut Criterion) {
         .base_url(&base)
         .site_code("bench-site")
         .secret("bench-secret")
-        .retry(RetryPolicy::disabled())
+        .retry_policy(RetryPolicy::disabled())
         .build()
         .expect("client");
     let bare = reqwest::Client::builder()

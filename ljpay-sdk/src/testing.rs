@@ -399,6 +399,74 @@ impl Simulator {
     /// The payer pays: marks the order paid (see [`Simulator::mark_paid`]) and delivers the
     /// signed webhook to the callback URL, returning the merchant's reply. An error when no
     /// callback URL is set (checked before anything changes) or the order cannot be paid.
+    ///
+    /// Testing a merchant's webhook handler from start to verified callback:
+    ///
+    /// ```rust
+    /// use std::sync::{Arc, Mutex};
+    ///
+    /// use axum::body::Bytes;
+    /// use axum::extract::{OriginalUri, State};
+    /// use axum::http::{HeaderMap, Method, StatusCode};
+    /// use axum::routing::post;
+    /// use axum::Router;
+    /// use ljpay_sdk::testing::Simulator;
+    /// use ljpay_sdk::webhook::{Delivery, Verifier, ACK};
+    /// use ljpay_sdk::{Channel, CreateOrderRequest, OrderStatus};
+    ///
+    /// /// The handler under test: it records what it processed.
+    /// type Processed = Arc<Mutex<Vec<(String, OrderStatus)>>>;
+    ///
+    /// async fn ljpay_webhook(
+    ///     State((verifier, processed)): State<(Arc<Verifier>, Processed)>,
+    ///     method: Method,
+    ///     OriginalUri(uri): OriginalUri,
+    ///     headers: HeaderMap,
+    ///     body: Bytes,
+    /// ) -> (StatusCode, &'static str) {
+    ///     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    ///     match verifier.verify_and_record(&method, target, &headers, &body).await {
+    ///         Ok(got) => {
+    ///             if got.delivery == Delivery::First {
+    ///                 let mut done = processed.lock().unwrap_or_else(|p| p.into_inner());
+    ///                 done.push((got.event.biz_order_no, got.event.status));
+    ///             }
+    ///             (StatusCode::OK, ACK)
+    ///         }
+    ///         Err(_) => (StatusCode::UNAUTHORIZED, "refused"),
+    ///     }
+    /// }
+    ///
+    /// #[tokio::main(flavor = "current_thread")]
+    /// async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    ///     // 1. An in-process LJPay, and your handler on a loopback port, verifying with the
+    ///     //    simulator's site code and secret.
+    ///     let sim = Simulator::start().await;
+    ///     let processed = Processed::default();
+    ///     let app = Router::new()
+    ///         .route("/hooks/ljpay", post(ljpay_webhook))
+    ///         .with_state((Arc::new(sim.verifier()?), processed.clone()));
+    ///     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    ///     sim.set_callback_url(&format!("http://{}/hooks/ljpay", listener.local_addr()?))?;
+    ///     tokio::spawn(async move { axum::serve(listener, app).await });
+    ///
+    ///     // 2. Your checkout creates an order with a ready client.
+    ///     let client = sim.client()?;
+    ///     let req = CreateOrderRequest::new("B-1001", 12_800, Channel::WechatNative, "Pear tea");
+    ///     client.orders().create(&req).await?;
+    ///
+    ///     // 3. The payer pays: the simulator delivers a signed webhook; your handler answers.
+    ///     let reply = sim.pay("B-1001").await?;
+    ///     assert_eq!((reply.status, reply.body.as_str()), (200, ACK));
+    ///
+    ///     // 4. LJPay delivers the same event again: acknowledged, not processed twice.
+    ///     let again = sim.redeliver("B-1001").await?;
+    ///     assert_eq!(again.status, 200);
+    ///     let done = processed.lock().unwrap_or_else(|p| p.into_inner()).clone();
+    ///     assert_eq!(done, vec![("B-1001".to_string(), OrderStatus::Paid)]);
+    ///     Ok(())
+    /// }
+    /// ```
     pub async fn pay(&self, order_no_or_biz_no: &str) -> Result<CallbackReply, Error> {
         let url = self.callback_url()?;
         let order = self.mark_paid(order_no_or_biz_no).map_err(sim_error)?;

@@ -194,6 +194,77 @@ impl Verifier {
     }
 
     /// [`Verifier::verify_and_record_at`] against the current time.
+    ///
+    /// A fleet of web servers sharing one Redis (what one accepted, the others see):
+    ///
+    /// ```rust
+    /// use std::sync::Arc;
+    ///
+    /// use axum::body::Bytes;
+    /// use axum::extract::{OriginalUri, State};
+    /// use axum::http::{HeaderMap, Method, StatusCode};
+    /// use axum::routing::post;
+    /// use axum::Router;
+    /// use ljpay_sdk::webhook::{Delivery, ReplayGuard, Verifier, ACK};
+    /// use ljpay_sdk::Error;
+    /// use sign_core::replay::RedisStore;
+    ///
+    /// /// Every web server behind the load balancer runs this handler with a verifier on the same Redis.
+    /// async fn ljpay_webhook(
+    ///     State(verifier): State<Arc<Verifier>>,
+    ///     method: Method,
+    ///     OriginalUri(uri): OriginalUri,
+    ///     headers: HeaderMap,
+    ///     body: Bytes,
+    /// ) -> (StatusCode, &'static str) {
+    ///     // The request target exactly as received (path and query), which is what LJPay signed.
+    ///     let target = uri.path_and_query().map_or("/", |pq| pq.as_str());
+    ///     match verifier.verify_and_record(&method, target, &headers, &body).await {
+    ///         Ok(got) if got.delivery == Delivery::First => {
+    ///             // Process the event once: mark got.event.biz_order_no paid, ship the tea.
+    ///             (StatusCode::OK, ACK)
+    ///         }
+    ///         // LJPay delivered this event before (to this server or another): acknowledge only.
+    ///         Ok(_repeat) => (StatusCode::OK, ACK),
+    ///         // Redis did not answer: neither accept nor refuse; LJPay delivers again later.
+    ///         Err(Error::StoreUnavailable { .. }) => (StatusCode::SERVICE_UNAVAILABLE, "try again"),
+    ///         // Forged, tampered, stale, or a replayed nonce: never reaches order logic.
+    ///         Err(_) => (StatusCode::UNAUTHORIZED, "refused"),
+    ///     }
+    /// }
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// # let redis = sign_core::testing::RedisServer::start()?;
+    /// # std::env::set_var("REDIS_URL", redis.url());
+    /// # std::env::set_var("LJPAY_SITE_CODE", "my-site");
+    /// # std::env::set_var("LJPAY_SECRET", "my-secret");
+    /// // Secrets from the environment: a missing one is an error, never a default.
+    /// let site = std::env::var("LJPAY_SITE_CODE")?;
+    /// let secret = std::env::var("LJPAY_SECRET")?;
+    /// let store = RedisStore::connect(&std::env::var("REDIS_URL")?).await?;
+    /// let verifier = Verifier::new(site, secret)?.with_replay_guard(ReplayGuard::new(store));
+    /// let app = Router::new()
+    ///     .route("/hooks/ljpay", post(ljpay_webhook))
+    ///     .with_state(Arc::new(verifier));
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// # let url = format!("http://{}/hooks/ljpay?shop=1", listener.local_addr()?);
+    /// tokio::spawn(async move { axum::serve(listener, app).await });
+    /// # // LJPay delivers a signed webhook, then the same event again (freshly signed), and an
+    /// # // attacker replays the first request as captured.
+    /// # let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID","amount_fen":12800}"#;
+    /// # let http = reqwest::Client::new();
+    /// # let send = |nonce: String| {
+    /// #     let headers = ljpay_sdk::webhook::sign_headers(&"my-secret".into(), "my-site", "POST",
+    /// #         "/hooks/ljpay?shop=1", body, chrono::Utc::now().timestamp(), &nonce);
+    /// #     http.post(&url).headers(headers).body(body.to_vec()).send()
+    /// # };
+    /// # let first = sign_core::new_nonce();
+    /// # assert_eq!(send(first.clone()).await?.status(), 200);
+    /// # assert_eq!(send(sign_core::new_nonce()).await?.status(), 200);
+    /// # assert_eq!(send(first).await?.status(), 401);
+    /// # Ok(()) }
+    /// ```
     pub async fn verify_and_record(
         &self,
         method: impl AsRef<str>,

@@ -479,3 +479,33 @@ async fn lost_cancel_answer_is_resolved_by_lookup() {
         .expect("canceled on the repeat");
     assert_eq!(sim.order("B-501").unwrap().status, OrderStatus::Canceled);
 }
+
+/// Finding (issue 13, LJPay): after an unknown outcome the lookup returned whatever order had
+/// the same `biz_order_no`, so an old expired order came back as this call's `Ok`. Here the
+/// create is refused before processing (a 503), the lookup finds the old EXPIRED order, and the
+/// SDK says it is another order.
+#[tokio::test]
+async fn an_old_expired_order_is_never_taken_for_this_create() {
+    let sim = Simulator::start().await;
+    let client = sim.client().unwrap();
+    let req = CreateOrderRequest::new("B-700", 10, Channel::AlipayQr, "s");
+    let old = client.orders().create(&req).await.unwrap();
+    sim.expire("B-700").unwrap();
+    sim.inject_fault(Fault::Respond {
+        status: 503,
+        body: "maintenance".into(),
+    });
+    match client.orders().create(&req).await {
+        Err(Error::Conflict {
+            operation,
+            reference,
+            reason,
+        }) => {
+            assert_eq!((operation, reference.as_str()), ("create_order", "B-700"));
+            assert!(reason.contains(old.order_no()), "{reason}");
+            assert!(reason.contains("EXPIRED"), "{reason}");
+        }
+        other => panic!("expected Conflict, got {other:?}"),
+    }
+    assert_eq!(sim.orders().len(), 1, "no second order was made");
+}

@@ -12,7 +12,7 @@ use wiremock::{Match, Mock, MockServer, Request, ResponseTemplate};
 pub const SITE: &str = "site-1";
 pub const SECRET: &str = "test-secret";
 
-/// DESIGN.md "LJPay request signature", written out again here so the tests do not trust the
+/// The LJPay request signature of the spec, written out again here so the tests do not trust the
 /// code under test: `sha256=hex(hmac_sha256(secret, METHOD\nPATH\nTS\nNONCE\nSITE\nhex(sha256(body))))`.
 pub fn expected_signature(
     secret: &str,
