@@ -39,7 +39,7 @@ fn every_gateway_completes_its_flow_against_its_simulator() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(!stdout.contains('✘'), "{stdout}");
-    for (gateway, steps) in [("ECPay", 6), ("LJPay", 6), ("Octopus", 7), ("Wattt", 8)] {
+    for (gateway, steps) in [("ECPay", 11), ("LJPay", 6), ("Octopus", 7), ("Wattt", 8)] {
         let row = summary_row(&stdout, gateway);
         assert!(row.contains("simulator"), "{row}");
         assert!(row.contains(&format!("{steps}/{steps}")), "{row}");

@@ -17,6 +17,11 @@
 //! ecpay query-trade --trade-no T1
 //! ecpay query-payment-info --trade-no T1
 //! ecpay do-action --merchant-trade-no T1 --trade-no 2601011000000001 --action C --amount 100
+//! ecpay period-info --trade-no SUB1  |  ecpay period-action --trade-no SUB1 --action reauth|cancel
+//! ecpay credit-trade --credit-refund-id 11111111 --amount 299 --check-code 59997889
+//! ecpay capture --trade-no T1 --capture-amount 900 --refund-amount 100 [--platform-id P] [--remark R]
+//! ecpay trade-file --date-type paid|allocated|ordered --from 2026-01-01 --to 2026-01-31 [--encoding auto|utf8|big5]
+//! ecpay funding-file --date-type fund|close|enter --from 2026-01-01 --to 2026-01-31 [--encoding auto|utf8|big5]
 //! ecpay demo-create-order --source demo_store --order-id DEMO-1 --customer-name 'Alex Chen' --customer-email alex@example.com --amount 499
 //! ecpay demo-checkout --event-id evt_…   |  ecpay demo-event --event-id evt_…  |  ecpay demo-events --limit 5
 //! ecpay merchant-checkout --order-date … --order-item … --shipping-type … --payment-type … --shopper-name … \
@@ -32,7 +37,9 @@
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use ecpay_sdk::aio::{CheckoutRequest, CreditAction, DoActionRequest, Payment, PaymentMethod};
+use ecpay_sdk::aio::{
+    CheckoutRequest, CreditAction, DoActionRequest, Payment, PaymentMethod, TradeDate,
+};
 use ecpay_sdk::demo::OrderRequest;
 use ecpay_sdk::merchant::MerchantCheckoutRequest;
 use ecpay_sdk::webhook::Verifier;
@@ -157,6 +164,80 @@ enum Command {
         action: ActionArg,
         #[arg(long)]
         amount: u64,
+    },
+    /// QueryCreditCardPeriodInfo: a periodic plan and its executions (`--trade-no` is the
+    /// MerchantTradeNo).
+    PeriodInfo {
+        #[arg(long)]
+        trade_no: String,
+    },
+    /// CreditCardPeriodAction: `reauth` or `cancel` a periodic plan (never retried; exit 5 when
+    /// the outcome is unknown: `period-info` before repeating it).
+    PeriodAction {
+        #[arg(long)]
+        trade_no: String,
+        /// `reauth` or `cancel`.
+        #[arg(long)]
+        action: String,
+    },
+    /// CreditDetail/QueryTrade/V2: one credit authorisation's close/refund state.
+    CreditTrade {
+        /// CreditRefundId: the authorisation's gwsr.
+        #[arg(long)]
+        credit_refund_id: u64,
+        /// CreditAmount in TWD.
+        #[arg(long)]
+        amount: u64,
+        /// CreditCheckCode from ECPay's back office.
+        #[arg(long)]
+        check_code: u64,
+    },
+    /// Cashier/Capture: a platform merchant's capture (never retried; exit 5 when the outcome
+    /// is unknown).
+    Capture {
+        #[arg(long)]
+        trade_no: String,
+        #[arg(long)]
+        capture_amount: u64,
+        #[arg(long, default_value_t = 0)]
+        refund_amount: u64,
+        #[arg(long)]
+        platform_id: Option<String>,
+        #[arg(long)]
+        remark: Option<String>,
+    },
+    /// PaymentMedia/TradeNoAio: download and decode the trade media file.
+    TradeFile {
+        /// `paid`, `allocated` or `ordered`.
+        #[arg(long, default_value = "paid")]
+        date_type: String,
+        /// First day, `yyyy-MM-dd`.
+        #[arg(long)]
+        from: String,
+        /// Last day, `yyyy-MM-dd`.
+        #[arg(long)]
+        to: String,
+        /// `PaymentType` filter (`01` credit card …).
+        #[arg(long)]
+        payment_type: Option<String>,
+        /// `auto`, `utf8` or `big5`.
+        #[arg(long, default_value = "auto")]
+        encoding: String,
+    },
+    /// CreditDetail/FundingReconDetail: download and decode the appropriation file.
+    FundingFile {
+        /// `fund`, `close` or `enter`.
+        #[arg(long, default_value = "enter")]
+        date_type: String,
+        /// First day, `yyyy-MM-dd`.
+        #[arg(long)]
+        from: String,
+        /// Last day, `yyyy-MM-dd`.
+        #[arg(long)]
+        to: String,
+        /// `auto`, `utf8` or `big5`.
+        #[arg(long, default_value = "auto")]
+        encoding: String,
     },
     /// Integration demo: create an order integration.
     DemoCreateOrder {
@@ -287,11 +368,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     reason: "one of Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL, ALL"
                         .into(),
                 })?;
-            let date = trade_date.unwrap_or_else(|| {
-                CheckoutRequest::format_trade_date(
-                    (chrono::Utc::now() + chrono::Duration::hours(8)).naive_utc(),
-                )
-            });
+            let date = trade_date.map_or_else(TradeDate::now_taiwan, TradeDate::from);
             let mut req =
                 CheckoutRequest::new(trade_no, date, amount, trade_desc, item_name, return_url);
             req.payment = Payment::default_for(method);
@@ -330,6 +407,77 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 platform_id: None,
             };
             cli::print_json(&client.aio().do_action(&req).await?)
+        }
+        Command::PeriodInfo { trade_no } => {
+            cli::print_json(&client.aio().query_period_info(trade_no.as_str()).await?)
+        }
+        Command::PeriodAction { trade_no, action } => {
+            let kind = ops::PeriodActionKind::parse(&action)
+                .ok_or_else(|| ops::invalid("Action", "reauth or cancel"))?;
+            let req = ops::PeriodActionRequest::new(trade_no, kind);
+            cli::print_json(&client.aio().period_action(&req).await?)
+        }
+        Command::CreditTrade {
+            credit_refund_id,
+            amount,
+            check_code,
+        } => {
+            let req = ops::CreditTradeRequest {
+                credit_refund_id,
+                credit_amount: amount,
+                credit_check_code: check_code,
+            };
+            cli::print_json(&client.aio().query_credit_trade(&req).await?)
+        }
+        Command::Capture {
+            trade_no,
+            capture_amount,
+            refund_amount,
+            platform_id,
+            remark,
+        } => {
+            let mut req = ops::CaptureRequest::new(trade_no, capture_amount, refund_amount);
+            req.platform_id = platform_id;
+            req.remark = remark;
+            cli::print_json(&client.aio().capture(&req).await?)
+        }
+        Command::TradeFile {
+            date_type,
+            from,
+            to,
+            payment_type,
+            encoding,
+        } => {
+            let kind = match date_type.as_str() {
+                "paid" => ops::MediaDateType::Paid,
+                "allocated" => ops::MediaDateType::Allocated,
+                "ordered" => ops::MediaDateType::Ordered,
+                _ => return Err(ops::invalid("DateType", "paid, allocated or ordered").into()),
+            };
+            let mut req = ops::TradeFileRequest::new(
+                kind,
+                ops::day("BeginDate", &from)?,
+                ops::day("EndDate", &to)?,
+            );
+            req.payment_type = payment_type;
+            req.encoding = ops::encoding(&encoding)?;
+            cli::print_json(&client.aio().trade_file(&req).await?)
+        }
+        Command::FundingFile {
+            date_type,
+            from,
+            to,
+            encoding,
+        } => {
+            let kind = ops::FundingDateType::parse(&date_type)
+                .ok_or_else(|| ops::invalid("PayDateType", "fund, close or enter"))?;
+            let mut req = ops::FundingFileRequest::new(
+                kind,
+                ops::day("StartDate", &from)?,
+                ops::day("EndDate", &to)?,
+            );
+            req.encoding = ops::encoding(&encoding)?;
+            cli::print_json(&client.aio().funding_file(&req).await?)
         }
         Command::DemoCreateOrder {
             source,
@@ -406,5 +554,31 @@ async fn verify_callback(
         CallbackKind::Period => {
             cli::print_received(&verifier.verify_period_renewal_and_record(body).await?)
         }
+    }
+}
+
+/// Flag parsing of the ECPay-ops subcommands (period, credit trade, capture, files).
+mod ops {
+    use ecpay_sdk::aio::FileEncoding;
+    pub use ecpay_sdk::aio::{
+        CaptureRequest, CreditTradeRequest, FundingDateType, FundingFileRequest, MediaDateType,
+        PeriodActionKind, PeriodActionRequest, TradeFileRequest,
+    };
+    use ecpay_sdk::Error;
+
+    pub fn invalid(field: &str, reason: &str) -> Error {
+        Error::Validation {
+            field: field.into(),
+            reason: format!("must be {reason}"),
+        }
+    }
+
+    pub fn day(field: &str, v: &str) -> Result<chrono::NaiveDate, Error> {
+        chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+            .map_err(|_| invalid(field, "a day, yyyy-MM-dd"))
+    }
+
+    pub fn encoding(v: &str) -> Result<FileEncoding, Error> {
+        FileEncoding::parse(v).ok_or_else(|| invalid("encoding", "auto, utf8 or big5"))
     }
 }
