@@ -515,3 +515,122 @@ async fn nothing_is_sent_when_a_rule_is_broken() {
         "nothing was sent"
     );
 }
+
+/// The Apple Pay token as the official Node SDK encrypts it: `crypto.createCipheriv(
+/// 'aes-128-cbc', HashKey, HashIV)` on this text with the stage keys, base64 (run with node).
+const TOKEN: &str =
+    r#"{"paymentData":{"version":"EC_v1","data":"abc"},"paymentMethod":{"network":"Visa"}}"#;
+const TOKEN_NODE_AES: &str = "6xK91fS4ByXKwsQzinYdIjelOwjolg1X9u9uQDSBa4ylt00EwFeYWFrsLdwWnS+Ss8niqYO18Vpo9qtjgSoqWxADWxKxGBiZTNIMUENlFHftJOnWRCt+MwJQV0il5Guq";
+
+#[tokio::test]
+async fn server_order_signs_all_but_the_encrypted_token() {
+    use ecpay_sdk::aio::{ServerOrderRequest, ServerTradeType};
+    let answer_fields: Vec<(String, String)> = [
+        ("MerchantID", "3002607"),
+        ("MerchantTradeNo", "AP20260101001"),
+        ("TradeNo", "2601011000000001"),
+        ("TradeAmt", "100"),
+        ("RtnCode", "1"),
+        ("RtnMsg", "Succeeded"),
+        ("PaymentDate", "2026/01/01 12:00:05"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let mac = common::cmv_owned(&answer_fields);
+    let mut signed = serde_json::Map::new();
+    for (k, v) in &answer_fields {
+        let val = if k == "TradeAmt" || k == "RtnCode" {
+            serde_json::Value::from(v.parse::<i64>().expect("int"))
+        } else {
+            serde_json::Value::from(v.clone())
+        };
+        signed.insert(k.clone(), val);
+    }
+    signed.insert("CheckMacValue".into(), mac.clone().into());
+    let mut forged = signed.clone();
+    forged.insert("TradeAmt".into(), 1.into());
+    let cases: Vec<(
+        &str,
+        ResponseTemplate,
+        fn(&Result<ecpay_sdk::aio::ServerOrder, Error>) -> bool,
+    )> = vec![
+        (
+            "signed answer",
+            ResponseTemplate::new(200).set_body_json(serde_json::Value::Object(signed)),
+            |r| matches!(r, Ok(o) if o.trade_amt == 100 && o.trade_no == "2601011000000001"),
+        ),
+        (
+            "tampered answer",
+            ResponseTemplate::new(200).set_body_json(serde_json::Value::Object(forged)),
+            |r| matches!(r, Err(Error::Signature(_))),
+        ),
+        ("502: outcome unknown", ResponseTemplate::new(502), |r| {
+            matches!(
+                r,
+                Err(Error::OutcomeUnknown {
+                    operation: "CreateServerOrder",
+                    ..
+                })
+            )
+        }),
+    ];
+    for (name, answer, check) in cases {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/ApplePay/CreateServerOrder/V2"))
+            .respond_with(answer)
+            .mount(&server)
+            .await;
+        let req = ServerOrderRequest::new(
+            "AP20260101001",
+            "2026/01/01 12:00:00",
+            100,
+            "Tea",
+            "Apple Pay order",
+            ServerTradeType::Web,
+            TOKEN,
+        );
+        let r = client(&server).aio().create_server_order(&req).await;
+        assert!(check(&r), "case {name}: {r:?}");
+        let reqs = server.received_requests().await.expect("recorded");
+        assert_eq!(reqs.len(), 1, "case {name}: sent once");
+        let f = form(&reqs[0]);
+        let token = f
+            .iter()
+            .find(|(k, _)| k == "PaymentToken")
+            .map(|(_, v)| v.as_str());
+        assert_eq!(
+            token,
+            Some(TOKEN_NODE_AES),
+            "case {name}: token encrypted as the Node SDK does"
+        );
+        let without: Vec<(String, String)> = f
+            .iter()
+            .filter(|(k, _)| k != "PaymentToken")
+            .cloned()
+            .collect();
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(without.iter())
+            .finish();
+        let stripped = Request {
+            body: body.into_bytes(),
+            ..reqs[0].clone()
+        };
+        assert_signed(
+            name,
+            &stripped,
+            &[
+                ("MerchantID", Some("3002607")),
+                ("MerchantTradeNo", Some("AP20260101001")),
+                ("MerchantTradeDate", Some("2026/01/01 12:00:00")),
+                ("TotalAmount", Some("100")),
+                ("CurrencyCode", Some("TWD")),
+                ("ItemName", Some("Tea")),
+                ("PlatformID", Some("")),
+                ("TradeDesc", Some("Apple Pay order")),
+                ("TradeType", Some("2")),
+            ],
+        );
+    }
+}

@@ -12,10 +12,12 @@ pub mod invoice;
 pub mod period;
 pub mod query;
 pub mod recon;
+pub mod server_order;
 pub mod trade_date;
 mod wire;
 pub use self::{
     capture::*, checkout::BnplOptions, credit_trade::*, invoice::Invoice, period::*, recon::*,
+    server_order::{ServerOrder, ServerOrderRequest, ServerTradeType},
     trade_date::TradeDate,
 };
 

@@ -218,6 +218,32 @@ pub(crate) async fn post(
     repeat: Repeat,
     fields: impl Fn() -> Vec<(String, String)>,
 ) -> Result<Answer> {
+    post_with(
+        client,
+        host,
+        path,
+        operation,
+        reference,
+        repeat,
+        fields,
+        Vec::new(),
+    )
+    .await
+}
+
+/// [`post`] with `unsigned` fields appended after `CheckMacValue` (the Node SDK's
+/// `CreateServerOrder` sends its encrypted `PaymentToken` so).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn post_with(
+    client: &Client,
+    host: Host,
+    path: &str,
+    operation: &'static str,
+    reference: &str,
+    repeat: Repeat,
+    fields: impl Fn() -> Vec<(String, String)>,
+    unsigned: Vec<(String, String)>,
+) -> Result<Answer> {
     let creds = client.require_credentials()?;
     let url = format!("{}{}", base_for(client, host), path);
     let call = match repeat {
@@ -226,7 +252,8 @@ pub(crate) async fn post(
     };
     let resp = client
         .send(call, || {
-            let form = sign(fields(), creds);
+            let mut form = sign(fields(), creds);
+            form.extend(unsigned.iter().cloned());
             Ok(client.http().post(&url).form(&form))
         })
         .await?;
