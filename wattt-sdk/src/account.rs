@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::client::Client;
 use crate::de::Fields;
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::money::ser_opt_decimal;
 use crate::operation::ops;
 
@@ -123,8 +123,6 @@ impl Client {
             fields.insert("q".into(), Value::String(q.to_string()));
         }
         let env = self.send(&op, &fields, "").await?;
-        let data = crate::de::wrap_list(&env.data, "banks");
-        serde_json::from_value(data)
-            .map_err(|e| Error::decode(format!("{} `data`: {e}", op.name), &env.body))
+        env.list_as(op.name, "banks")
     }
 }

@@ -564,6 +564,17 @@ fn ok_value(v: &Value) -> i64 {
 }
 
 impl Envelope {
+    /// Decode a list answer: `data` itself when it is a list (as `{key: data}`), else `data`.
+    pub(crate) fn list_as<T: serde::de::DeserializeOwned>(
+        &self,
+        operation: &'static str,
+        key: &str,
+    ) -> Result<T> {
+        let data = crate::de::wrap_list(&self.data, key);
+        serde_json::from_value(data)
+            .map_err(|e| Error::decode(format!("{operation} `data`: {e}"), &self.body))
+    }
+
     /// Decode `data` (an absent or null `data` reads as `{}`).
     pub(crate) fn data_as<T: serde::de::DeserializeOwned>(
         &mut self,

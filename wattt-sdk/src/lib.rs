@@ -92,6 +92,8 @@ pub use client::{
 pub use collections::{Collection, CollectionLookup, CollectionRequest, Collections};
 pub use error::{ApiCode, Error, ErrorKind, Result};
 pub use money::Twd;
+#[doc(hidden)]
+pub use operation::decode_answer;
 pub use operation::{ops, Operation, OPERATIONS};
 pub use payment_links::{
     account_last5, PaymentAmounts, PaymentChannel, PaymentChannels, PaymentLink,
@@ -138,3 +140,8 @@ mod tests {
         error::<crate::Error>();
     }
 }
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -126,3 +126,32 @@ pub const OPERATIONS: &[Operation] = &[
     ops::BANKS,
     ops::CALLBACK_RETRY,
 ];
+
+/// Decodes an answer body exactly as operation `op` does (the envelope, then its typed model),
+/// without any network: for the crate's hostile-input tests, which feed it mutated answers.
+#[doc(hidden)]
+pub fn decode_answer(op: &Operation, status: u16, body: &[u8]) -> crate::Result<()> {
+    use crate::*;
+    let mut env = crate::client::decode_envelope(op.name, status, body.to_vec())?;
+    match *op {
+        o if o == ops::PAYMENT_CHANNELS => {
+            env.list_as::<PaymentChannels>(o.name, "channels").map(drop)
+        }
+        o if o == ops::PAYMENT_AMOUNTS => env.data_as::<PaymentAmounts>(o.name).map(drop),
+        o if o == ops::PAYMENT_LINK || o == ops::PAYMENT_LINK_AMOUNT => {
+            let link = crate::payment_links::link_from(&o, env)?;
+            link.payment_url().map(drop)
+        }
+        o if o == ops::CREATE_COLLECTION || o == ops::COLLECTION_STATUS => {
+            env.data_as::<Collection>(o.name).map(drop)
+        }
+        o if o == ops::CREATE_PAYOUT || o == ops::PAYOUT_STATUS => {
+            env.data_as::<Payout>(o.name).map(drop)
+        }
+        o if o == ops::BALANCE => env.data_as::<Balance>(o.name).map(drop),
+        o if o == ops::BANKS => env.list_as::<BankList>(o.name, "banks").map(drop),
+        o => env
+            .data_as::<serde_json::Map<String, serde_json::Value>>(o.name)
+            .map(drop),
+    }
+}

@@ -4,7 +4,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-use crate::client::Client;
+use crate::client::{Client, Envelope};
 use crate::de::Fields;
 use crate::error::{Error, Result};
 use crate::money::{de_opt_decimal, ser_opt_decimal, Twd};
@@ -661,9 +661,7 @@ impl<'a> PaymentLinks<'a> {
     pub async fn channels(&self) -> Result<PaymentChannels> {
         let op = ops::PAYMENT_CHANNELS;
         let env = self.client.send(&op, &Map::new(), "").await?;
-        let data = crate::de::wrap_list(&env.data, "channels");
-        serde_json::from_value(data)
-            .map_err(|e| Error::decode(format!("{} `data`: {e}", op.name), &env.body))
+        env.list_as(op.name, "channels")
     }
 
     /// `POST /payment-amounts`: fixed amounts and custom range. Retried on transient errors.
@@ -707,16 +705,20 @@ impl<'a> PaymentLinks<'a> {
         reference: &str,
     ) -> Result<PaymentLink> {
         let env = self.client.send(op, fields, reference).await?;
-        let mut top = env.rest;
-        let data = match env.data {
-            Value::Object(m) => Value::Object(m),
-            _ => Value::Object(Map::new()),
-        };
-        top.insert("data".into(), data);
-        let body = env.body;
-        serde_json::from_value(Value::Object(top))
-            .map_err(|e| Error::decode(format!("{}: {e}", op.name), &body))
+        link_from(op, env)
     }
+}
+
+/// A payment-link answer: its top-level fields and its `data` object.
+pub(crate) fn link_from(op: &Operation, env: Envelope) -> Result<PaymentLink> {
+    let mut top = env.rest;
+    let data = match env.data {
+        Value::Object(m) => Value::Object(m),
+        _ => Value::Object(Map::new()),
+    };
+    top.insert("data".into(), data);
+    serde_json::from_value(Value::Object(top))
+        .map_err(|e| Error::decode(format!("{}: {e}", op.name), &env.body))
 }
 
 #[cfg(test)]
