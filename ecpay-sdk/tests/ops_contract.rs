@@ -634,3 +634,61 @@ async fn server_order_signs_all_but_the_encrypted_token() {
         );
     }
 }
+
+#[tokio::test]
+async fn create_trade_posts_the_checkout_fields_signed() {
+    use ecpay_sdk::aio::CheckoutRequest;
+    let answer: Vec<(String, String)> = [
+        ("RtnCode", "1"),
+        ("RtnMsg", "Success"),
+        ("MerchantID", "3002607"),
+        ("MerchantTradeNo", "SP20260101001"),
+        ("SPToken", "F0E1D2C3B4A5"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let mut body = serde_json::Map::new();
+    for (k, v) in &answer {
+        body.insert(k.clone(), v.clone().into());
+    }
+    body.insert("CheckMacValue".into(), common::cmv_owned(&answer).into());
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/SP/CreateTrade"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::Value::Object(body)))
+        .mount(&server)
+        .await;
+    let req = CheckoutRequest::new(
+        "SP20260101001",
+        "2026/01/01 12:00:00",
+        500,
+        "desc",
+        "Item",
+        "https://shop.example.com/r",
+    );
+    let t = client(&server)
+        .aio()
+        .create_trade(&req)
+        .await
+        .expect("created");
+    assert_eq!(t.sp_token, "F0E1D2C3B4A5");
+    let reqs = server.received_requests().await.expect("recorded");
+    assert_eq!(reqs.len(), 1);
+    assert_signed(
+        "create trade",
+        &reqs[0],
+        &[
+            ("MerchantID", Some("3002607")),
+            ("MerchantTradeNo", Some("SP20260101001")),
+            ("MerchantTradeDate", Some("2026/01/01 12:00:00")),
+            ("PaymentType", Some("aio")),
+            ("TotalAmount", Some("500")),
+            ("TradeDesc", Some("desc")),
+            ("ItemName", Some("Item")),
+            ("ReturnURL", Some("https://shop.example.com/r")),
+            ("ChoosePayment", Some("ALL")),
+            ("EncryptType", Some("1")),
+        ],
+    );
+}

@@ -308,3 +308,57 @@ async fn ops_routes_check_the_signature() {
         .await;
     assert!(matches!(f, Err(Error::Decode { .. })), "{f:?}");
 }
+
+#[tokio::test]
+async fn server_order_and_create_trade() {
+    use ecpay_sdk::aio::{ServerOrderRequest, ServerTradeType};
+    let sim = Simulator::start().await;
+    let client = sim.client().expect("client");
+    let req = ServerOrderRequest::new(
+        "AP20260101001",
+        TradeDate::now_taiwan(),
+        150,
+        "Tea",
+        "Apple Pay order",
+        ServerTradeType::InApp,
+        r#"{"paymentData":{"version":"EC_v1"}}"#,
+    );
+    let order = client
+        .aio()
+        .create_server_order(&req)
+        .await
+        .expect("charged");
+    assert_eq!(
+        (order.merchant_trade_no.as_str(), order.trade_amt),
+        ("AP20260101001", 150)
+    );
+    assert_eq!(
+        sim.order("AP20260101001").map(|o| o.total_amount),
+        Some(150)
+    );
+    let again = client.aio().create_server_order(&req).await;
+    assert!(
+        matches!(
+            again,
+            Err(Error::Api {
+                code: ErrorCode::Rtn(10200047),
+                ..
+            })
+        ),
+        "{again:?}"
+    );
+
+    let trade = CheckoutRequest::new(
+        "SP20260101001",
+        TradeDate::now_taiwan(),
+        500,
+        "desc",
+        "Item",
+        "https://shop.example.com/r",
+    );
+    let created = client.aio().create_trade(&trade).await.expect("created");
+    assert!(created.sp_token.starts_with("SP"));
+    assert!(sim.order("SP20260101001").is_some());
+    let dup = client.aio().create_trade(&trade).await;
+    assert!(matches!(dup, Err(Error::Api { .. })), "{dup:?}");
+}

@@ -17,7 +17,7 @@ pub mod trade_date;
 mod wire;
 pub use self::{
     capture::*, checkout::BnplOptions, credit_trade::*, invoice::Invoice, period::*, recon::*,
-    server_order::{ServerOrder, ServerOrderRequest, ServerTradeType},
+    server_order::{CreatedTrade, ServerOrder, ServerOrderRequest, ServerTradeType},
     trade_date::TradeDate,
 };
 

@@ -283,3 +283,95 @@ impl Aio<'_> {
         })
     }
 }
+
+/// Path of 站內付 `SP/CreateTrade` (payment host): the PHP SDK's `ECPay_CreateTrade`.
+pub const CREATE_TRADE_PATH: &str = "/SP/CreateTrade";
+
+/// A successful `SP/CreateTrade` answer: the `SPToken` the payment page embeds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CreatedTrade {
+    /// `MerchantID`
+    pub merchant_id: String,
+    /// `MerchantTradeNo`
+    pub merchant_trade_no: String,
+    /// `RtnCode` (1).
+    pub rtn_code: i64,
+    /// `RtnMsg`
+    pub rtn_msg: String,
+    /// `SPToken`
+    pub sp_token: String,
+}
+
+impl CreatedTrade {
+    /// Decodes the JSON answer; its `CheckMacValue` is verified when present, as PHP's
+    /// `ECPay_CreateTrade` verifies it on success.
+    ///
+    /// ```
+    /// let body = br#"{"RtnCode":"1","RtnMsg":"Success","MerchantID":"3002607","MerchantTradeNo":"SP1","SPToken":"ABC123"}"#;
+    /// let t = ecpay_sdk::aio::CreatedTrade::decode(200, body, &ecpay_sdk::Credentials::stage())?;
+    /// assert_eq!(t.sp_token, "ABC123");
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
+    pub fn decode(status: u16, body: &[u8], creds: &Credentials) -> Result<Self> {
+        let text = String::from_utf8_lossy(body);
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| Error::decode(format!("CreateTrade answer is not JSON: {e}"), &text))?;
+        let Value::Object(map) = &v else {
+            return Err(Error::decode(
+                "CreateTrade answer is not a JSON object",
+                &text,
+            ));
+        };
+        let pairs: Vec<(String, String)> = map
+            .keys()
+            .map(|k| (k.clone(), wire::json_text(&v, k)))
+            .collect();
+        wire::verify_if_signed(&pairs, creds)?;
+        let code = wire::json_int(&v, "RtnCode", &text)?;
+        let msg = wire::json_text(&v, "RtnMsg");
+        if code != 1 {
+            return Err(wire::api_error(status, code, &msg));
+        }
+        let token = wire::json_text(&v, "SPToken");
+        if token.is_empty() {
+            return Err(Error::decode("CreateTrade answer has no SPToken", &text));
+        }
+        Ok(Self {
+            merchant_id: wire::json_text(&v, "MerchantID"),
+            merchant_trade_no: wire::json_text(&v, "MerchantTradeNo"),
+            rtn_code: code,
+            rtn_msg: msg,
+            sp_token: token,
+        })
+    }
+}
+
+impl Aio<'_> {
+    /// 站內付 `SP/CreateTrade` (PHP SDK `ECPay_CreateTrade`): creates the order server-side
+    /// from the same checkout parameters (checked by the same rules) and returns its
+    /// `SPToken`. It creates an order, so it is sent once; an unclear outcome is
+    /// [`Error::OutcomeUnknown`]: query the trade before repeating it.
+    pub async fn create_trade(&self, req: &crate::aio::CheckoutRequest) -> Result<CreatedTrade> {
+        const OP: &str = "CreateTrade";
+        let creds = self.client.require_credentials()?.clone();
+        req.to_fields(creds.merchant_id())?;
+        let answer = wire::post(
+            self.client,
+            Host::Payment,
+            CREATE_TRADE_PATH,
+            OP,
+            &req.merchant_trade_no,
+            Repeat::Never,
+            || req.to_fields(creds.merchant_id()).unwrap_or_default(),
+        )
+        .await?;
+        CreatedTrade::decode(answer.status, &answer.body, &creds).map_err(|e| match e {
+            Error::Decode { reason, .. } => Error::OutcomeUnknown {
+                operation: OP,
+                reference: req.merchant_trade_no.clone(),
+                reason,
+            },
+            other => other,
+        })
+    }
+}

@@ -146,6 +146,8 @@ enum OpsRoute {
     Capture,
     TradeFile,
     FundingFile,
+    ServerOrder,
+    CreateTrade,
 }
 
 struct Route {
@@ -164,6 +166,8 @@ impl Respond for Route {
             OpsRoute::Capture => capture(s, &pairs),
             OpsRoute::TradeFile => trade_file(s, &pairs),
             OpsRoute::FundingFile => funding_file(s, &pairs),
+            OpsRoute::ServerOrder => server_order(s, pairs),
+            OpsRoute::CreateTrade => create_trade(s, req, &pairs),
         }
     }
 }
@@ -177,6 +181,8 @@ pub(super) async fn mount(server: &MockServer, shared: &Arc<Shared>) {
         ("/Cashier/Capture", OpsRoute::Capture),
         ("/PaymentMedia/TradeNoAio", OpsRoute::TradeFile),
         ("/CreditDetail/FundingReconDetail", OpsRoute::FundingFile),
+        ("/ApplePay/CreateServerOrder/V2", OpsRoute::ServerOrder),
+        ("/SP/CreateTrade", OpsRoute::CreateTrade),
     ];
     for (p, kind) in routes {
         Mock::given(method("POST"))
@@ -484,6 +490,119 @@ fn funding_file(s: &Shared, pairs: &[(String, String)]) -> ResponseTemplate {
         }
     }
     big5_csv(&out)
+}
+
+fn signed_json(s: &Shared, fields: Vec<(String, String)>) -> ResponseTemplate {
+    let mac = s.sign(&fields);
+    let mut m = serde_json::Map::new();
+    for (k, v) in fields {
+        m.insert(k, Value::String(v));
+    }
+    m.insert("CheckMacValue".into(), Value::String(mac));
+    ResponseTemplate::new(200).set_body_json(Value::Object(m))
+}
+
+fn json_error(code: i64, msg: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200).set_body_json(json!({"RtnCode": code, "RtnMsg": msg}))
+}
+
+/// `ApplePay/CreateServerOrder/V2`: the fields but `PaymentToken` are signed; the token is
+/// AES-128-CBC under HashKey/HashIV and must hold JSON. A paid order is created.
+fn server_order(s: &Shared, mut pairs: Vec<(String, String)>) -> ResponseTemplate {
+    use aes::cipher::{block_padding::Pkcs7, BlockDecryptMut, KeyIvInit};
+    use base64::Engine as _;
+    let Some(i) = pairs.iter().position(|(k, _)| k == "PaymentToken") else {
+        return json_error(10200050, "PaymentToken Error");
+    };
+    let (_, sealed) = pairs.remove(i);
+    if let Err(r) = auth_plain(s, &pairs) {
+        return r;
+    }
+    let key = s.credentials.hash_key().expose().as_bytes();
+    let iv = s.credentials.hash_iv().expose().as_bytes();
+    let opened = base64::engine::general_purpose::STANDARD
+        .decode(sealed.as_bytes())
+        .ok()
+        .and_then(|b| {
+            cbc::Decryptor::<aes::Aes128>::new_from_slices(key, iv)
+                .ok()?
+                .decrypt_padded_vec_mut::<Pkcs7>(&b)
+                .ok()
+        })
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    if opened.is_none() {
+        return json_error(10200050, "PaymentToken could not be decrypted");
+    }
+    let no = get(&pairs, "MerchantTradeNo")
+        .unwrap_or_default()
+        .to_owned();
+    let amount: u64 = get(&pairs, "TotalAmount")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let mut st = s.state();
+    if st.orders.contains_key(&no) {
+        return json_error(10200047, "MerchantTradeNo is duplicate");
+    }
+    st.seq += 1;
+    let now = taipei_now();
+    let trade_no = format!("{}{:06}", now.format("%y%m%d%H%M"), st.seq % 1_000_000);
+    let paid = fmt_dt(now);
+    st.orders.insert(
+        no.clone(),
+        SimOrder {
+            merchant_trade_no: no.clone(),
+            trade_no: trade_no.clone(),
+            total_amount: amount,
+            choose_payment: "ApplePay".into(),
+            item_name: get(&pairs, "ItemName").unwrap_or_default().to_owned(),
+            return_url: String::new(),
+            payment_info_url: None,
+            merchant_trade_date: get(&pairs, "MerchantTradeDate")
+                .unwrap_or_default()
+                .to_owned(),
+            status: SimOrderStatus::Paid,
+            payment_date: Some(paid.clone()),
+            payment_type: "ApplePay".into(),
+            fields: pairs.clone(),
+        },
+    );
+    drop(st);
+    let f = |k: &str, v: String| (k.to_owned(), v);
+    signed_json(
+        s,
+        vec![
+            f("RtnCode", "1".into()),
+            f("RtnMsg", "Succeeded".into()),
+            f("MerchantID", s.credentials.merchant_id().to_owned()),
+            f("MerchantTradeNo", no),
+            f("TradeNo", trade_no),
+            f("TradeAmt", amount.to_string()),
+            f("PaymentDate", paid),
+        ],
+    )
+}
+
+/// 站內付 `SP/CreateTrade`: the checkout's rules, then a signed JSON answer with an `SPToken`.
+fn create_trade(s: &Shared, req: &Request, pairs: &[(String, String)]) -> ResponseTemplate {
+    let no = get(pairs, "MerchantTradeNo").unwrap_or_default().to_owned();
+    let existed = s.state().orders.contains_key(&no);
+    let page = super::checkout(s, req);
+    let created = !existed && s.state().orders.contains_key(&no);
+    if !created {
+        drop(page);
+        return json_error(10200050, "the checkout parameters were refused");
+    }
+    let f = |k: &str, v: String| (k.to_owned(), v);
+    signed_json(
+        s,
+        vec![
+            f("RtnCode", "1".into()),
+            f("RtnMsg", "Success".into()),
+            f("MerchantID", s.credentials.merchant_id().to_owned()),
+            f("MerchantTradeNo", no),
+            f("SPToken", format!("SP{}", digits(30))),
+        ],
+    )
 }
 
 impl Simulator {
