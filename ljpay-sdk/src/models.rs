@@ -235,6 +235,12 @@ wire_enum! {
 }
 
 /// The error body of every non-2xx answer (`ErrorResponse` in the spec).
+///
+/// ```
+/// let e: ljpay_sdk::ErrorResponse =
+///     serde_json::from_str(r#"{"code":"ORDER_NOT_FOUND","message":"no such order"}"#).unwrap();
+/// assert_eq!(e.code, ljpay_sdk::ErrorCode::OrderNotFound);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorResponse {
     /// Machine-readable code.
@@ -341,6 +347,13 @@ impl CreateOrderRequest {
 }
 
 /// Answer of `POST /api/v1/order/create` (`CreateOrderResponse` in the spec).
+///
+/// ```
+/// let r: ljpay_sdk::CreateOrderResponse = serde_json::from_str(
+///     r#"{"order_no":"lp_1","biz_order_no":"B-1","amount_fen":100,"expires_at":1763800000}"#,
+/// ).unwrap();
+/// assert_eq!(r.expires_at.unwrap().timestamp(), 1_763_800_000);
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateOrderResponse {
     /// Payment-centre order number (`lp_…`).
@@ -369,6 +382,14 @@ pub struct CreateOrderResponse {
 }
 
 /// Payment instructions (`Instructions` in the spec), by their `type`.
+///
+/// ```
+/// use ljpay_sdk::Instructions;
+/// let i: Instructions = serde_json::from_str(r#"{"type":"REDIRECT","redirect_url":"https://x.example"}"#).unwrap();
+/// assert!(matches!(i, Instructions::Redirect(_)));
+/// let new: Instructions = serde_json::from_str(r#"{"type":"APP","app_params":"x"}"#).unwrap();
+/// assert!(matches!(new, Instructions::Other(_)), "unknown types are kept, not refused");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Instructions {
@@ -383,6 +404,11 @@ pub enum Instructions {
 }
 
 /// QR instructions.
+///
+/// ```
+/// let qr: ljpay_sdk::QrInstructions = serde_json::from_str(r#"{"raw_pay_url":"weixin://x"}"#).unwrap();
+/// assert_eq!(qr.raw_pay_url.as_deref(), Some("weixin://x"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct QrInstructions {
     /// The QR code as a PNG `data:` URL (base64).
@@ -397,6 +423,11 @@ pub struct QrInstructions {
 }
 
 /// Why [`QrInstructions::png_bytes`] failed.
+///
+/// ```
+/// let qr = ljpay_sdk::QrInstructions { qr_data_url: None, raw_pay_url: None, extra: Default::default() };
+/// assert_eq!(qr.png_bytes(), Err(ljpay_sdk::QrDecodeError::Missing));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum QrDecodeError {
@@ -452,6 +483,11 @@ impl QrInstructions {
 }
 
 /// REDIRECT instructions.
+///
+/// ```
+/// let r: ljpay_sdk::RedirectInstructions = serde_json::from_str(r#"{"redirect_url":"https://x.example"}"#).unwrap();
+/// assert_eq!(r.redirect_url.as_deref(), Some("https://x.example"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RedirectInstructions {
     /// Where to send the payer's browser.
@@ -463,6 +499,11 @@ pub struct RedirectInstructions {
 }
 
 /// JSAPI instructions.
+///
+/// ```
+/// let j: ljpay_sdk::JsapiInstructions = serde_json::from_str(r#"{"jsapi_params":{"appId":"wx1"}}"#).unwrap();
+/// assert_eq!(j.jsapi_params.unwrap()["appId"], "wx1");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JsapiInstructions {
     /// Parameters for WeChat's `WeixinJSBridge.invoke('getBrandWCPayRequest', …)`, as sent.
@@ -516,6 +557,15 @@ impl<'de> Deserialize<'de> for Instructions {
 }
 
 /// An order as the query endpoints return it (`OrderInfo` in the spec).
+///
+/// ```
+/// use ljpay_sdk::{Fen, OrderInfo, OrderStatus};
+/// let o: OrderInfo = serde_json::from_str(
+///     r#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID","amount_fen":12800}"#,
+/// ).unwrap();
+/// assert_eq!(o.status, OrderStatus::Paid);
+/// assert_eq!(Fen(o.amount_fen.unwrap_or_default()).to_string(), "¥128.00");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OrderInfo {
     /// Payment-centre order number (`lp_…`).
@@ -551,6 +601,11 @@ pub struct OrderInfo {
 }
 
 /// Body of `POST /api/v1/order/cancel` (`CancelRequest` in the spec).
+///
+/// ```
+/// let c = ljpay_sdk::CancelRequest::new("B-1");
+/// assert_eq!(serde_json::to_string(&c).unwrap(), r#"{"biz_order_no":"B-1"}"#);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CancelRequest {
     /// Business order number of the unpaid order to cancel.
@@ -570,6 +625,11 @@ impl CancelRequest {
 ///
 /// `out_refund_no` is the merchant's unique refund number: repeating a refund with the same
 /// `out_refund_no` refers to the same refund.
+///
+/// ```
+/// let r = ljpay_sdk::RefundRequest::new("B-1", "R-1", 500).reason("damaged");
+/// assert_eq!(serde_json::to_value(&r).unwrap()["refund_fen"], 500);
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RefundRequest {
     /// Business order number, at most 128 characters.
@@ -606,6 +666,11 @@ impl RefundRequest {
 }
 
 /// Answer of `POST /api/v1/order/refund` (`RefundResponse` in the spec).
+///
+/// ```
+/// let r: ljpay_sdk::RefundResponse = serde_json::from_str(r#"{"status":"SUCCESS","refund_fen":500}"#).unwrap();
+/// assert_eq!(r.status.to_string(), "SUCCESS");
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RefundResponse {
     /// Payment-centre refund number (`lpr_…`).
@@ -635,6 +700,14 @@ pub struct RefundResponse {
 /// payment instructions, which only the create answer carries) and no second order is made.
 /// Check its `status` and `amount_fen`: an order made earlier under the same business number is
 /// returned the same way.
+///
+/// ```
+/// use ljpay_sdk::{CreateOrderOutcome, OrderInfo};
+/// let found: OrderInfo = serde_json::from_str(r#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PENDING"}"#).unwrap();
+/// let outcome = CreateOrderOutcome::AlreadyExists(found);
+/// assert_eq!(outcome.order_no(), "lp_1");
+/// assert!(outcome.instructions().is_none(), "only a create answer carries instructions");
+/// ```
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum CreateOrderOutcome {

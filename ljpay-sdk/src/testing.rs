@@ -235,7 +235,21 @@ impl Shared {
     }
 }
 
-/// An in-process LJPay. Dropping it stops the server.
+/// An in-process LJPay. Dropping it stops the server. See [`Simulator::pay`] for a handler
+/// tested from start to verified callback.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use ljpay_sdk::testing::{Fault, Simulator};
+/// let sim = Simulator::start().await;
+/// // The next signed request gets a 503 without being processed.
+/// sim.inject_fault(Fault::Respond { status: 503, body: "maintenance".into() });
+/// let e = sim.client()?.orders().get_by_order_no("lp_1").await.unwrap_err();
+/// assert_eq!(e.status(), Some(404), "the query was retried after the 503");
+/// assert_eq!(sim.stats().requests, 2);
+/// # Ok(()) }
+/// ```
 pub struct Simulator {
     server: MockServer,
     shared: Arc<Shared>,

@@ -163,6 +163,17 @@ impl Verifier {
     }
 
     /// [`Verifier::verify_at`] against the current time.
+    ///
+    /// ```
+    /// use ljpay_sdk::webhook::{sign_headers, Verifier};
+    /// let v = Verifier::new("my-site", "my-secret").unwrap();
+    /// let now = chrono::Utc::now().timestamp();
+    /// let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID"}"#;
+    /// let h = sign_headers(&"my-secret".into(), "my-site", "POST", "/cb?a=1", body, now, "ab12");
+    /// assert!(v.verify("POST", "/cb?a=1", &h, body).is_ok());
+    /// // The path is part of what is signed: pass the request target exactly as received.
+    /// assert!(v.verify("POST", "/cb", &h, body).is_err());
+    /// ```
     pub fn verify(
         &self,
         method: impl AsRef<str>,
@@ -176,6 +187,15 @@ impl Verifier {
     /// Checks headers, window and signature at `now_unix` (Unix seconds) and decodes the body.
     /// Pure: no nonce or delivery is recorded, so a replay passes; use
     /// [`Verifier::verify_and_record`] in a handler.
+    ///
+    /// ```
+    /// use ljpay_sdk::webhook::{sign_headers, Verifier};
+    /// let v = Verifier::new("my-site", "my-secret").unwrap();
+    /// let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID"}"#;
+    /// let h = sign_headers(&"my-secret".into(), "my-site", "POST", "/cb", body, 1_700_000_000, "ab12");
+    /// assert!(v.verify_at("POST", "/cb", &h, body, 1_700_000_300).is_ok());
+    /// assert!(v.verify_at("POST", "/cb", &h, body, 1_700_000_301).is_err(), "outside 300 s");
+    /// ```
     ///
     /// Returns [`Error::Signature`] when a header is missing or malformed, the timestamp is
     /// outside the window or the signature does not match, and [`Error::Decode`] when a
@@ -356,6 +376,14 @@ fn unix_to_system(secs: i64) -> SystemTime {
 }
 
 /// A verified webhook: the order's state when LJPay sent it.
+///
+/// ```
+/// let ev = ljpay_sdk::WebhookEvent::from_json(
+///     br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID","paid_amount_fen":100,"event":"order.status"}"#,
+/// ).unwrap();
+/// assert_eq!(ev.paid_amount_fen, Some(100));
+/// assert_eq!(ev.extra["event"], "order.status");
+/// ```
 #[derive(Debug, Clone, Serialize)]
 pub struct WebhookEvent {
     /// Payment-centre order number.
@@ -507,6 +535,14 @@ fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a s
 
 /// Signs a webhook the way LJPay does and returns its four `X-Pay-*` headers: for tests of
 /// your webhook endpoint, and for the simulator.
+///
+/// ```
+/// let h = ljpay_sdk::webhook::sign_headers(
+///     &"my-secret".into(), "my-site", "POST", "/hooks/ljpay", b"{}", 1_700_000_000, "00ff",
+/// );
+/// assert_eq!(h["x-pay-site"], "my-site");
+/// assert!(h["x-pay-signature"].to_str().unwrap().starts_with("sha256="));
+/// ```
 pub fn sign_headers(
     secret: &Secret,
     site_code: &str,
