@@ -314,3 +314,75 @@ async fn money_moving_ops_exit_5_on_an_unknown_outcome() {
         "each sent once"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_order_and_create_trade() {
+    let sim = Simulator::start().await;
+    let base = sim.base_url();
+    let mut env: Vec<(&str, String)> = STAGE.iter().map(|(k, v)| (*k, v.to_string())).collect();
+    env.push(("ECPAY_ENV", "stage".into()));
+    env.push(("ECPAY_AIO_BASE_URL", base.clone()));
+    let args = [
+        "server-order",
+        "--trade-no",
+        "APCLI0001",
+        "--amount",
+        "150",
+        "--item-name",
+        "Tea",
+        "--trade-desc",
+        "Order",
+        "--trade-type",
+        "app",
+    ];
+    let token = br#"{"paymentData":{"version":"EC_v1"}}"#;
+    let out = common::run(env!("CARGO_BIN_EXE_ecpay"), &env, &args, token).await;
+    let order = json(&out);
+    assert_eq!(order["trade_amt"], 150);
+    let again = common::run(env!("CARGO_BIN_EXE_ecpay"), &env, &args, token).await;
+    failure(&again, 2);
+
+    let trade = json(
+        &ecpay(
+            &base,
+            &[
+                "create-trade",
+                "--trade-no",
+                "SPCLI0001",
+                "--amount",
+                "500",
+                "--item-name",
+                "Item",
+                "--trade-desc",
+                "Order",
+                "--return-url",
+                "https://shop.example.com/r",
+            ],
+        )
+        .await,
+    );
+    assert!(
+        trade["sp_token"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("SP")),
+        "{trade}"
+    );
+    let bad = ecpay(
+        &base,
+        &[
+            "server-order",
+            "--trade-no",
+            "AP2",
+            "--amount",
+            "1",
+            "--item-name",
+            "T",
+            "--trade-desc",
+            "d",
+            "--trade-type",
+            "tv",
+        ],
+    )
+    .await;
+    failure(&bad, 3);
+}

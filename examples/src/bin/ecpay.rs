@@ -22,6 +22,8 @@
 //! ecpay capture --trade-no T1 --capture-amount 900 --refund-amount 100 [--platform-id P] [--remark R]
 //! ecpay trade-file --date-type paid|allocated|ordered --from 2026-01-01 --to 2026-01-31 [--encoding auto|utf8|big5]
 //! ecpay funding-file --date-type fund|close|enter --from 2026-01-01 --to 2026-01-31 [--encoding auto|utf8|big5]
+//! ecpay server-order --trade-no AP1 --amount 100 --item-name Tea --trade-desc Order --trade-type web|app < apple-pay-token.json
+//! ecpay create-trade --trade-no SP1 --amount 100 --item-name Tea --trade-desc Order --return-url https://shop.example/return
 //! ecpay demo-create-order --source demo_store --order-id DEMO-1 --customer-name 'Alex Chen' --customer-email alex@example.com --amount 499
 //! ecpay demo-checkout --event-id evt_…   |  ecpay demo-event --event-id evt_…  |  ecpay demo-events --limit 5
 //! ecpay merchant-checkout --order-date … --order-item … --shipping-type … --payment-type … --shopper-name … \
@@ -238,6 +240,38 @@ enum Command {
         /// `auto`, `utf8` or `big5`.
         #[arg(long, default_value = "auto")]
         encoding: String,
+    },
+    /// ApplePay/CreateServerOrder/V2: charge an Apple Pay token read from stdin (never
+    /// retried; exit 5 when the outcome is unknown).
+    ServerOrder {
+        #[arg(long)]
+        trade_no: String,
+        #[arg(long)]
+        amount: u64,
+        #[arg(long)]
+        item_name: String,
+        #[arg(long)]
+        trade_desc: String,
+        /// `web` or `app`.
+        #[arg(long, default_value = "web")]
+        trade_type: String,
+    },
+    /// SP/CreateTrade: create the order server-side and print its SPToken (never retried;
+    /// exit 5 when the outcome is unknown).
+    CreateTrade {
+        #[arg(long)]
+        trade_no: String,
+        #[arg(long)]
+        amount: u64,
+        #[arg(long)]
+        item_name: String,
+        #[arg(long)]
+        trade_desc: String,
+        #[arg(long)]
+        return_url: String,
+        /// Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL or ALL (default).
+        #[arg(long, default_value = "ALL")]
+        choose_payment: String,
     },
     /// Integration demo: create an order integration.
     DemoCreateOrder {
@@ -478,6 +512,55 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
             req.encoding = ops::encoding(&encoding)?;
             cli::print_json(&client.aio().funding_file(&req).await?)
+        }
+        Command::ServerOrder {
+            trade_no,
+            amount,
+            item_name,
+            trade_desc,
+            trade_type,
+        } => {
+            let kind = match trade_type.as_str() {
+                "web" => ecpay_sdk::aio::ServerTradeType::Web,
+                "app" => ecpay_sdk::aio::ServerTradeType::InApp,
+                _ => return Err(ops::invalid("TradeType", "web or app").into()),
+            };
+            let token = String::from_utf8_lossy(cli::read_stdin()?.trim_ascii()).into_owned();
+            let req = ecpay_sdk::aio::ServerOrderRequest::new(
+                trade_no,
+                TradeDate::now_taiwan(),
+                amount,
+                item_name,
+                trade_desc,
+                kind,
+                token,
+            );
+            cli::print_json(&client.aio().create_server_order(&req).await?)
+        }
+        Command::CreateTrade {
+            trade_no,
+            amount,
+            item_name,
+            trade_desc,
+            return_url,
+            choose_payment,
+        } => {
+            let method = PaymentMethod::parse(&choose_payment).ok_or_else(|| {
+                ops::invalid(
+                    "ChoosePayment",
+                    "one of Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL, ALL",
+                )
+            })?;
+            let mut req = CheckoutRequest::new(
+                trade_no,
+                TradeDate::now_taiwan(),
+                amount,
+                trade_desc,
+                item_name,
+                return_url,
+            );
+            req.payment = Payment::default_for(method);
+            cli::print_json(&client.aio().create_trade(&req).await?)
         }
         Command::DemoCreateOrder {
             source,
