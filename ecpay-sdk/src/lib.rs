@@ -16,6 +16,39 @@
 //! `?p=2890`, 檢查碼機制 `?p=2902`) and ECPay's official PHP SDK (`ECPay/ECPayAIO_PHP`). The
 //! conformance tests (`tests/conformance.rs`) reproduce ECPay's published CheckMacValue examples.
 //!
+//! ## Every operation of ECPay's official AIO SDKs
+//! The official Node SDK (`ecpay_aio_nodejs`, `ECpayPayment.xml`) and PHP SDK (`ECPayAIO_PHP`,
+//! `ECPay.Payment.Integration.php`) operation by operation, with the ECPay page each follows
+//! (developers.ecpay.com.tw `?p=`), this crate's method, the `ecpay` CLI subcommand and the
+//! test that pins it (`tests/ops_table.rs` checks that every official operation has a row and
+//! every row's test exists). Stage hosts are `payment-stage` / `vendor-stage.ecpay.com.tw`,
+//! production `payment` / `vendor.ecpay.com.tw`; calls marked *once* are never repeated after a
+//! request that may have reached ECPay ([`Error::OutcomeUnknown`]).
+//!
+//! | official SDK operation | ECPay page | this crate | CLI | test |
+//! |---|---|---|---|---|
+//! | `AioCheckOut` (PHP `CheckOut`, `CheckOutString`) | `?p=2864` | [`aio::Aio::checkout`] | `checkout` | `tests/conformance.rs::p2902_typed_checkout_produces_the_published_check_mac_value` |
+//! | e-invoice extension (`InvoiceMark=Y`) | `?p=2864` | [`aio::CheckoutRequest::invoice`] | — (library) | `tests/invoice.rs::checkout_signs_the_encoded_fields` |
+//! | `CheckOutFeedback` (ReturnURL / OrderResultURL) | `?p=2878` | [`webhook::Verifier::verify_and_record`] | `verify-callback` | `tests/simulator.rs::redelivery_is_the_same_signed_callback_and_reads_as_repeat` |
+//! | PeriodReturnURL notice | `?p=5631` | [`webhook::Verifier::verify_period_renewal`] | `verify-callback --kind period` | `tests/ops_simulator.rs::monthly_subscription_lifecycle` |
+//! | `QueryTradeInfo` | `?p=2890` | [`aio::Aio::query_trade_info`] | `query-trade` | `tests/aio_contract.rs::query_trade_info_sends_signed_form_and_verifies_answer` |
+//! | `QueryPaymentInfo` | `?p=5615` | [`aio::Aio::query_payment_info`] | `query-payment-info` | `tests/aio_contract.rs::query_payment_info_atm` |
+//! | `QueryCreditCardPeriodInfo` (PHP `QueryPeriodCreditCardTradeInfo`) | `?p=2892` | [`aio::Aio::query_period_info`] | `period-info` | `tests/ops_contract.rs::period_info_is_signed_decoded_and_retried_re_signed` |
+//! | `CreditCardPeriodAction` (`ReAuth`, `Cancel`) *once* | `?p=2900` | [`aio::Aio::period_action`] | `period-action` | `tests/ops_contract.rs::period_action_table` |
+//! | `DoAction` (C/R/E/N) *once* | `?p=16567` | [`aio::Aio::do_action`] | `do-action` | `tests/aio_contract.rs::do_action_5xx_is_outcome_unknown_and_not_retried` |
+//! | `QueryTradeV2` (PHP `QueryTrade`) | `?p=2894` | [`aio::Aio::query_credit_trade`] | `credit-trade` | `tests/ops_contract.rs::credit_trade_is_signed_and_decoded` |
+//! | `Capture` (PHP `AioCapture`) *once* | Node `ECpayPayment.xml` | [`aio::Aio::capture`] | `capture` | `tests/ops_contract.rs::capture_is_signed_and_never_repeated` |
+//! | `TradeNoAio` (vendor host, CSV) | `?p=16599` | [`aio::Aio::trade_file`] | `trade-file` | `tests/ops_contract.rs::trade_file_is_signed_and_decoded` |
+//! | `FundingReconDetail` (CSV) | `?p=2898` | [`aio::Aio::funding_file`] | `funding-file` | `tests/ops_contract.rs::funding_file_big5_is_signed_and_decoded` |
+//! | `CreateServerOrder` (Apple Pay) *once* | Node `ECpayPayment.xml` | [`aio::Aio::create_server_order`] | `server-order` | `tests/ops_contract.rs::server_order_signs_all_but_the_encrypted_token` |
+//! | PHP `CreateTrade` (站內付 `SP/CreateTrade`) *once* | PHP `ECPay_CreateTrade` | [`aio::Aio::create_trade`] | `create-trade` | `tests/ops_contract.rs::create_trade_posts_the_checkout_fields_signed` |
+//!
+//! `ChoosePayment` covers what ECPay documents today: `Credit`, `WebATM`, `ATM`, `CVS`,
+//! `BARCODE`, `ApplePay`, `TWQR`, `BNPL` and `ALL` ([`aio::PaymentMethod`]); ECPay's current
+//! pages list no `WeiXin` or `DigitalPayment` value for AIO, so none is modelled. `PlatformID` is
+//! sent by checkout, `QueryCreditCardPeriodInfo`, `CreditCardPeriodAction`, `DoAction`,
+//! `Capture` and `CreateServerOrder` (the operations whose ECPay pages or Node SDK take it).
+//!
 //! ## The contract this crate keeps
 //! - Nothing defaults to production: a client needs an [`Environment`] or a base URL, and a
 //!   production client refuses ECPay's public stage merchant at [`ClientBuilder::build`].

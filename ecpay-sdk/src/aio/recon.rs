@@ -1,5 +1,5 @@
 //! Reconciliation files: `PaymentMedia/TradeNoAio` (the vendor host's trade media file, docs
-//! `?p=2896` / English `?p=16599`) and `CreditDetail/FundingReconDetail` (the credit card
+//! `?p=16599`) and `CreditDetail/FundingReconDetail` (the credit card
 //! appropriation file, docs `?p=2898` / English `?p=16604`), as the official SDKs call them
 //! (Node `ECpayPayment.xml` `TradeNoAio`, `FundingReconDetail`; PHP `ECPay_TradeNoAio`,
 //! `ECPay_FundingReconDetail`).
