@@ -255,6 +255,63 @@ struct ApiError {
     error_message: String,
 }
 
+impl MerchantCheckout {
+    /// Decodes the merchant checkout API's answer (its `success`/`data`/`error` envelope) and,
+    /// with `credentials`, verifies the returned AIO parameters' CheckMacValue.
+    ///
+    /// ```
+    /// use ecpay_sdk::merchant::MerchantCheckout;
+    /// let e = MerchantCheckout::from_answer(500, r#"{"success":false,"error":{"errorCode":"SYSTEM_ERROR","errorMessage":"系統錯誤"}}"#, None).unwrap_err();
+    /// assert!(matches!(e, ecpay_sdk::Error::Api { code: ecpay_sdk::ErrorCode::SystemError, .. }));
+    /// ```
+    pub fn from_answer(
+        status: u16,
+        body: &str,
+        credentials: Option<&crate::Credentials>,
+    ) -> Result<MerchantCheckout> {
+        let env: Envelope = match serde_json::from_str(body) {
+            Ok(e) => e,
+            Err(e) if (200..300).contains(&status) => {
+                return Err(Error::decode(e.to_string(), body))
+            }
+            Err(_) => {
+                return Err(Error::Api {
+                    status: status,
+                    code: ErrorCode::Http(status),
+                    message: snippet(body),
+                })
+            }
+        };
+        if !env.success || !(200..300).contains(&status) {
+            let (code, message) = match env.error {
+                Some(e) => (
+                    ErrorCode::from_merchant_code(&e.error_code),
+                    e.error_message,
+                ),
+                None => (ErrorCode::Http(status), snippet(body)),
+            };
+            return Err(Error::Api {
+                status: status,
+                code,
+                message: snippet(&message),
+            });
+        }
+        let data = env
+            .data
+            .ok_or_else(|| Error::decode("success without `data`", body))?;
+        let params: AioParams =
+            serde_json::from_value(data).map_err(|e| Error::decode(e.to_string(), body))?;
+        let verified = match credentials {
+            Some(creds) => {
+                webhook::verify_pairs(&params.fields(), creds)?;
+                true
+            }
+            None => false,
+        };
+        Ok(MerchantCheckout { params, verified })
+    }
+}
+
 /// The merchant checkout handler, borrowed from a [`Client`] by [`Client::merchant`].
 #[derive(Debug, Clone, Copy)]
 pub struct Merchant<'a> {
@@ -279,46 +336,7 @@ impl Merchant<'_> {
                 Ok(self.client.http().post(&url).json(req))
             })
             .await?;
-        let env: Envelope = match serde_json::from_str(&r.body) {
-            Ok(e) => e,
-            Err(e) if (200..300).contains(&r.status) => {
-                return Err(Error::decode(e.to_string(), &r.body))
-            }
-            Err(_) => {
-                return Err(Error::Api {
-                    status: r.status,
-                    code: ErrorCode::Http(r.status),
-                    message: snippet(&r.body),
-                })
-            }
-        };
-        if !env.success || !(200..300).contains(&r.status) {
-            let (code, message) = match env.error {
-                Some(e) => (
-                    ErrorCode::from_merchant_code(&e.error_code),
-                    e.error_message,
-                ),
-                None => (ErrorCode::Http(r.status), snippet(&r.body)),
-            };
-            return Err(Error::Api {
-                status: r.status,
-                code,
-                message: snippet(&message),
-            });
-        }
-        let data = env
-            .data
-            .ok_or_else(|| Error::decode("success without `data`", &r.body))?;
-        let params: AioParams =
-            serde_json::from_value(data).map_err(|e| Error::decode(e.to_string(), &r.body))?;
-        let verified = match self.client.credentials() {
-            Some(creds) => {
-                webhook::verify_pairs(&params.fields(), creds)?;
-                true
-            }
-            None => false,
-        };
-        Ok(MerchantCheckout { params, verified })
+        MerchantCheckout::from_answer(r.status, &r.body, self.client.credentials())
     }
 
     /// The parameters as signed checkout fields posting to this client's AIO checkout URL.

@@ -16,7 +16,12 @@ pub mod server_order;
 pub mod trade_date;
 mod wire;
 pub use self::{
-    capture::*, checkout::BnplOptions, credit_trade::*, invoice::Invoice, period::*, recon::*,
+    capture::*,
+    checkout::BnplOptions,
+    credit_trade::*,
+    invoice::Invoice,
+    period::*,
+    recon::*,
     server_order::{CreatedTrade, ServerOrder, ServerOrderRequest, ServerTradeType},
     trade_date::TradeDate,
 };
@@ -315,52 +320,64 @@ impl Aio<'_> {
         })
     }
 
-    /// Reads a signed raw answer: pairs whose CheckMacValue verifies, or an API error when
-    /// ECPay answered without a signature. A value holding `&name=` is read again with only
-    /// the answer's documented `fields` starting a pair.
+    /// Reads a signed raw answer (see [`read_signed_raw`]).
     pub(crate) fn signed_answer(
         &self,
         resp: &RawResponse,
         fields: &[&str],
     ) -> Result<Vec<(String, String)>> {
-        let creds = self.client.require_credentials()?;
-        if resp.status != 200 {
-            return Err(Error::Api {
-                status: resp.status,
-                code: ErrorCode::Http(resp.status),
-                message: snippet(&resp.body),
-            });
-        }
-        let pairs = parse_raw_pairs(&resp.body);
-        if !pairs.iter().any(|(k, _)| k == ecpay::CHECK_MAC_VALUE) {
-            let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-            let code = get("RtnCode")
-                .or_else(|| get("TradeStatus"))
-                .and_then(|c| c.trim().parse::<i64>().ok())
-                .map(ErrorCode::Rtn)
-                .unwrap_or_else(|| ErrorCode::Other("unsigned answer".into()));
-            return Err(Error::Api {
-                status: resp.status,
-                code,
-                message: snippet(get("RtnMsg").unwrap_or(&resp.body)),
-            });
-        }
-        match webhook::verify_pairs(&pairs, creds) {
-            Ok(()) => Ok(pairs),
-            // A signature that fails on the first reading may hold for another: ECPay echoes
-            // the merchant's `&` raw. A reading that names another merchant stays refused.
-            Err(
-                first @ Error::Signature(VerifyError::Mismatch | VerifyError::Malformed { .. }),
-            ) => {
-                for reading in other_readings(&resp.body, fields) {
-                    if webhook::verify_pairs(&reading, creds).is_ok() {
-                        return Ok(reading);
-                    }
+        read_signed_raw(
+            resp.status,
+            &resp.body,
+            self.client.require_credentials()?,
+            fields,
+        )
+    }
+}
+
+/// Reads a signed raw answer: pairs whose CheckMacValue verifies and that name this merchant,
+/// or an API error when ECPay answered without a signature. A value holding `&name=` is read
+/// again with only the answer's documented `fields` starting a pair.
+pub(crate) fn read_signed_raw(
+    status: u16,
+    body: &str,
+    creds: &crate::Credentials,
+    fields: &[&str],
+) -> Result<Vec<(String, String)>> {
+    if status != 200 {
+        return Err(Error::Api {
+            status,
+            code: ErrorCode::Http(status),
+            message: snippet(body),
+        });
+    }
+    let pairs = parse_raw_pairs(body);
+    if !pairs.iter().any(|(k, _)| k == ecpay::CHECK_MAC_VALUE) {
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let code = get("RtnCode")
+            .or_else(|| get("TradeStatus"))
+            .and_then(|c| c.trim().parse::<i64>().ok())
+            .map(ErrorCode::Rtn)
+            .unwrap_or_else(|| ErrorCode::Other("unsigned answer".into()));
+        return Err(Error::Api {
+            status,
+            code,
+            message: snippet(get("RtnMsg").unwrap_or(body)),
+        });
+    }
+    match webhook::verify_pairs(&pairs, creds) {
+        Ok(()) => Ok(pairs),
+        // A signature that fails on the first reading may hold for another: ECPay echoes the
+        // merchant's `&` raw. A reading that names another merchant stays refused.
+        Err(first @ Error::Signature(VerifyError::Mismatch | VerifyError::Malformed { .. })) => {
+            for reading in other_readings(body, fields) {
+                if webhook::verify_pairs(&reading, creds).is_ok() {
+                    return Ok(reading);
                 }
-                Err(first)
             }
-            Err(e) => Err(e),
+            Err(first)
         }
+        Err(e) => Err(e),
     }
 }
 

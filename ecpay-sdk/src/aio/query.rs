@@ -8,8 +8,9 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::client::Credentials;
 use crate::error::Result;
-use crate::webhook::{PaymentTypeCode, Taken};
+use crate::webhook::{PaymentInfo, PaymentTypeCode, Taken};
 
 /// Path of QueryTradeInfo V5.
 pub const QUERY_TRADE_INFO_PATH: &str = "/Cashier/QueryTradeInfo/V5";
@@ -177,6 +178,19 @@ pub struct TradeInfo {
 }
 
 impl TradeInfo {
+    /// Reads a raw QueryTradeInfo V5 answer body as ECPay sends it (see
+    /// [`crate::aio::parse_raw_pairs`]): its CheckMacValue must verify and name this merchant.
+    ///
+    /// ```
+    /// use ecpay_sdk::{aio::TradeInfo, Credentials};
+    /// let e = TradeInfo::verify_raw("RtnCode=10200047&RtnMsg=Cant not find the trade data.", &Credentials::stage()).unwrap_err();
+    /// assert!(matches!(e, ecpay_sdk::Error::Api { .. }));
+    /// ```
+    pub fn verify_raw(body: &str, credentials: &Credentials) -> Result<Self> {
+        let pairs = crate::aio::read_signed_raw(200, body, credentials, TRADE_INFO_FIELDS)?;
+        Self::decode(pairs)
+    }
+
     pub(crate) fn decode(pairs: Vec<(String, String)>) -> Result<Self> {
         let mut t = Taken::new(pairs, "QueryTradeInfo answer");
         Ok(Self {
@@ -195,6 +209,20 @@ impl TradeInfo {
             custom_fields: t.custom_fields(),
             extra: t.rest(),
         })
+    }
+}
+
+impl PaymentInfo {
+    /// Reads a raw QueryPaymentInfo answer body as ECPay sends it; its CheckMacValue must
+    /// verify and name this merchant.
+    ///
+    /// ```
+    /// use ecpay_sdk::{aio::PaymentInfo, Credentials};
+    /// assert!(PaymentInfo::verify_raw("MerchantID=3002607&CheckMacValue=00", &Credentials::stage()).is_err());
+    /// ```
+    pub fn verify_raw(body: &str, credentials: &Credentials) -> Result<Self> {
+        let pairs = crate::aio::read_signed_raw(200, body, credentials, PAYMENT_INFO_FIELDS)?;
+        crate::webhook::decode_payment_info(pairs, "QueryPaymentInfo answer")
     }
 }
 
