@@ -40,9 +40,9 @@ async fn setup() -> (MockServer, Client) {
         .mount(&server)
         .await;
     let client = Client::builder()
-        .aio_base_url(server.uri())
+        .base_url(server.uri())
         .api_base_url(server.uri())
-        .retry(RetryPolicy::disabled())
+        .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
     (server, client)
@@ -402,7 +402,7 @@ async fn pages_are_text_and_urls_are_built() {
 #[tokio::test]
 async fn demo_calls_need_an_api_base_url() {
     let client = Client::builder()
-        .aio_base_url("http://127.0.0.1:9")
+        .base_url("http://127.0.0.1:9")
         .build()
         .unwrap();
     assert!(matches!(
