@@ -102,12 +102,16 @@ enum CallbackKind {
 #[derive(Clone, Copy, ValueEnum)]
 enum ActionArg {
     /// Close (關帳).
+    #[value(name = "C", alias = "c")]
     C,
     /// Refund (退刷).
+    #[value(name = "R", alias = "r")]
     R,
     /// Cancel a close (取消).
+    #[value(name = "E", alias = "e")]
     E,
     /// Abandon the authorisation (放棄).
+    #[value(name = "N", alias = "n")]
     N,
 }
 
@@ -337,6 +341,15 @@ enum Command {
 /// The credentials the flags and environment name: all three, or (on stage only) none for
 /// ECPay's public test merchant. An empty value is refused by the SDK's builder (exit 1).
 fn credentials(cli: &Cli, env: Environment) -> Result<Option<Credentials>, Failure> {
+    for (name, value) in [
+        ("ECPAY_MERCHANT_ID", &cli.merchant_id),
+        ("ECPAY_HASH_KEY", &cli.hash_key),
+        ("ECPAY_HASH_IV", &cli.hash_iv),
+    ] {
+        if value.as_deref() == Some("") {
+            return Err(Failure::config(format!("{name} is empty")));
+        }
+    }
     match (&cli.merchant_id, &cli.hash_key, &cli.hash_iv) {
         (Some(m), Some(k), Some(v)) => {
             Ok(Some(Credentials::new(m.clone(), k.as_str(), v.as_str())))
