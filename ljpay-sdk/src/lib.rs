@@ -86,6 +86,11 @@ pub mod webhook;
 #[cfg(feature = "testing")]
 pub mod testing;
 
+/// The README's examples, compiled and run as doc tests (they use the `testing` feature).
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use client::{Client, ClientBuilder, Environment, RetryPolicy};
 pub use error::{Error, ErrorKind, Result};
 pub use models::{
