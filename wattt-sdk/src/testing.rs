@@ -707,6 +707,27 @@ fn payout_json(p: &SimPayout) -> Value {
     })
 }
 
+/// The properties of the spec's `PaymentLinkAmountRequest`.
+const PAYMENT_LINK_AMOUNT_FIELDS: &[&str] = &[
+    "uid",
+    "timestamp",
+    "sign",
+    "channel",
+    "merchant_order_no",
+    "amount",
+    "member_no",
+    "member_account",
+    "member_name",
+    "member_phone",
+    "payer_bank_name",
+    "payer_bank_code",
+    "payer_account_no",
+    "payer_account_last5",
+    "notify_url",
+    "return_url",
+    "extra",
+];
+
 struct Handler {
     state: Shared,
     uid: String,
@@ -812,6 +833,16 @@ impl Handler {
                 ok(v)
             }
             o if o == ops::PAYMENT_LINK || o == ops::PAYMENT_LINK_AMOUNT => {
+                // Like a server that signs only the fields it knows: a field outside the
+                // operation's schema makes the sign disagree.
+                if o == ops::PAYMENT_LINK_AMOUNT {
+                    if let Some(k) = f
+                        .keys()
+                        .find(|k| !PAYMENT_LINK_AMOUNT_FIELDS.contains(&k.as_str()))
+                    {
+                        return fail(422, format!("sign error (unknown field `{k}`)"));
+                    }
+                }
                 for k in [
                     "merchant_order_no",
                     "member_no",

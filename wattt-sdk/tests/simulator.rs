@@ -368,3 +368,51 @@ async fn pay_and_redeliver_are_first_then_repeat() {
     assert_eq!(a.key, "wattt:event:orderid:C-1:success");
     assert!(sim.redeliver("never-paid").await.is_err());
 }
+
+/// Finding (issue 13, Wattt): the simulator answers `payment-links/amount` like a server that
+/// signs only its schema's fields; the SDK's fully populated request passes it.
+#[tokio::test]
+async fn amount_links_pass_a_server_that_knows_only_the_schema() {
+    let sim = Simulator::start().await;
+    let mut req = PaymentLinkAmountRequest::new("TP-s", 1000, "U1", "Amy", "https://m.example/n")
+        .payer_account_no("008123456789")
+        .channel("sky_coin");
+    req.member_account = Some("acct".into());
+    req.member_phone = Some("0912345678".into());
+    req.payer_bank_name = Some("華南銀行".into());
+    req.payer_bank_code = Some("008".into());
+    req.return_url = Some("https://m.example/r".into());
+    req.extra = serde_json::json!({"k": 1}).as_object().cloned();
+    sim.client()
+        .payment_links()
+        .create_for_amount(&req)
+        .await
+        .unwrap();
+    // The same server refuses a body with a field outside the schema.
+    let mut body = Map::new();
+    body.insert("uid".into(), sim.uid().into());
+    body.insert("timestamp".into(), chrono::Utc::now().timestamp().into());
+    for (k, v) in [
+        ("merchant_order_no", "TP-x"),
+        ("member_no", "U1"),
+        ("member_name", "A"),
+        ("notify_url", "https://m.example/n"),
+        ("payerAccountNumber", "008123456789"),
+    ] {
+        body.insert(k.into(), v.into());
+    }
+    body.insert("amount".into(), 1000.into());
+    let sign = sign_core::wattt::sign_json(&body, sim.secret());
+    body.insert("sign".into(), sign.into());
+    let resp = reqwest::Client::new()
+        .post(format!(
+            "{}{}",
+            sim.base_url(),
+            ops::PAYMENT_LINK_AMOUNT.path
+        ))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 422);
+}
