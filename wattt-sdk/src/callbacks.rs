@@ -9,6 +9,11 @@ use crate::operation::ops;
 use crate::validate;
 
 /// Which kind of notification to resend (`type`).
+///
+/// ```
+/// assert_eq!("payout".parse::<wattt_sdk::CallbackKind>()?.to_string(), "payout");
+/// # Ok::<(), wattt_sdk::Error>(())
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum CallbackKind {
@@ -49,6 +54,12 @@ impl std::str::FromStr for CallbackKind {
 }
 
 /// Request of `POST /callbacks/retry` (spec `CallbackRetryRequest`).
+///
+/// ```
+/// let sent = wattt_sdk::CallbackRetryRequest::payout("PO1").to_fields()?;
+/// assert_eq!(serde_json::Value::Object(sent), serde_json::json!({"type": "payout", "serial_no": "PO1"}));
+/// # Ok::<(), wattt_sdk::Error>(())
+/// ```
 ///
 /// `type` must match the reference: `collection` with `orderid`, `payout` with `serial_no`.
 /// The constructors build matching pairs; a hand-built mismatch is refused before sending.

@@ -20,6 +20,16 @@ pub struct Collections<'a> {
 }
 
 /// Request of `POST /collections` (spec `CollectionRequest`).
+///
+/// ```
+/// use wattt_sdk::{CollectionRequest, Decimal};
+/// let req = CollectionRequest::new("COL1", Decimal::new(250000, 2)).notify_url("https://m.example/n");
+/// let sent = req.to_fields()?;
+/// assert_eq!(serde_json::Value::Object(sent), serde_json::json!({
+///     "orderid": "COL1", "amount": 2500, "notify_url": "https://m.example/n",
+/// }));
+/// # Ok::<(), wattt_sdk::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CollectionRequest {
@@ -74,6 +84,11 @@ impl CollectionRequest {
 }
 
 /// Which collection to query (spec `CollectionStatusRequest`: by `orderid` or `merchant_order_no`).
+///
+/// ```
+/// let by_id = wattt_sdk::CollectionLookup::OrderId("COL1".into());
+/// assert_ne!(by_id, wattt_sdk::CollectionLookup::MerchantOrderNo("COL1".into()));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CollectionLookup {

@@ -267,6 +267,16 @@ impl std::fmt::Display for PaymentAmounts {
 /// The payer's account goes in `payer_account_no`; unless set, the client fills the spec's
 /// compatibility fields from it: `payerAccountNumber` (the full number), `payeeAccountNumber`
 /// and `payer_account_last5` (its last five digits).
+///
+/// ```
+/// use wattt_sdk::PaymentLinkRequest;
+/// let req = PaymentLinkRequest::new("TP1", "U10001", "Amy", "https://m.example/notify")
+///     .payer_account_no("008123456789");
+/// let sent = req.to_fields()?;
+/// assert_eq!(sent["payerAccountNumber"], "008123456789");
+/// assert_eq!(sent["payeeAccountNumber"], "56789");
+/// # Ok::<(), wattt_sdk::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[non_exhaustive]
 pub struct PaymentLinkRequest {
@@ -373,6 +383,16 @@ impl PaymentLinkRequest {
 
 /// Request of `payment-links/amount` (spec `PaymentLinkAmountRequest`): a link for an amount the
 /// member already chose.
+///
+/// ```
+/// use wattt_sdk::PaymentLinkAmountRequest;
+/// let req = PaymentLinkAmountRequest::new("TP1", 5000, "U10001", "Amy", "https://m.example/notify")
+///     .payer_account_no("008123456789");
+/// let sent = req.to_fields()?;
+/// assert_eq!(sent["payer_account_last5"], "56789");
+/// assert!(!sent.contains_key("payerAccountNumber")); // not a field of this schema
+/// # Ok::<(), wattt_sdk::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
 #[non_exhaustive]
 pub struct PaymentLinkAmountRequest {

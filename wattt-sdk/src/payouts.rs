@@ -20,6 +20,16 @@ pub struct Payouts<'a> {
 }
 
 /// Request of `POST /payouts` (spec `PayoutRequest`).
+///
+/// ```
+/// use wattt_sdk::{Decimal, PayoutRequest};
+/// let req = PayoutRequest::new("PO1", Decimal::new(300050, 2), "王小明")
+///     .payee_bank_account("中國信託", "822123456789012");
+/// let sent = req.to_fields()?;
+/// assert_eq!(sent["amount"].to_string(), "3000.5");
+/// assert_eq!(sent["payee_account"], "822123456789012");
+/// # Ok::<(), wattt_sdk::Error>(())
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct PayoutRequest {
@@ -105,6 +115,11 @@ impl PayoutRequest {
 }
 
 /// Which payout to query (spec `PayoutStatusRequest`).
+///
+/// ```
+/// let lookup = wattt_sdk::PayoutLookup::SerialNo("PO1".into());
+/// assert!(matches!(lookup, wattt_sdk::PayoutLookup::SerialNo(_)));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum PayoutLookup {

@@ -6,6 +6,12 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Status of a collection or payout.
 ///
+/// ```
+/// use wattt_sdk::OrderStatus;
+/// assert_eq!(OrderStatus::from_wire("PAID"), OrderStatus::Success);
+/// assert_eq!(OrderStatus::from_wire("on_hold").to_string(), "on_hold"); // kept as sent
+/// ```
+///
 /// The spec leaves the values open; the SDK recognises the common words (case-insensitive) and
 /// keeps anything else, numbers included, in [`OrderStatus::Other`] instead of failing.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
