@@ -111,17 +111,11 @@ async fn verify_notify_accepts_a_signed_body_and_refuses_a_tampered_one() {
     );
 }
 
-async fn verify_notify_with(
-    sim: &Simulator,
-    secret: &str,
-    store: &str,
-    body: &[u8],
-) -> std::process::Output {
+async fn verify_notify_with(secret: &str, store: &str, body: &[u8]) -> std::process::Output {
     let env = [
         ("WATTT_SECRET", secret.to_owned()),
         ("PAYMENT_REPLAY_STORE", store.to_owned()),
     ];
-    let _ = sim;
     common::run(env!("CARGO_BIN_EXE_wattt"), &env, &["verify-notify"], body).await
 }
 
@@ -139,10 +133,10 @@ async fn verify_notify_replay_store_and_empty_secret_exit_codes() {
 
     let mut redis = RedisServer::start().expect("redis-server is required: .ci/run installs it");
     let url = redis.url();
-    let first = json(&verify_notify_with(&sim, &secret, &url, &body).await);
+    let first = json(&verify_notify_with(&secret, &url, &body).await);
     assert_eq!(first["delivery"], "first", "{first}");
     assert_eq!(first["kind"], "payout", "{first}");
-    let second = json(&verify_notify_with(&sim, &secret, &url, &body).await);
+    let second = json(&verify_notify_with(&secret, &url, &body).await);
     assert_eq!(second["delivery"], "repeat", "{second}");
 
     let cases: Vec<(&str, String, String, i32, &str)> = vec![
@@ -162,10 +156,7 @@ async fn verify_notify_replay_store_and_empty_secret_exit_codes() {
         ),
     ];
     for (name, secret, store, code, says) in cases {
-        let stderr = failure(
-            &verify_notify_with(&sim, &secret, &store, &body).await,
-            code,
-        );
+        let stderr = failure(&verify_notify_with(&secret, &store, &body).await, code);
         assert!(stderr.contains(says), "{name}: {stderr}");
         assert_eq!(
             stderr.trim_end().lines().count(),
@@ -185,6 +176,6 @@ async fn verify_notify_replay_store_and_empty_secret_exit_codes() {
     assert!(stderr.contains("secret"), "{stderr}");
 
     redis.stop();
-    let stderr = failure(&verify_notify_with(&sim, &secret, &url, &body).await, 6);
+    let stderr = failure(&verify_notify_with(&secret, &url, &body).await, 6);
     assert!(stderr.contains("replay store unavailable"), "{stderr}");
 }
