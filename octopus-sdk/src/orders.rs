@@ -393,37 +393,59 @@ impl Walk {
         self.params.page = Some(page);
         let got = self.client.orders().list(&self.params).await?;
         self.read += 1;
-        if let Some(p) = &got.pagination {
-            if p.page != page {
-                return Err(stuck(format!(
-                    "the platform answered page {} when asked for page {page}",
-                    p.page
-                )));
-            }
-        }
-        for o in &got.items {
-            if !self.seen.insert(o.id.clone()) {
-                return Err(stuck(format!(
-                    "order {} was already listed (the platform is not advancing pages)",
-                    o.id
-                )));
-            }
-        }
         let asked = self.params.limit.unwrap_or(DEFAULT_LIMIT);
-        let last = if got.items.is_empty() {
-            true
-        } else {
-            match got.pagination.as_ref().and_then(page_count) {
-                Some(n) => page >= n,
-                None => {
-                    let limit = got.pagination.map_or(asked, |p| p.limit.max(1));
-                    got.items.len() < limit as usize
-                }
-            }
-        };
+        let last = judge_page(page, asked, &got, &mut self.seen)?;
         self.page = page.saturating_add(1);
         Ok((got, last))
     }
+}
+
+/// Most distinct orders one walk remembers (to recognise a repeat); a listing
+/// longer than this ends with [`Error::Pagination`] rather than growing
+/// without bound.
+pub const MAX_LISTED: usize = 1_000_000;
+
+/// Whether page `page` (asked with `asked` per page) is the last one; an
+/// error when the server made no progress. `seen` holds every id listed so
+/// far.
+pub(crate) fn judge_page(
+    page: u32,
+    asked: u32,
+    got: &Page<Order>,
+    seen: &mut HashSet<String>,
+) -> Result<bool> {
+    let stuck = |reason: String| Error::Pagination { page, reason };
+    if let Some(p) = &got.pagination {
+        if p.page != page {
+            return Err(stuck(format!(
+                "the platform answered page {} when asked for page {page}",
+                p.page
+            )));
+        }
+    }
+    for o in &got.items {
+        if seen.len() >= MAX_LISTED {
+            return Err(stuck(format!(
+                "more than {MAX_LISTED} orders; narrow the filters"
+            )));
+        }
+        if !seen.insert(o.id.clone()) {
+            return Err(stuck(format!(
+                "order {} was already listed (the platform is not advancing pages)",
+                o.id
+            )));
+        }
+    }
+    if got.items.is_empty() {
+        return Ok(true);
+    }
+    Ok(match got.pagination.as_ref().and_then(page_count) {
+        Some(n) => page >= n,
+        None => {
+            let limit = got.pagination.map_or(asked, |p| p.limit.max(1));
+            got.items.len() < limit as usize
+        }
+    })
 }
 
 /// The number of pages a `pagination` block states: `totalPages`, else

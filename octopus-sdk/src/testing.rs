@@ -1502,3 +1502,64 @@ impl Simulator {
             .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(emit));
     }
 }
+
+/// Entry points for hostile-input tests: the crate's parsers of network bytes,
+/// run on raw input without a server (the send path's decoding, the page
+/// walker's judgement, the QR and webhook parsers are reachable publicly).
+///
+/// ```
+/// use octopus_sdk::testing::hostile;
+/// assert!(hostile::decode_order(200, b"{\"success\":true").is_err());
+/// assert!(hostile::judge_page(1, 10, br#"{"success":true,"data":[]}"#).unwrap());
+/// ```
+pub mod hostile {
+    use std::collections::HashSet;
+
+    use crate::client::{api_error, decode, Call, RawResponse};
+    use crate::error::{Error, Result};
+    use crate::models::{Order, Page, Pagination, Payment};
+
+    fn answer(status: u16, body: &[u8]) -> RawResponse {
+        RawResponse {
+            status,
+            body: body.to_vec(),
+            too_long: false,
+            retry_after: None,
+        }
+    }
+
+    /// An order envelope, as `orders.get` decodes it.
+    pub fn decode_order(status: u16, body: &[u8]) -> Result<Order> {
+        let call = Call::get("hostile.order", &[], "hostile");
+        decode(&call, &answer(status, body), usize::MAX).map(|(o, _)| o)
+    }
+
+    /// A payment envelope, as `payments.create` (a write) decodes it.
+    pub fn decode_payment(status: u16, body: &[u8]) -> Result<Payment> {
+        let call = Call::write("hostile.payment", http::Method::POST, &[], None, "hostile");
+        decode(&call, &answer(status, body), usize::MAX).map(|(p, _)| p)
+    }
+
+    /// A listing envelope, as `orders.list` decodes it.
+    pub fn decode_orders(status: u16, body: &[u8]) -> Result<(Vec<Order>, Option<Pagination>)> {
+        let call = Call::get("hostile.list", &[], "hostile");
+        decode(&call, &answer(status, body), usize::MAX)
+    }
+
+    /// A listing page decoded and judged as the walker of `orders.pages()`
+    /// does: `true` when it is the last page.
+    pub fn judge_page(page: u32, limit: u32, body: &[u8]) -> Result<bool> {
+        let (items, pagination) = decode_orders(200, body)?;
+        crate::orders::judge_page(
+            page,
+            limit,
+            &Page { items, pagination },
+            &mut HashSet::new(),
+        )
+    }
+
+    /// An error body, as every non-2xx answer is decoded.
+    pub fn decode_error(status: u16, body: &[u8]) -> Error {
+        api_error(status, body)
+    }
+}

@@ -1,11 +1,16 @@
-//! `octopus`: a command-line client for the Octopus O! ePay platform API.
+//! `octopus`: a command line for the Octopus O! ePay platform API, on the shared
+//! `examples::cli` skeleton.
 //!
-//! Configuration from the environment: `OCTOPUS_BASE_URL` (including the `/api` prefix),
-//! `OCTOPUS_API_TOKEN`, `OCTOPUS_API_KEY`, optionally `OCTOPUS_MERCHANT_ID` and
-//! `OCTOPUS_SECRET_KEY` (then every request carries the `X-Octopus-*` signature),
-//! `OCTOPUS_ENVIRONMENT` (`production`, the default, or `sandbox`: `simulate-payment` is
-//! refused in production) and `OCTOPUS_REALTIME_URL` (Socket.IO server for `watch`; by
-//! default the base URL's origin).
+//! Environment (flags of the same name override where they exist):
+//! - `OCTOPUS_BASE_URL` (including the `/api` prefix), `OCTOPUS_API_TOKEN`, `OCTOPUS_API_KEY`;
+//! - optionally `OCTOPUS_MERCHANT_ID` and `OCTOPUS_SECRET_KEY` (both or neither: then every
+//!   request carries the `X-Octopus-*` signature);
+//! - `OCTOPUS_ENVIRONMENT`: `production` (the default) or `sandbox` (`simulate-payment` is
+//!   refused in production);
+//! - `OCTOPUS_REALTIME_URL`: the Socket.IO server for `watch` (default: the base URL's origin);
+//! - `OCTOPUS_WEBHOOK_SECRET`: the secret `verify-webhook` checks with;
+//! - `PAYMENT_REPLAY_STORE`: where `verify-webhook` records deliveries (`memory` or
+//!   `redis://host:port[/db]`).
 //!
 //! ```text
 //! octopus simulator &                       # prints the exports for a local simulator
@@ -14,33 +19,32 @@
 //! octopus get-payment <ID> --qr
 //! octopus simulate-payment <ID>
 //! octopus watch <ID>
-//! printf '%s' "$BODY" | octopus verify-webhook --secret S --timestamp T --signature X
+//! printf '%s' "$BODY" | octopus verify-webhook --timestamp T --signature X [--replay-store redis://127.0.0.1:6379]
 //! ```
 //!
-//! Exit codes: 0 success (the typed `data` as JSON on stdout); 1 configuration, usage or
-//! transport error; 2 API error (code and message on stderr); 3 validation error; 4 webhook
-//! verification failed; 5 the call was sent but its outcome is unknown (look the resource up
-//! before retrying).
+//! Success prints JSON on stdout and exits 0; the other exit codes are `examples::cli`'s
+//! (1 configuration/transport, 2 API error, 3 validation, 4 verification failed, 5 outcome
+//! unknown, 6 replay store unavailable), with one line on stderr.
 
-use std::io::Read as _;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use futures::StreamExt;
+use examples::cli::{self, Failure, ReplayStoreArg};
+use futures::{StreamExt, TryStreamExt};
 use octopus_sdk::orders::{CreateOrder, ListOrders, UpdateOrder};
 use octopus_sdk::payments::{CreatePayment, UpdatePaymentStatus};
-use octopus_sdk::webhook::{self, VerifyOptions};
-use octopus_sdk::{Client, Environment, Error, OrderStatus, PaymentStatus, Secret};
-use serde::Serialize;
+use octopus_sdk::webhook::Verifier;
+use octopus_sdk::{Client, Environment, Error, OrderStatus, PaymentStatus};
 
 #[derive(Parser)]
 #[command(
     name = "octopus",
-    about = "Octopus O! ePay platform client (env: OCTOPUS_BASE_URL, OCTOPUS_API_TOKEN, \
+    version,
+    about = "Octopus O! ePay platform command line (env: OCTOPUS_BASE_URL, OCTOPUS_API_TOKEN, \
              OCTOPUS_API_KEY, [OCTOPUS_MERCHANT_ID, OCTOPUS_SECRET_KEY, OCTOPUS_ENVIRONMENT])",
     after_help = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, 3 validation error, \
-                  4 webhook verification failed, 5 outcome unknown"
+                  4 verification failed, 5 outcome unknown, 6 replay store unavailable"
 )]
 struct Cli {
     #[command(subcommand)]
@@ -63,7 +67,7 @@ enum Command {
         /// Customer phone.
         #[arg(long)]
         phone: Option<String>,
-        /// Currency (default HKD).
+        /// Currency.
         #[arg(long, default_value = "HKD")]
         currency: String,
     },
@@ -97,7 +101,8 @@ enum Command {
         /// Page size.
         #[arg(long)]
         limit: Option<u32>,
-        /// Walk every page and print all orders as one array.
+        /// Walk every page and print all orders as one array (an error, not a partial list,
+        /// when the platform does not advance pages).
         #[arg(long)]
         all: bool,
     },
@@ -109,7 +114,7 @@ enum Command {
         /// Amount (must match the order).
         #[arg(long, allow_negative_numbers = true)]
         amount: String,
-        /// Currency (default HKD).
+        /// Currency.
         #[arg(long, default_value = "HKD")]
         currency: String,
         /// Description.
@@ -158,117 +163,63 @@ enum Command {
         #[arg(long, default_value_t = 600)]
         timeout_secs: u64,
     },
-    /// Verify a webhook: raw body on stdin; prints the typed event.
+    /// Verify a webhook (raw body on stdin) and record its delivery; prints the event with
+    /// `"delivery": "first"` or `"repeat"`.
     VerifyWebhook {
         /// Webhook secret.
         #[arg(long, env = "OCTOPUS_WEBHOOK_SECRET", hide_env_values = true)]
-        secret: String,
+        secret: Option<String>,
         /// `X-Octopus-Timestamp` header value.
         #[arg(long)]
         timestamp: String,
         /// `X-Octopus-Signature` header value.
         #[arg(long)]
         signature: String,
-        /// Timestamp tolerance in seconds.
-        #[arg(long, default_value_t = webhook::DEFAULT_TOLERANCE_SECS)]
+        /// Timestamp tolerance in seconds (for the header and the signed body's `timestamp`).
+        #[arg(long, default_value_t = 300)]
         tolerance_secs: u64,
+        #[command(flatten)]
+        store: ReplayStoreArg,
     },
     /// Run a local simulator of the platform and print the environment to use it.
     Simulator {
         /// POST signed webhooks here.
         #[arg(long)]
-        webhook_url: Option<String>,
+        callback_url: Option<String>,
     },
 }
 
-/// A failure with its exit code.
-struct Failure {
-    code: u8,
-    message: String,
-}
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        let code = match &e {
-            Error::Api { .. } => 2,
-            Error::Validation { .. } => 3,
-            Error::Signature(_) => 4,
-            Error::OutcomeUnknown { .. } => 5,
-            _ => 1,
-        };
-        let message = match &e {
-            Error::Api {
-                status,
-                code,
-                message,
-                details,
-            } => {
-                let mut m = format!(
-                    "API error {status} {}: {message}",
-                    code.as_ref().map_or("(no code)", |c| c.as_str())
-                );
-                for f in &details.errors {
-                    m.push_str(&format!("\n  {}: {}", f.field, f.message));
-                }
-                m
-            }
-            Error::OutcomeUnknown { .. } => {
-                format!("{e}\nThe request may have been applied: look it up before retrying.")
-            }
-            _ => e.to_string(),
-        };
-        Failure { code, message }
-    }
-}
-
-fn usage(message: impl Into<String>) -> Failure {
-    Failure {
-        code: 1,
-        message: message.into(),
-    }
-}
-
-fn env(name: &str) -> Result<String, Failure> {
-    std::env::var(name).map_err(|_| usage(format!("{name} is not set")))
-}
-
 fn client() -> Result<Client, Failure> {
-    let environment = match std::env::var("OCTOPUS_ENVIRONMENT").as_deref() {
-        Err(_) | Ok("production") => Environment::Production,
-        Ok("sandbox") => Environment::Sandbox,
-        Ok(other) => {
-            return Err(usage(format!(
-                "OCTOPUS_ENVIRONMENT must be production or sandbox, not {other:?}"
+    let environment = match cli::env_opt("OCTOPUS_ENVIRONMENT").as_deref() {
+        None | Some("production") => Environment::Production,
+        Some("sandbox") => Environment::Sandbox,
+        Some(other) => {
+            return Err(Failure::config(format!(
+                "OCTOPUS_ENVIRONMENT must be production or sandbox, not `{other}`"
             )))
         }
     };
     let mut b = Client::builder()
-        .base_url(env("OCTOPUS_BASE_URL")?)
+        .base_url(cli::env("OCTOPUS_BASE_URL")?)
         .environment(environment)
-        .api_token(env("OCTOPUS_API_TOKEN")?)
-        .api_key(env("OCTOPUS_API_KEY")?);
+        .api_token(cli::env("OCTOPUS_API_TOKEN")?)
+        .api_key(cli::env("OCTOPUS_API_KEY")?);
     match (
-        std::env::var("OCTOPUS_MERCHANT_ID"),
-        std::env::var("OCTOPUS_SECRET_KEY"),
+        cli::env_opt("OCTOPUS_MERCHANT_ID"),
+        cli::env_opt("OCTOPUS_SECRET_KEY"),
     ) {
-        (Ok(id), Ok(key)) => b = b.merchant(id, key),
-        (Err(_), Err(_)) => {}
+        (Some(id), Some(key)) => b = b.merchant(id, key),
+        (None, None) => {}
         _ => {
-            return Err(usage(
+            return Err(Failure::config(
                 "set both OCTOPUS_MERCHANT_ID and OCTOPUS_SECRET_KEY, or neither",
             ))
         }
     }
-    if let Ok(url) = std::env::var("OCTOPUS_REALTIME_URL") {
+    if let Some(url) = cli::env_opt("OCTOPUS_REALTIME_URL") {
         b = b.realtime_url(url);
     }
     Ok(b.build()?)
-}
-
-fn print<T: Serialize>(value: &T) -> Result<(), Failure> {
-    let text = serde_json::to_string_pretty(value).map_err(|e| usage(e.to_string()))?;
-    println!("{text}");
-    Ok(())
 }
 
 fn amount(text: &str) -> Result<octopus_sdk::Decimal, Failure> {
@@ -279,7 +230,7 @@ fn order_status(s: &str) -> Result<OrderStatus, Failure> {
     match OrderStatus::parse(s) {
         OrderStatus::Other(_) => Err(Error::Validation {
             field: "status".into(),
-            reason: format!("{s:?} is not an order status"),
+            reason: format!("`{s}` is not an order status"),
         }
         .into()),
         ok => Ok(ok),
@@ -311,9 +262,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let mut req = CreateOrder::new(description, amount(&a)?).currency(currency);
             req.customer_email = email;
             req.customer_phone = phone;
-            print(&client()?.orders().create(&req).await?)
+            cli::print_json(&client()?.orders().create(&req).await?)
         }
-        Command::GetOrder { id } => print(&client()?.orders().get(&id).await?),
+        Command::GetOrder { id } => cli::print_json(&client()?.orders().get(&id).await?),
         Command::UpdateOrder {
             id,
             description,
@@ -326,7 +277,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 status: status.as_deref().map(order_status).transpose()?,
                 metadata: None,
             };
-            print(&client()?.orders().update(&id, &req).await?)
+            cli::print_json(&client()?.orders().update(&id, &req).await?)
         }
         Command::ListOrders {
             status,
@@ -342,15 +293,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             let c = client()?;
             if all {
-                let mut orders = Vec::new();
-                let mut stream = c.orders().list_all(params);
-                while let Some(o) = stream.next().await {
-                    orders.push(o?);
-                }
-                print(&orders)
+                let orders: Vec<_> = c.orders().list_all(params).try_collect().await?;
+                cli::print_json(&orders)
             } else {
                 let page = c.orders().list(&params).await?;
-                print(&serde_json::json!({"data": page.items, "pagination": page.pagination}))
+                cli::print_json(
+                    &serde_json::json!({"data": page.items, "pagination": page.pagination}),
+                )
             }
         }
         Command::CreatePayment {
@@ -365,8 +314,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             req.description = description;
             req.return_url = return_url;
             req.cancel_url = cancel_url;
-            let p = client()?.payments().create(&req).await?;
-            print(&p)
+            cli::print_json(&client()?.payments().create(&req).await?)
         }
         Command::GetPayment { id, qr } => {
             let p = client()?.payments().get(&id).await?;
@@ -376,7 +324,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     None => eprintln!("payment {id} has no QR code data"),
                 }
             }
-            print(&p)
+            cli::print_json(&p)
         }
         Command::UpdatePaymentStatus {
             id,
@@ -387,9 +335,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let mut req = UpdatePaymentStatus::new(PaymentStatus::parse(&status));
             req.octopus_transaction_id = transaction_id;
             req.failure_reason = failure_reason;
-            print(&client()?.payments().update_status(&id, &req).await?)
+            cli::print_json(&client()?.payments().update_status(&id, &req).await?)
         }
-        Command::SimulatePayment { id } => print(&client()?.payments().simulate(&id).await?),
+        Command::SimulatePayment { id } => {
+            cli::print_json(&client()?.payments().simulate(&id).await?)
+        }
         Command::Watch {
             payment_id,
             timeout_secs,
@@ -399,7 +349,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let watch = async {
                 while let Some(p) = changes.next().await {
                     let p = p?;
-                    let line = serde_json::to_string(&p).map_err(|e| usage(e.to_string()))?;
+                    let line = serde_json::to_string(&p)
+                        .map_err(|e| Failure::config(format!("cannot print the payment: {e}")))?;
                     println!("{line}");
                     if p.status.is_final() {
                         return Ok(());
@@ -410,7 +361,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             tokio::time::timeout(Duration::from_secs(timeout_secs), watch)
                 .await
                 .map_err(|_| {
-                    usage(format!(
+                    Failure::config(format!(
                         "payment {payment_id} not final after {timeout_secs} s"
                     ))
                 })?
@@ -420,35 +371,30 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             timestamp,
             signature,
             tolerance_secs,
+            store,
         } => {
-            let mut body = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut body)
-                .map_err(|e| usage(format!("reading stdin: {e}")))?;
-            let mut options = VerifyOptions::default();
-            options.tolerance_secs = tolerance_secs;
-            let event = webhook::verify_parts(
-                &body,
-                &Secret::new(secret),
-                Some(signature.trim()),
-                Some(timestamp.trim()),
-                chrono::Utc::now(),
-                options,
-            )
-            .map_err(|e| match e {
-                // A verified body that is not an event is still a failed verification here.
-                Error::Decode { .. } => Failure {
-                    code: 4,
-                    message: e.to_string(),
-                },
-                other => other.into(),
+            let secret = secret.ok_or_else(|| {
+                Failure::config("OCTOPUS_WEBHOOK_SECRET (or --secret) is not set")
             })?;
-            print(&event)
+            // An empty secret is refused here (exit 1), before the store is opened.
+            let verifier =
+                Verifier::new(secret)?.with_tolerance(Duration::from_secs(tolerance_secs));
+            let verifier = verifier.with_replay_guard(store.open().await?);
+            let body = cli::read_stdin()?;
+            let received = verifier
+                .verify_parts_and_record_at(
+                    &body,
+                    Some(signature.trim()),
+                    Some(timestamp.trim()),
+                    chrono::Utc::now(),
+                )
+                .await?;
+            cli::print_received(&received)
         }
-        Command::Simulator { webhook_url } => {
+        Command::Simulator { callback_url } => {
             let sim = octopus_sdk::testing::Simulator::start().await;
-            if let Some(url) = webhook_url {
-                sim.set_webhook_url(url);
+            if let Some(url) = callback_url {
+                sim.set_callback_url(url);
             }
             println!("export OCTOPUS_BASE_URL={}", sim.base_url());
             println!("export OCTOPUS_API_TOKEN={}", sim.api_token().expose());
@@ -467,14 +413,6 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     }
 }
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    let cli = Cli::parse();
-    match run(cli).await {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(f) => {
-            eprintln!("{}", f.message);
-            ExitCode::from(f.code)
-        }
-    }
+fn main() -> ExitCode {
+    cli::main::<Cli, _, _>(run)
 }

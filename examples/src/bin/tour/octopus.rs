@@ -81,14 +81,14 @@ async fn create(flow: &mut Flow, client: &Client) -> Result<octopus_sdk::Payment
     let amount = octopus_sdk::parse_amount("100.00")?;
     let order = flow
         .step(
-            "create order (HK$100.00)",
+            "create order",
             async {
                 Ok(client
                     .orders()
                     .create(&CreateOrder::new("Tour: 凍檸茶 x 4", amount))
                     .await?)
             },
-            |o| format!("order {} {}", o.id, o.status),
+            |o| format!("order {} for {}, {}", o.id, o.money(), o.status),
         )
         .await?;
     flow.step(
@@ -109,9 +109,10 @@ async fn create(flow: &mut Flow, client: &Client) -> Result<octopus_sdk::Payment
 
 async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError> {
     let sim = Simulator::start().await;
-    sim.set_webhook_url(merchant.url("/octopus/webhook"));
-    merchant.configure(|v| v.octopus = Some(sim.webhook_secret().clone()));
-    let client = sim.client()?;
+    sim.set_callback_url(merchant.url("/octopus/webhook"));
+    let verifier = sim.verifier().with_replay_guard(merchant.replay_guard());
+    merchant.configure(|v| v.octopus = Some(verifier));
+    let client = sim.client();
     let socket = realtime_server().await?;
     let io = socket.io.clone();
     sim.attach_realtime(move |room, event, data| {
@@ -141,7 +142,7 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
     flow.step(
         "simulate the payment",
         async { Ok(client.payments().simulate(&payment.id).await?) },
-        |c| format!("{:?}", c.status),
+        |c| format!("payment {} is {}", c.id, c.status),
     )
     .await?;
     flow.step(
@@ -176,12 +177,7 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
                 _ => Err("a callback from another gateway arrived".into()),
             }
         },
-        |e| {
-            format!(
-                "{:?} {:?} {} {}",
-                e.event_type, e.status, e.amount, e.currency
-            )
-        },
+        |e| format!("{} ({}) for {}", e.event_type, e.status, e.money()),
     )
     .await?;
     flow.step(
@@ -193,22 +189,26 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
             }
             Ok(p)
         },
-        |p| format!("{} {}", p.id, p.status),
+        |p| format!("{} {}, paid {}", p.id, p.status, p.money()),
     )
     .await?;
     Ok(())
 }
 
 async fn real_host(flow: &mut Flow, base_url: &str) -> Result<(), StepError> {
+    // A real host needs its credentials: name the missing ones rather than send empty ones.
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let (Some(token), Some(key)) = (var("OCTOPUS_API_TOKEN"), var("OCTOPUS_API_KEY")) else {
+        return Err(
+            "OCTOPUS_BASE_URL is set: set OCTOPUS_API_TOKEN and OCTOPUS_API_KEY too".into(),
+        );
+    };
     let mut builder = Client::builder()
         .base_url(base_url)
         .environment(Environment::Sandbox)
-        .api_token(std::env::var("OCTOPUS_API_TOKEN").unwrap_or_default())
-        .api_key(std::env::var("OCTOPUS_API_KEY").unwrap_or_default());
-    if let (Ok(id), Ok(secret)) = (
-        std::env::var("OCTOPUS_MERCHANT_ID"),
-        std::env::var("OCTOPUS_SECRET_KEY"),
-    ) {
+        .api_token(token)
+        .api_key(key);
+    if let (Some(id), Some(secret)) = (var("OCTOPUS_MERCHANT_ID"), var("OCTOPUS_SECRET_KEY")) {
         builder = builder.merchant(id, secret);
     }
     let client = builder.build()?;
