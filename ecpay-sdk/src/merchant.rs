@@ -276,7 +276,7 @@ impl MerchantCheckout {
             }
             Err(_) => {
                 return Err(Error::Api {
-                    status: status,
+                    status,
                     code: ErrorCode::Http(status),
                     message: snippet(body),
                 })
@@ -291,7 +291,7 @@ impl MerchantCheckout {
                 None => (ErrorCode::Http(status), snippet(body)),
             };
             return Err(Error::Api {
-                status: status,
+                status,
                 code,
                 message: snippet(&message),
             });

@@ -128,7 +128,13 @@ fn missing_or_malformed_fields_are_decode_errors() {
         ("BankCode", "812"),
         ("vAccount", "9103522175887271"),
     ];
-    let cases: Vec<(&str, Check, Vec<(&str, &str)>, &str)> = vec![
+    type Case = (
+        &'static str,
+        Check,
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "payment without TradeNo",
             pay,

@@ -398,7 +398,8 @@ mod tests {
         // Where the expectations come from: ECPay's PHP SDK reads answers with spaces and `+`
         // kept (it escapes them before `parse_str`) and `%xx` decoded; `&` inside a value is
         // ECPay's raw echo of the checkout's ItemName/TradeDesc/CustomField.
-        let cases: &[(&str, &str, &[(&str, &str)])] = &[
+        type Case<'a> = (&'a str, &'a str, &'a [(&'a str, &'a str)]);
+        let cases: &[Case] = &[
             (
                 "plus and space",
                 "A=1+2&B=2025/01/01 12:00:00",
