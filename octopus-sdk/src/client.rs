@@ -824,7 +824,7 @@ pub(crate) fn api_error(status: u16, body: &[u8]) -> Error {
 mod tests {
     use super::*;
 
-    /// Base-URL rules (DESIGN.md "Shape of one SDK crate": https only, loopback
+    /// Base-URL rules every client applies (https only, loopback
     /// http, no userinfo, no query), one row per case.
     #[test]
     fn base_url_rules() {
