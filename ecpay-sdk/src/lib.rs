@@ -126,3 +126,8 @@ pub use client::{
 };
 pub use error::{Error, ErrorCode, ErrorKind, FieldIssue, Result, BODY_SNIPPET_CHARS};
 pub use sign_core::Secret;
+
+/// The README's examples, compiled and run as doc tests.
+#[cfg(all(doctest, feature = "testing"))]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
