@@ -3,6 +3,9 @@
 //! sending, `422 HTTPValidationError` decoded into [`Error::ServerValidation`], HTML pages
 //! returned as text, and URL builders for the pages a browser is sent to.
 //!
+//! The example talks to a deployed demo API, so it is compiled but not run (`no_run`); the
+//! `testing` simulator serves every operation for tests.
+//!
 //! ```no_run
 //! # async fn run() -> ecpay_sdk::Result<()> {
 //! use ecpay_sdk::{Client, Environment, demo::OrderRequest};

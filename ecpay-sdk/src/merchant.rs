@@ -10,6 +10,9 @@
 //! rule); `itemName` is at most 400 characters. The call is not retried (it creates a trade
 //! number). `null` fields in `data` are left out of the signature check.
 //!
+//! The example talks to the merchant's deployed API, so it is compiled but not run
+//! (`no_run`); the `testing` simulator serves the same route for tests.
+//!
 //! ```no_run
 //! # async fn run() -> ecpay_sdk::Result<()> {
 //! use ecpay_sdk::{Client, Credentials, Environment, merchant::MerchantCheckoutRequest};

@@ -309,7 +309,7 @@ fn verifier_refuses_empty_credentials() {
     }
 }
 
-/// Event keys are DESIGN's: callback kind, MerchantTradeNo, TradeNo (Gwsr for a renewal),
+/// Event keys are the contract's: callback kind, MerchantTradeNo, TradeNo (Gwsr for a renewal),
 /// RtnCode; two renewals of one plan are two events, a re-post of one is the same event.
 #[tokio::test]
 async fn each_kind_records_its_own_event_key() {
