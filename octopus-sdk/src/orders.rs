@@ -262,6 +262,16 @@ impl Orders<'_> {
     /// not reach the platform; an order has no merchant reference to look up,
     /// so an unknown outcome is [`Error::OutcomeUnknown`]: list recent orders
     /// before creating it again.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::*, testing::Simulator, OrderStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// let order = client.orders().create(&CreateOrder::new("Tea", "25.50".parse().unwrap())).await?;
+    /// assert_eq!(order.money().to_string(), "HK$25.50");
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn create(&self, req: &CreateOrder) -> Result<Order> {
         req.validate()?;
         let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
@@ -278,6 +288,16 @@ impl Orders<'_> {
     }
 
     /// `GET /orders/{orderId}`, with the order's payment embedded. Retried.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::*, testing::Simulator, OrderStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// let order = client.orders().create(&CreateOrder::new("Tea", "25.50".parse().unwrap())).await?;
+    /// assert_eq!(client.orders().get(&order.id).await?.id, order.id);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn get(&self, order_id: &str) -> Result<Order> {
         validate::id("orderId", order_id)?;
         self.client
@@ -286,6 +306,17 @@ impl Orders<'_> {
     }
 
     /// `PATCH /orders/{orderId}`. The response carries only some fields.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::*, testing::Simulator, OrderStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// let order = client.orders().create(&CreateOrder::new("Tea", "25.50".parse().unwrap())).await?;
+    /// let change = UpdateOrder { status: Some(OrderStatus::Confirmed), ..Default::default() };
+    /// assert_eq!(client.orders().update(&order.id, &change).await?.status, OrderStatus::Confirmed);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn update(&self, order_id: &str, req: &UpdateOrder) -> Result<Order> {
         validate::id("orderId", order_id)?;
         req.validate()?;
@@ -302,6 +333,17 @@ impl Orders<'_> {
     }
 
     /// `GET /orders` with paging and filters: one page. Retried.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::*, testing::Simulator, OrderStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// client.orders().create(&CreateOrder::new("Tea", "25.50".parse().unwrap())).await?;
+    /// let page = client.orders().list(&ListOrders { limit: Some(5), ..Default::default() }).await?;
+    /// assert_eq!(page.items.len(), 1);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn list(&self, params: &ListOrders) -> Result<Page<Order>> {
         params.validate()?;
         let mut call = Call::get("orders.list", &["orders"], "orders");
@@ -321,6 +363,20 @@ impl Orders<'_> {
     /// asked for, repeats an order id, or still sends full pages after
     /// [`MAX_PAGES`] pages ends the stream with [`Error::Pagination`]. Any
     /// error ends the stream after being yielded.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::*, testing::Simulator, OrderStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// use futures::TryStreamExt;
+    /// for _ in 0..3 {
+    ///     client.orders().create(&CreateOrder::new("Tea", "1".parse().unwrap())).await?;
+    /// }
+    /// let pages: Vec<_> = client.orders().pages(ListOrders { limit: Some(2), ..Default::default() }).try_collect().await?;
+    /// assert_eq!(pages.len(), 2);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub fn pages(&self, params: ListOrders) -> BoxStream<'static, Result<Page<Order>>> {
         let walk = Walk {
             client: self.client.clone(),

@@ -287,6 +287,18 @@ impl Payments<'_> {
     }
 
     /// `GET /payments/{paymentId}`. Retried.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::CreateOrder, payments::*, testing::Simulator, PaymentStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// let amount = octopus_sdk::parse_amount("10")?;
+    /// let order = client.orders().create(&CreateOrder::new("Tea", amount)).await?;
+    /// let payment = client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
+    /// assert_eq!(client.payments().get(&payment.id).await?.status, PaymentStatus::Pending);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn get(&self, payment_id: &str) -> Result<Payment> {
         validate::id("paymentId", payment_id)?;
         self.client
@@ -303,6 +315,19 @@ impl Payments<'_> {
     /// **Internal**: the spec documents this endpoint as for internal use (the
     /// platform's own Octopus integration). Merchants normally never call it;
     /// it is kept for platform operators and tests. Not retried.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::CreateOrder, payments::*, testing::Simulator, PaymentStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// let amount = octopus_sdk::parse_amount("10")?;
+    /// let order = client.orders().create(&CreateOrder::new("Tea", amount)).await?;
+    /// let payment = client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
+    /// let change = UpdatePaymentStatus::new(PaymentStatus::Failed);
+    /// assert_eq!(client.payments().update_status(&payment.id, &change).await?.status, PaymentStatus::Failed);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn update_status(
         &self,
         payment_id: &str,
@@ -327,6 +352,18 @@ impl Payments<'_> {
     /// **Test environments only.** A client built for
     /// [`Environment::Production`] (the default) refuses it with
     /// [`Error::NotAllowed`] before sending anything.
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::CreateOrder, payments::*, testing::Simulator, PaymentStatus};
+    /// let sim = Simulator::start().await;
+    /// let client = sim.client();
+    /// let amount = octopus_sdk::parse_amount("10")?;
+    /// let order = client.orders().create(&CreateOrder::new("Tea", amount)).await?;
+    /// let payment = client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
+    /// assert_eq!(client.payments().simulate(&payment.id).await?.status, PaymentStatus::Completed);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn simulate(&self, payment_id: &str) -> Result<PaymentStatusChange> {
         if self.client.environment() == Environment::Production {
             return Err(Error::NotAllowed {
