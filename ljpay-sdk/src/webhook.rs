@@ -312,9 +312,7 @@ impl Verifier {
         let event = WebhookEvent::from_json(raw_body)?;
         let now = unix_to_system(now_unix);
         let nonce_key = ReplayGuard::nonce_key(GATEWAY, &[verified.site, verified.nonce]);
-        // The window is inclusive and counted in whole seconds: a request stamped `ts` still
-        // passes while the clock reads `ts + tolerance`, i.e. until the end of that second.
-        let until = unix_to_system(verified.nonce_expires_unix.saturating_add(1));
+        let until = unix_to_system(verified.nonce_expires_unix);
         self.guard
             .check_nonce(&nonce_key, now, until)
             .await

@@ -33,13 +33,6 @@ pub enum VerifyError {
         /// The tolerance that was applied, in seconds.
         tolerance_secs: u64,
     },
-    /// The nonce was already used by an earlier accepted message.
-    #[error("nonce was already used (replayed message)")]
-    Replayed,
-    /// The nonce store is full of live entries, so replay protection cannot be guaranteed;
-    /// the message is refused rather than accepted unchecked.
-    #[error("nonce store is full; message refused to keep replay protection")]
-    NonceStoreFull,
 }
 
 impl VerifyError {

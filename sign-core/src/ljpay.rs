@@ -5,28 +5,26 @@
 //! ```
 //! sent as `X-Pay-Site`, `X-Pay-Timestamp`, `X-Pay-Nonce` and
 //! `X-Pay-Signature: sha256=<hex>`. Webhooks from LJPay to the merchant are signed the same
-//! way; [`verify_request`] checks them (site, timestamp window, signature, then replay).
+//! way; [`verify_signature`] checks them (site, timestamp window, signature) and says until when
+//! the nonce must be remembered, so that a replay store ([`crate::replay`]) can refuse a
+//! replay for as long as the window would accept it.
 //!
 //! ```
 //! use sign_core::{ljpay, Secret};
 //! let secret = Secret::from("s3cr3t");
 //! let body = br#"{"amount_fen":100}"#;
-//! let h = ljpay::sign_request(&secret, "SITE1", "POST", "/api/v1/orders", body, 1_700_000_000, "0123456789abcdef0123456789abcdef");
+//! let h = ljpay::sign_request(&secret, "SITE1", "POST", "/api/v1/order/create", body, 1_700_000_000, "0123456789abcdef0123456789abcdef");
 //! assert!(h.signature.starts_with("sha256="));
 //!
 //! let incoming = ljpay::IncomingHeaders {
 //!     site: Some(&h.site), timestamp: Some(&h.timestamp), nonce: Some(&h.nonce), signature: Some(&h.signature),
 //! };
-//! let store = ljpay::MemoryNonceStore::default();
-//! let ok = ljpay::verify_request(&secret, "SITE1", "POST", "/api/v1/orders", &incoming, body, 1_700_000_010, 300, &store);
-//! assert!(ok.is_ok());
-//! // The same request again is a replay.
-//! let again = ljpay::verify_request(&secret, "SITE1", "POST", "/api/v1/orders", &incoming, body, 1_700_000_011, 300, &store);
-//! assert_eq!(again, Err(sign_core::VerifyError::Replayed));
+//! let ok = ljpay::verify_signature(&secret, "SITE1", "POST", "/api/v1/order/create", &incoming, body, 1_700_000_010, 300).unwrap();
+//! // Remember the nonce until the last instant the window would accept this request.
+//! assert_eq!(ok.nonce_expires_unix, 1_700_000_311);
+//! let tampered = ljpay::verify_signature(&secret, "SITE1", "POST", "/api/v1/order/create", &incoming, b"{}", 1_700_000_010, 300);
+//! assert_eq!(tampered, Err(sign_core::VerifyError::Mismatch));
 //! ```
-
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 
 use sha2::{Digest, Sha256};
 
@@ -138,8 +136,7 @@ fn canonical_parts<'a>(
     ]
 }
 
-/// `sha256=<hex>` of the canonical request, fed to the MAC in pieces (no canonical string
-/// is built: this runs on every request and every webhook).
+/// `sha256=<hex>` of the canonical request.
 fn sign_parts(
     secret: &Secret,
     method: &str,
@@ -149,6 +146,28 @@ fn sign_parts(
     site_code: &str,
     body: &[u8],
 ) -> String {
+    prefixed(&mac_parts(
+        secret,
+        method,
+        path_with_query,
+        timestamp,
+        nonce,
+        site_code,
+        body,
+    ))
+}
+
+/// The HMAC of the canonical request, fed to the MAC in pieces (no canonical string is
+/// built: this runs on every request and every webhook).
+fn mac_parts(
+    secret: &Secret,
+    method: &str,
+    path_with_query: &str,
+    timestamp: &str,
+    nonce: &str,
+    site_code: &str,
+    body: &[u8],
+) -> [u8; 32] {
     let body_hash = hex32(&Sha256::digest(body));
     let mut method_buf = [0u8; METHOD_INLINE];
     let mut method_heap = String::new();
@@ -161,7 +180,7 @@ fn sign_parts(
         site_code,
         &body_hash,
     );
-    prefixed(&hmac_sha256(secret.expose().as_bytes(), &parts))
+    hmac_sha256(secret.expose().as_bytes(), &parts)
 }
 
 /// `sha256=<hex>` in the one allocation the returned header value needs.
@@ -264,123 +283,6 @@ pub struct IncomingHeaders<'a> {
     pub signature: Option<&'a str>,
 }
 
-/// What a [`NonceStore`] says about a nonce.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NonceCheck {
-    /// Not seen within the window; now recorded.
-    Fresh,
-    /// Seen before within the window.
-    Replayed,
-    /// The store cannot record it without forgetting a live entry.
-    Full,
-}
-
-/// Remembers nonces of accepted messages so a captured message cannot be replayed.
-///
-/// Implement it over Redis or a database when several processes receive webhooks; the
-/// in-process [`MemoryNonceStore`] suits one process.
-pub trait NonceStore: Send + Sync {
-    /// Records `nonce` (sent with `timestamp`) if it is new, at time `now` (Unix seconds).
-    fn check_and_insert(&self, nonce: &str, timestamp: i64, now: i64) -> NonceCheck;
-}
-
-/// A bounded in-memory [`NonceStore`] that forgets entries once they are older than the
-/// tolerance window (a message that old is refused by the timestamp check anyway).
-///
-/// ```
-/// use sign_core::ljpay::{MemoryNonceStore, NonceCheck, NonceStore};
-/// let store = MemoryNonceStore::new(300, 2);
-/// assert_eq!(store.check_and_insert("a", 100, 100), NonceCheck::Fresh);
-/// assert_eq!(store.check_and_insert("a", 100, 101), NonceCheck::Replayed);
-/// assert_eq!(store.check_and_insert("b", 100, 101), NonceCheck::Fresh);
-/// assert_eq!(store.check_and_insert("c", 100, 102), NonceCheck::Full);
-/// // Once "a" and "b" are out of the window they are forgotten.
-/// assert_eq!(store.check_and_insert("c", 900, 900), NonceCheck::Fresh);
-/// ```
-#[derive(Debug)]
-pub struct MemoryNonceStore {
-    tolerance_secs: u64,
-    capacity: usize,
-    inner: Mutex<Seen>,
-}
-
-#[derive(Debug, Default)]
-struct Seen {
-    /// Nonce → the time until which it must be remembered.
-    until: HashMap<String, i64>,
-    /// Insertion order, for pruning.
-    order: VecDeque<(i64, String)>,
-}
-
-impl MemoryNonceStore {
-    /// A store for messages accepted within `tolerance_secs` of now, holding at most
-    /// `capacity` live nonces (beyond that it answers [`NonceCheck::Full`]).
-    pub fn new(tolerance_secs: u64, capacity: usize) -> Self {
-        Self {
-            tolerance_secs,
-            capacity,
-            inner: Mutex::new(Seen::default()),
-        }
-    }
-
-    /// How many nonces are remembered now.
-    pub fn len(&self) -> usize {
-        self.lock().until.len()
-    }
-
-    /// Whether no nonce is remembered.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, Seen> {
-        // A panic while holding the lock cannot leave the maps inconsistent in a way that
-        // matters for safety (worst case: a nonce is remembered longer), so recover.
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-}
-
-impl Default for MemoryNonceStore {
-    /// 300 s window, 100 000 live nonces (about 330 accepted messages a second).
-    fn default() -> Self {
-        Self::new(DEFAULT_TOLERANCE_SECS, 100_000)
-    }
-}
-
-impl NonceStore for MemoryNonceStore {
-    fn check_and_insert(&self, nonce: &str, timestamp: i64, now: i64) -> NonceCheck {
-        let tolerance = i64::try_from(self.tolerance_secs).unwrap_or(i64::MAX);
-        let mut seen = self.lock();
-        // An entry must outlive both its own timestamp's window and the time it was seen.
-        while let Some((until, _)) = seen.order.front() {
-            if *until >= now {
-                break;
-            }
-            if let Some((_, old)) = seen.order.pop_front() {
-                if seen.until.get(&old).is_some_and(|u| *u < now) {
-                    seen.until.remove(&old);
-                }
-            }
-        }
-        if seen.until.get(nonce).is_some_and(|u| *u >= now) {
-            return NonceCheck::Replayed;
-        }
-        if seen.until.len() >= self.capacity {
-            // Entries behind a long-lived one may have expired unseen by the front pruning.
-            seen.until.retain(|_, until| *until >= now);
-            let Seen { until, order } = &mut *seen;
-            order.retain(|(_, n)| until.contains_key(n));
-        }
-        if seen.until.len() >= self.capacity {
-            return NonceCheck::Full;
-        }
-        let until = timestamp.max(now).saturating_add(tolerance);
-        seen.until.insert(nonce.to_owned(), until);
-        seen.order.push_back((until, nonce.to_owned()));
-        NonceCheck::Fresh
-    }
-}
-
 /// What [`verify_signature`] established about an incoming request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct VerifiedRequest<'a> {
@@ -390,8 +292,10 @@ pub struct VerifiedRequest<'a> {
     pub nonce: &'a str,
     /// The signed `X-Pay-Site`.
     pub site: &'a str,
-    /// Unix seconds until which the nonce must be remembered: the last instant at which a
-    /// request carrying it would still pass the window (`max(timestamp, now) + tolerance`).
+    /// Unix seconds until which the nonce must be remembered: the first second at which a
+    /// request carrying it no longer passes the window (`max(timestamp, now) + tolerance + 1`:
+    /// the window is inclusive and counted in whole seconds, so the request still passes
+    /// throughout the second `timestamp + tolerance`).
     pub nonce_expires_unix: i64,
 }
 
@@ -415,7 +319,7 @@ pub struct VerifiedRequest<'a> {
 ///     nonce: get("X-Pay-Nonce"), signature: get("X-Pay-Signature"),
 /// };
 /// let v = verify_signature(&secret, "site", "POST", "/hook", &incoming, b"{}", 1_800_000_010, 900).unwrap();
-/// assert_eq!(v.nonce_expires_unix, 1_800_000_910);
+/// assert_eq!(v.nonce_expires_unix, 1_800_000_911);
 /// ```
 #[allow(clippy::too_many_arguments)]
 pub fn verify_signature<'a>(
@@ -456,7 +360,7 @@ pub fn verify_signature<'a>(
     }
     check_window(ts, now_unix, tolerance_secs)?;
 
-    let expected = sign_parts(
+    let mac = mac_parts(
         secret,
         method,
         path_with_query,
@@ -465,45 +369,15 @@ pub fn verify_signature<'a>(
         site,
         body,
     );
-    hex_signature_matches(&expected[SIGNATURE_PREFIX.len()..], received_hex)?;
+    let expected = hex32(&mac);
+    // hex32 writes ASCII hex digits only, so this is always UTF-8.
+    let expected = std::str::from_utf8(&expected).map_err(|_| VerifyError::Mismatch)?;
+    hex_signature_matches(expected, received_hex)?;
     let tolerance = i64::try_from(tolerance_secs).unwrap_or(i64::MAX);
     Ok(VerifiedRequest {
         timestamp: ts,
         nonce,
         site,
-        nonce_expires_unix: ts.max(now_unix).saturating_add(tolerance),
+        nonce_expires_unix: ts.max(now_unix).saturating_add(tolerance).saturating_add(1),
     })
-}
-
-/// Verifies an incoming signed request (an LJPay webhook, or a request to a simulator).
-///
-/// [`verify_signature`], then the nonce is recorded in `nonces` (only after every other check
-/// passed, so forged requests cannot fill the store).
-#[allow(clippy::too_many_arguments)]
-pub fn verify_request(
-    secret: &Secret,
-    expected_site: &str,
-    method: &str,
-    path_with_query: &str,
-    headers: &IncomingHeaders<'_>,
-    body: &[u8],
-    now_unix: i64,
-    tolerance_secs: u64,
-    nonces: &dyn NonceStore,
-) -> Result<(), VerifyError> {
-    let v = verify_signature(
-        secret,
-        expected_site,
-        method,
-        path_with_query,
-        headers,
-        body,
-        now_unix,
-        tolerance_secs,
-    )?;
-    match nonces.check_and_insert(v.nonce, v.timestamp, now_unix) {
-        NonceCheck::Fresh => Ok(()),
-        NonceCheck::Replayed => Err(VerifyError::Replayed),
-        NonceCheck::Full => Err(VerifyError::NonceStoreFull),
-    }
 }

@@ -210,10 +210,9 @@ proptest! {
         let key = Secret::new(secret.clone());
         let nonce = sign_core::new_nonce();
         let h = ljpay::sign_request(&key, &site, "POST", &path, &body, 1_000, &nonce);
-        let fresh = ljpay::MemoryNonceStore::default;
         let verify = |key: &Secret, path: &str, body: &[u8], h: &ljpay::SignedHeaders| {
             let incoming = ljpay::IncomingHeaders { site: Some(&h.site), timestamp: Some(&h.timestamp), nonce: Some(&h.nonce), signature: Some(&h.signature) };
-            ljpay::verify_request(key, &site, "POST", path, &incoming, body, 1_000, 300, &fresh())
+            ljpay::verify_signature(key, &site, "POST", path, &incoming, body, 1_000, 300).map(|_| ())
         };
         prop_assert_eq!(verify(&key, &path, &body, &h), Ok(()));
 
@@ -291,7 +290,6 @@ proptest! {
         };
         let result = wattt::verify_params(&tampered, &key2);
         prop_assert!(result.is_err() || (which == 2 && tampered.last().unwrap().1.eq_ignore_ascii_case(&sign)), "{:?}", result);
-        prop_assert!(!matches!(result, Err(VerifyError::Replayed)));
     }
 }
 
