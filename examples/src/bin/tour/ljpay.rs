@@ -1,4 +1,5 @@
-//! LJPay: create an order, show its QR, pay, verify the webhook, query, refund part.
+//! LJPay: create an order, show its QR, pay, verify the webhook, see LJPay's re-delivery
+//! acknowledged without processing it twice, query, refund part.
 
 use ljpay_sdk::testing::Simulator;
 use ljpay_sdk::{
@@ -105,6 +106,29 @@ async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError
                 e.order_no,
                 e.status,
                 amount(e.paid_amount_fen)
+            )
+        },
+    )
+    .await?;
+    flow.step(
+        "LJPay delivers the same webhook again",
+        async {
+            let before = merchant.repeats();
+            let reply = sim.redeliver(&biz).await?;
+            if reply.status != 200 {
+                return Err(
+                    format!("merchant answered the re-delivery with {}", reply.status).into(),
+                );
+            }
+            if merchant.repeats() != before + 1 {
+                return Err("the re-delivery was not recognised as a repeat".into());
+            }
+            Ok(reply)
+        },
+        |r| {
+            format!(
+                "acknowledged ({} {}), not processed twice",
+                r.status, r.body
             )
         },
     )
