@@ -6,8 +6,8 @@
 //! target and the mutator seed that reproduces it.
 //!
 //! Signed targets run twice: on the mutated bytes as they are (the signature must refuse any
-//! change of data), and "re-signed" (the mutated pairs signed again with the merchant's keys by
-//! the independent signer in `common`) so that the decoders behind the signature see the
+//! change of data), and "re-signed" (the mutated pairs signed again with the merchant's keys)
+//! so that the decoders behind the signature see the
 //! hostile values too. Allocation is bounded by the input: the client caps every answer body
 //! (`max_body_bytes`, 1 MiB by default) before any of these parsers runs, and an ambiguous raw
 //! answer is read at most 32 ways.
