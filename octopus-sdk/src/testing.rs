@@ -339,6 +339,26 @@ impl Simulator {
     ///
     /// An error, never a silent success, when no callback URL is set, the
     /// payment cannot be paid, or the merchant could not be reached.
+    ///
+    /// ```
+    /// # async fn run() -> octopus_sdk::Result<()> {
+    /// use octopus_sdk::{orders::CreateOrder, payments::CreatePayment, testing::Simulator};
+    /// let sim = Simulator::start().await;
+    /// let merchant = wiremock::MockServer::start().await;
+    /// wiremock::Mock::given(wiremock::matchers::any())
+    ///     .respond_with(wiremock::ResponseTemplate::new(200).set_body_string(octopus_sdk::webhook::ACK))
+    ///     .mount(&merchant)
+    ///     .await;
+    /// sim.set_callback_url(format!("{}/octopus/webhook", merchant.uri()));
+    /// let client = sim.client();
+    /// let amount = octopus_sdk::parse_amount("8")?;
+    /// let order = client.orders().create(&CreateOrder::new("Tea", amount)).await?;
+    /// client.payments().create(&CreatePayment::new(&order.id, amount)).await?;
+    /// assert_eq!(sim.pay(&order.id).await?.status, 200);
+    /// assert_eq!(sim.redeliver(&order.id).await?.body, octopus_sdk::webhook::ACK);
+    /// # Ok(()) }
+    /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
+    /// ```
     pub async fn pay(&self, reference: &str) -> Result<CallbackReply> {
         if self.shared.state().webhook_url.is_none() {
             return Err(Error::Config {
