@@ -550,11 +550,8 @@ async fn server_order_signs_all_but_the_encrypted_token() {
     signed.insert("CheckMacValue".into(), mac.clone().into());
     let mut forged = signed.clone();
     forged.insert("TradeAmt".into(), 1.into());
-    let cases: Vec<(
-        &str,
-        ResponseTemplate,
-        fn(&Result<ecpay_sdk::aio::ServerOrder, Error>) -> bool,
-    )> = vec![
+    type Check = fn(&Result<ecpay_sdk::aio::ServerOrder, Error>) -> bool;
+    let cases: Vec<(&str, ResponseTemplate, Check)> = vec![
         (
             "signed answer",
             ResponseTemplate::new(200).set_body_json(serde_json::Value::Object(signed)),

@@ -205,7 +205,8 @@ impl Invoice {
             }
         }
         let ident = self.customer_identifier.as_deref().unwrap_or("");
-        if !ident.is_empty() && !(ident.len() == 8 && ident.bytes().all(|b| b.is_ascii_digit())) {
+        let ident_ok = ident.len() == 8 && ident.bytes().all(|b| b.is_ascii_digit());
+        if !ident.is_empty() && !ident_ok {
             return v("CustomerIdentifier", "8 digits (統一編號)");
         }
         let has_ident = !ident.is_empty();
@@ -244,7 +245,8 @@ impl Invoice {
         }
         let phone = self.customer_phone.as_deref().unwrap_or("");
         let email = self.customer_email.as_deref().unwrap_or("");
-        if !phone.is_empty() && !(phone.len() <= 20 && phone.bytes().all(|b| b.is_ascii_digit())) {
+        let phone_ok = phone.len() <= 20 && phone.bytes().all(|b| b.is_ascii_digit());
+        if !phone.is_empty() && !phone_ok {
             return v("CustomerPhone", "at most 20 digits");
         }
         if email.len() > 200 {
