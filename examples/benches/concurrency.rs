@@ -250,7 +250,10 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         })
     });
     let octopus_bare: Call = {
-        let (http, url) = (bare.clone(), format!("{base}/api/payments/payment-uuid-123"));
+        let (http, url) = (
+            bare.clone(),
+            format!("{base}/api/payments/payment-uuid-123"),
+        );
         Arc::new(move || {
             let (http, url) = (http.clone(), url.clone());
             Box::pin(async move {
@@ -304,7 +307,7 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
     };
 
     let ecpay = ecpay_sdk::Client::builder()
-        .aio_base_url(base)
+        .base_url(base)
         .credentials(ecpay_sdk::Credentials::stage())
         .build()
         .expect("ecpay client");
@@ -389,7 +392,13 @@ fn bench(c: &mut Criterion) {
             bare_runs.push(rt.block_on(load(bare)));
         }
         let total_conns = accepted.load(Ordering::Relaxed) - conns_before;
-        report.push((*name, sdk_runs, bare_runs, sdk_conns, total_conns - sdk_conns));
+        report.push((
+            *name,
+            sdk_runs,
+            bare_runs,
+            sdk_conns,
+            total_conns - sdk_conns,
+        ));
     }
     group.finish();
 
