@@ -610,12 +610,92 @@ impl Simulator {
     /// records it and POSTs the signed `PeriodReturnURL` notice to the callback URL (set with
     /// [`Simulator::set_callback_url`], else the checkout's `PeriodReturnURL`), returning the
     /// merchant's reply. The plan finishes after `ExecTimes` charges.
+    ///
+    /// A merchant's `PeriodReturnURL` handler, tested from checkout to a verified renewal and
+    /// its re-delivery:
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use axum::{body::Bytes, extract::State, http::StatusCode, routing::post, Router};
+    /// use ecpay_sdk::aio::{CheckoutRequest, CreditMode, CreditOptions, Payment, PeriodType, PeriodicPlan, TradeDate};
+    /// use ecpay_sdk::testing::Simulator;
+    /// use ecpay_sdk::webhook::{Delivery, PeriodRenewal, Verifier, ACK};
+    ///
+    /// async fn period_return(State(v): State<Verifier>, body: Bytes) -> (StatusCode, &'static str) {
+    ///     match v.verify_and_record_as::<PeriodRenewal>(&body, std::time::SystemTime::now()).await {
+    ///         Ok(r) if r.delivery == Delivery::First => { /* extend the subscription */ (StatusCode::OK, ACK) }
+    ///         Ok(_) => (StatusCode::OK, ACK), // ECPay re-delivered: already processed
+    ///         Err(e) if e.kind() == ecpay_sdk::ErrorKind::Transient => (StatusCode::SERVICE_UNAVAILABLE, "retry"),
+    ///         Err(_) => (StatusCode::BAD_REQUEST, "0|refused"),
+    ///     }
+    /// }
+    ///
+    /// async fn return_url(State(v): State<Verifier>, body: Bytes) -> (StatusCode, &'static str) {
+    ///     match v.verify_and_record(&body).await {
+    ///         Ok(_) => (StatusCode::OK, ACK), // the first charge: start the subscription once
+    ///         Err(_) => (StatusCode::BAD_REQUEST, "0|refused"),
+    ///     }
+    /// }
+    ///
+    /// let sim = Simulator::start().await;
+    /// let app = Router::new()
+    ///     .route("/ecpay/return", post(return_url))
+    ///     .route("/ecpay/period", post(period_return))
+    ///     .with_state(sim.verifier()?);
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    /// let shop = format!("http://{}", listener.local_addr()?);
+    /// let url = format!("{shop}/ecpay/period");
+    /// tokio::spawn(async move { axum::serve(listener, app).await });
+    ///
+    /// let client = sim.client()?;
+    /// let mut req = CheckoutRequest::new("SUB1", TradeDate::now_taiwan(), 299, "Monthly plan", "Coffee", format!("{shop}/ecpay/return"));
+    /// req.payment = Payment::Credit(CreditOptions {
+    ///     mode: CreditMode::Periodic(PeriodicPlan { period_amount: 299, period_type: PeriodType::Month, frequency: 1, exec_times: 12, period_return_url: Some(url.clone()) }),
+    ///     ..Default::default()
+    /// });
+    /// assert!(sim.submit(&client.aio().checkout(&req)?).await?.accepted);
+    /// sim.pay("SUB1").await?; // the first charge goes to ReturnURL
+    /// let reply = sim.renew("SUB1").await?; // the second to PeriodReturnURL
+    /// assert_eq!((reply.status, reply.body.as_str()), (200, "1|OK"));
+    /// assert!(sim.redeliver("SUB1").await?.acknowledged()); // recognised as a repeat
+    /// let plan = client.aio().query_period_info("SUB1").await?;
+    /// assert_eq!(plan.total_success_times, 2);
+    /// # Ok(()) }
+    /// ```
     pub async fn renew(&self, merchant_trade_no: &str) -> Result<CallbackReply, Error> {
         self.renew_with(merchant_trade_no, true).await
     }
 
     /// Like [`Simulator::renew`], with a charge the bank declined (`RtnCode` other than 1):
     /// the plan's latest execution fails, which `CreditCardPeriodAction ReAuth` can retry.
+    ///
+    /// A fleet of web servers verifying `PeriodReturnURL` notices with one Redis record, so a
+    /// re-delivery that lands on another server still reads as a repeat (this example starts
+    /// its own `redis-server` on a free loopback port):
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ecpay_sdk::webhook::{sign_form, Delivery, PeriodRenewal, Verifier};
+    /// use ecpay_sdk::Credentials;
+    /// use sign_core::replay::{RedisStore, ReplayGuard};
+    ///
+    /// let redis = sign_core::testing::RedisServer::start()?;
+    /// let server = |guard: ReplayGuard| Verifier::new(Credentials::stage()).map(|v| v.with_replay_guard(guard));
+    /// let a = server(ReplayGuard::new(RedisStore::connect(&redis.url()).await?.with_prefix("shop:")))?;
+    /// let b = server(ReplayGuard::new(RedisStore::connect(&redis.url()).await?.with_prefix("shop:")))?;
+    ///
+    /// let body = sign_form(&[("MerchantID", "3002607"), ("MerchantTradeNo", "SUB1"), ("RtnCode", "1"), ("RtnMsg", "OK"),
+    ///     ("PeriodType", "M"), ("Frequency", "1"), ("ExecTimes", "12"), ("Amount", "299"), ("Gwsr", "11940001"),
+    ///     ("ProcessDate", "2026/02/01 03:00:00"), ("AuthCode", "777777"), ("FirstAuthAmount", "299"),
+    ///     ("TotalSuccessTimes", "2"), ("SimulatePaid", "0")], &Credentials::stage());
+    /// let now = std::time::SystemTime::now();
+    /// let first = a.verify_and_record_as::<PeriodRenewal>(body.as_bytes(), now).await?;
+    /// let again = b.verify_and_record_as::<PeriodRenewal>(body.as_bytes(), now).await?;
+    /// assert_eq!((first.delivery, again.delivery), (Delivery::First, Delivery::Repeat));
+    /// # Ok(()) }
+    /// ```
     pub async fn renew_declined(&self, merchant_trade_no: &str) -> Result<CallbackReply, Error> {
         self.renew_with(merchant_trade_no, false).await
     }
