@@ -402,7 +402,12 @@ async fn do_action_and_query_payment_info_against_the_simulator() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn production_without_merchant_keys_is_refused() {
-    let cases: Vec<(&str, Vec<(&'static str, &str)>, &str)> = vec![
+    type Case = (
+        &'static str,
+        Vec<(&'static str, &'static str)>,
+        &'static str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "stage keys on production",
             vec![("ECPAY_ENV", "production")],
