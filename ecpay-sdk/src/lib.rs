@@ -44,8 +44,10 @@
 //! | PHP `CreateTrade` (站內付 `SP/CreateTrade`) *once* | PHP `ECPay_CreateTrade` | [`aio::Aio::create_trade`] | `create-trade` | `tests/ops_contract.rs::create_trade_posts_the_checkout_fields_signed` |
 //!
 //! `ChoosePayment` covers what ECPay documents today: `Credit`, `WebATM`, `ATM`, `CVS`,
-//! `BARCODE`, `ApplePay`, `TWQR`, `BNPL` and `ALL` ([`aio::PaymentMethod`]); ECPay's current
-//! pages list no `WeiXin` or `DigitalPayment` value for AIO, so none is modelled. `PlatformID` is
+//! `BARCODE`, `ApplePay`, `TWQR`, `BNPL` and `ALL` ([`aio::PaymentMethod`]). `WeiXin` and
+//! `DigitalPayment` appear on none of the AIO pages checked (`?p=2864` ALL, `?p=11031` WebATM,
+//! `?p=37503` TWQR, `?p=41284` installments) nor in either official SDK, so neither is
+//! modelled; a new value would be a new [`aio::PaymentMethod`] variant. `PlatformID` is
 //! sent by checkout, `QueryCreditCardPeriodInfo`, `CreditCardPeriodAction`, `DoAction`,
 //! `Capture` and `CreateServerOrder` (the operations whose ECPay pages or Node SDK take it).
 //!
