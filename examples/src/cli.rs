@@ -125,7 +125,12 @@ where
             let _ = e.print();
             return ExitCode::SUCCESS;
         }
-        Err(e) => return fail(&Failure::config(e)),
+        // clap's text starts with its own "error: "; the line gets ours.
+        Err(e) => {
+            let text = e.to_string();
+            let text = text.strip_prefix("error: ").unwrap_or(&text);
+            return fail(&Failure::config(text));
+        }
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
