@@ -5,7 +5,7 @@
 
 use serde::Serialize;
 
-use crate::aio::wire::{self, Host, Repeat};
+use crate::aio::wire;
 use crate::aio::{parse_raw_pairs, Aio};
 use crate::error::{Error, Result};
 
@@ -139,29 +139,14 @@ impl Aio<'_> {
     /// `Cashier/Capture`: moves money, so it is sent once and never retried; an unclear
     /// outcome is [`Error::OutcomeUnknown`]: look the trade up before repeating it.
     pub async fn capture(&self, req: &CaptureRequest) -> Result<CaptureResult> {
-        let creds = self.client.require_credentials()?.clone();
-        req.fields(creds.merchant_id())?;
-        let answer = wire::post(
+        wire::post_once(
             self.client,
-            Host::Payment,
             CAPTURE_PATH,
             OPERATION,
             &req.merchant_trade_no,
-            Repeat::Never,
-            || req.fields(creds.merchant_id()).unwrap_or_default(),
+            |merchant_id| req.fields(merchant_id),
+            CaptureResult::decode,
         )
-        .await?;
-        let pairs = parse_raw_pairs(&answer.text());
-        wire::verify_if_signed(&pairs, &creds)?;
-        CaptureResult::decode(answer.status, &answer.body).map_err(|e| match e {
-            // The call was sent and cannot be repeated: an answer without a readable
-            // `RtnCode` says nothing about whether it took effect.
-            Error::Decode { reason, .. } => Error::OutcomeUnknown {
-                operation: OPERATION,
-                reference: req.merchant_trade_no.clone(),
-                reason,
-            },
-            other => other,
-        })
+        .await
     }
 }

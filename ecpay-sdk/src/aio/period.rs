@@ -412,29 +412,14 @@ impl Aio<'_> {
     /// came (no answer, a 5xx), the error is [`Error::OutcomeUnknown`]; query the plan with
     /// [`Aio::query_period_info`] before repeating it.
     pub async fn period_action(&self, req: &PeriodActionRequest) -> Result<PeriodActionResult> {
-        let creds = self.client.require_credentials()?.clone();
-        req.fields(creds.merchant_id())?;
-        let answer = wire::post(
+        wire::post_once(
             self.client,
-            Host::Payment,
             PERIOD_ACTION_PATH,
             OPERATION,
             &req.merchant_trade_no,
-            Repeat::Never,
-            || req.fields(creds.merchant_id()).unwrap_or_default(),
+            |merchant_id| req.fields(merchant_id),
+            PeriodActionResult::decode,
         )
-        .await?;
-        let pairs = parse_raw_pairs(&answer.text());
-        wire::verify_if_signed(&pairs, &creds)?;
-        PeriodActionResult::decode(answer.status, &answer.body).map_err(|e| match e {
-            // The call was sent and cannot be repeated: an answer without a readable
-            // `RtnCode` says nothing about whether it took effect.
-            Error::Decode { reason, .. } => Error::OutcomeUnknown {
-                operation: OPERATION,
-                reference: req.merchant_trade_no.clone(),
-                reason,
-            },
-            other => other,
-        })
+        .await
     }
 }

@@ -231,6 +231,43 @@ pub(crate) async fn post(
     .await
 }
 
+/// A state-changing operation on the payment host, sent once ([`Repeat::Never`]): its
+/// `fields(merchant_id)` are checked before anything is sent, a signed answer must verify, and
+/// an answer `decode` cannot read is `Error::OutcomeUnknown`: the call was sent, cannot be
+/// repeated, and an answer without a readable `RtnCode` says nothing about whether it took
+/// effect.
+pub(crate) async fn post_once<T>(
+    client: &Client,
+    path: &str,
+    operation: &'static str,
+    reference: &str,
+    fields: impl Fn(&str) -> Result<Vec<(String, String)>>,
+    decode: impl FnOnce(u16, &[u8]) -> Result<T>,
+) -> Result<T> {
+    let creds = client.require_credentials()?.clone();
+    fields(creds.merchant_id())?;
+    let answer = post(
+        client,
+        Host::Payment,
+        path,
+        operation,
+        reference,
+        Repeat::Never,
+        // Checked just above; the same request gives the same fields.
+        || fields(creds.merchant_id()).unwrap_or_default(),
+    )
+    .await?;
+    verify_if_signed(&crate::aio::parse_raw_pairs(&answer.text()), &creds)?;
+    decode(answer.status, &answer.body).map_err(|e| match e {
+        Error::Decode { reason, .. } => Error::OutcomeUnknown {
+            operation,
+            reference: reference.to_owned(),
+            reason,
+        },
+        other => other,
+    })
+}
+
 /// [`post`] with `unsigned` fields appended after `CheckMacValue` (the Node SDK's
 /// `CreateServerOrder` sends its encrypted `PaymentToken` so).
 #[allow(clippy::too_many_arguments)]
