@@ -3,8 +3,8 @@
 //! Every function here is deterministic given its inputs (the exceptions are [`new_nonce`]
 //! and the jitter of [`policy::RetryPolicy::backoff`], which read a random number generator):
 //! no network, no files, no clock. Callers pass "now" explicitly, so every check is testable
-//! without a clock. The one piece of I/O, the Redis replay store, sits behind the `redis`
-//! cargo feature.
+//! without a clock. The I/O sits behind cargo features, off by default: the Redis replay store
+//! (`redis`) and the HTTP transport the four SDK clients share (`http`, module `transport`).
 //!
 //! | module | gateway | scheme |
 //! |---|---|---|
@@ -51,6 +51,8 @@ pub mod policy;
 pub mod replay;
 #[cfg(feature = "testing")]
 pub mod testing;
+#[cfg(feature = "http")]
+pub mod transport;
 pub mod wattt;
 
 pub use compare::constant_time_eq;
