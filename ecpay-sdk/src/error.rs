@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 pub use sign_core::policy::ErrorKind;
+#[cfg(test)]
 use sign_core::VerifyError;
 
 /// How many characters of a response body an error keeps (the rest is cut off).
@@ -10,11 +11,7 @@ pub const BODY_SNIPPET_CHARS: usize = 200;
 
 /// Cuts a response body short for an error message (on a character boundary).
 pub(crate) fn snippet(body: &str) -> String {
-    let mut out: String = body.chars().take(BODY_SNIPPET_CHARS).collect();
-    if body.chars().count() > BODY_SNIPPET_CHARS {
-        out.push('…');
-    }
-    out
+    sign_core::sdk_error::body_snippet(body.as_bytes(), BODY_SNIPPET_CHARS)
 }
 
 /// A provider's error code, typed where the provider documents it.
@@ -77,128 +74,81 @@ pub struct FieldIssue {
 /// The one wording of ECPay's MerchantTradeNo rule, used wherever it is checked.
 pub(crate) const MERCHANT_TRADE_NO_RULE: &str = "must be 1 to 20 letters (A-Z, a-z) and digits";
 
-/// Everything that can go wrong.
-///
-/// [`Error::kind`] classifies every variant: a money-moving call (`DoAction`) whose request may
-/// have reached ECPay with no usable answer is [`Error::OutcomeUnknown`], never transient.
-///
-/// ```
-/// use ecpay_sdk::{Error, ErrorKind};
-/// let e = Error::OutcomeUnknown { operation: "DoAction", reference: "ORD1".into(), reason: "HTTP 502".into() };
-/// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-/// assert!(e.to_string().contains("look it up before repeating it"));
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The client or verifier is not configured for this (an empty key, no environment, the
-    /// public stage merchant on production).
-    #[error("configuration: `{field}` {reason}")]
-    Config {
-        /// The setting at fault.
-        field: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A parameter broke a documented rule; nothing was sent.
-    #[error("invalid `{field}`: {reason}")]
-    Validation {
-        /// The field (wire name) at fault.
-        field: String,
-        /// The rule it broke.
-        reason: String,
-    },
-    /// ECPay (or the merchant API) answered with an error.
-    #[error("API error (HTTP {status}) code {code}: {message}")]
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// The provider's error code.
-        code: ErrorCode,
-        /// The provider's message (cut short).
-        message: String,
-    },
-    /// The integration demo API refused the request with `422 HTTPValidationError` (one entry
-    /// per field, which [`Error::Api`] cannot carry).
-    #[error("request refused by the server (HTTP {status}): {}", .issues.iter().map(|i| format!("{}: {}", i.location, i.message)).collect::<Vec<_>>().join("; "))]
-    ServerValidation {
-        /// HTTP status (422).
-        status: u16,
-        /// One entry per field.
-        issues: Vec<FieldIssue>,
-    },
-    /// The server refused for rate and its `Retry-After` did not fit the retry budget.
-    #[error("rate limited (HTTP {status}){}", .retry_after.map(|d| format!("; retry after {} s", d.as_secs())).unwrap_or_default())]
-    RateLimited {
-        /// The server's `Retry-After`, when it sent one.
-        retry_after: Option<Duration>,
-        /// HTTP status (429).
-        status: u16,
-    },
-    /// A money-moving call may or may not have taken effect.
-    #[error("{operation} for `{reference}` may or may not have taken effect ({reason}): look it up before repeating it")]
-    OutcomeUnknown {
-        /// The operation, e.g. `DoAction`.
-        operation: &'static str,
-        /// The merchant reference (`MerchantTradeNo`).
-        reference: String,
-        /// What happened (no answer, HTTP 502, an unreadable answer).
-        reason: String,
-    },
-    /// A lookup found a record with the same merchant reference but another amount or state:
-    /// never this call's success.
-    #[error("{operation} for `{reference}` conflicts with an existing record: {reason}")]
-    Conflict {
-        /// The operation.
-        operation: &'static str,
-        /// The merchant reference.
-        reference: String,
-        /// How the record differs.
-        reason: String,
-    },
-    /// A callback or answer failed CheckMacValue verification, or names another merchant.
-    #[error("signature verification failed: {}{}", .0, signature_hint(.0))]
-    Signature(VerifyError),
-    /// A field is missing or malformed (the signature, if any, was fine or not yet checked).
-    #[error("could not decode: {reason}; body starts: {body_snippet}")]
-    Decode {
-        /// What is missing or malformed.
-        reason: String,
-        /// The start of the body.
-        body_snippet: String,
-    },
-    /// The request could not be sent, or no answer arrived for a call that is safe to repeat.
-    #[error("transport error: {source}")]
-    Transport {
-        /// The underlying error.
-        #[source]
-        source: reqwest::Error,
-    },
-    /// No whole answer arrived within the per-attempt timeout, for a call that is safe to
-    /// repeat (a money-moving call is [`Error::OutcomeUnknown`] instead).
-    #[error("{operation}: no answer within {} ms", .after.as_millis())]
-    Timeout {
-        /// The operation.
-        operation: &'static str,
-        /// The per-attempt timeout.
-        after: Duration,
-    },
-    /// The replay store did not answer: answer ECPay with a 5xx so that it re-delivers later.
-    #[error("replay store unavailable: {reason}")]
-    StoreUnavailable {
-        /// The store's error.
-        reason: String,
-    },
-}
-
-/// What to check on a mismatch, without saying anything about the keys themselves.
-fn signature_hint(e: &VerifyError) -> &'static str {
-    match e {
-        VerifyError::Mismatch => {
-            "; check that the MerchantID, HashKey and HashIV belong to the same merchant \
-             (stage and production keys differ)"
+sign_core::sdk_error! {
+    /// Everything that can go wrong.
+    ///
+    /// The variants from `Config` to `StoreUnavailable` are the ones every SDK crate of this
+    /// workspace shares (the same names, fields and messages, see [`sign_core::sdk_error`]); the
+    /// rest are ECPay's own. [`Error::kind`] classifies every variant: a money-moving call
+    /// (`DoAction`) whose request may have reached ECPay with no usable answer is
+    /// [`Error::OutcomeUnknown`], never transient.
+    ///
+    /// ```
+    /// use ecpay_sdk::{Error, ErrorKind};
+    /// let e = Error::OutcomeUnknown { operation: "DoAction", reference: "ORD1".into(), reason: "HTTP 502".into() };
+    /// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+    /// assert!(e.to_string().contains("look it up before repeating it"));
+    /// ```
+    pub enum Error {
+        gateway: "ECPay",
+        validation_field: String,
+        transport_source: reqwest::Error,
+        mismatch_hint: "check that the MerchantID, HashKey and HashIV belong to the same \
+                        merchant (stage and production keys differ)",
+        operation: "e.g. `DoAction`",
+        reference: "`MerchantTradeNo`",
+        rate_limited: {
+            /// HTTP status (429).
+            status: u16,
+        } => " (HTTP {status})",
+        own {
+            /// ECPay (or the merchant API) answered with an error.
+            #[error("API error (HTTP {status}) code {code}: {message}")]
+            Api {
+                /// HTTP status.
+                status: u16,
+                /// The provider's error code.
+                code: ErrorCode,
+                /// The provider's message (cut short).
+                message: String,
+            },
+            /// The integration demo API refused the request with `422 HTTPValidationError` (one
+            /// entry per field, which [`Error::Api`] cannot carry).
+            #[error("request refused by the server (HTTP {status}): {}", .issues.iter().map(|i| format!("{}: {}", i.location, i.message)).collect::<Vec<_>>().join("; "))]
+            ServerValidation {
+                /// HTTP status (422).
+                status: u16,
+                /// One entry per field.
+                issues: Vec<FieldIssue>,
+            },
+            /// No whole answer arrived within the per-attempt timeout, for a call that is safe
+            /// to repeat (a money-moving call is [`Error::OutcomeUnknown`] instead).
+            #[error("{operation}: no answer within {} ms", .after.as_millis())]
+            Timeout {
+                /// The operation.
+                operation: &'static str,
+                /// The per-attempt timeout.
+                after: Duration,
+            },
         }
-        _ => "",
+    }
+
+    /// How a caller should treat this error: retry later, wait for the server, look the call
+    /// up, fix the request, or never act on the message.
+    ///
+    /// ```
+    /// use ecpay_sdk::{Error, ErrorKind};
+    /// let e = Error::Validation { field: "TotalAmount".into(), reason: "must be positive".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Caller);
+    /// assert_eq!(Error::Signature(sign_core::VerifyError::Mismatch).kind(), ErrorKind::Rejected);
+    /// ```
+    kind {
+        Self::ServerValidation { .. } => ErrorKind::Caller,
+        // A 5xx reaches the caller only from a query whose retries ran out (a money-moving
+        // call answered 5xx is `OutcomeUnknown`).
+        Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
+        Self::Api { .. } => ErrorKind::Caller,
+        Self::Timeout { .. } => ErrorKind::Transient,
     }
 }
 
@@ -223,34 +173,6 @@ impl Error {
             body_snippet: snippet(body),
         }
     }
-
-    /// How a caller should treat this error: retry later, wait for the server, look the call
-    /// up, fix the request, or never act on the message.
-    ///
-    /// ```
-    /// use ecpay_sdk::{Error, ErrorKind};
-    /// let e = Error::Validation { field: "TotalAmount".into(), reason: "must be positive".into() };
-    /// assert_eq!(e.kind(), ErrorKind::Caller);
-    /// assert_eq!(Error::Signature(sign_core::VerifyError::Mismatch).kind(), ErrorKind::Rejected);
-    /// ```
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Self::Config { .. }
-            | Self::Validation { .. }
-            | Self::ServerValidation { .. }
-            | Self::Conflict { .. } => ErrorKind::Caller,
-            // A 5xx reaches the caller only from a query whose retries ran out (a
-            // money-moving call answered 5xx is `OutcomeUnknown`).
-            Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
-            Self::Api { .. } => ErrorKind::Caller,
-            Self::RateLimited { .. } => ErrorKind::Throttled,
-            Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
-            Self::Signature(_) | Self::Decode { .. } => ErrorKind::Rejected,
-            Self::Transport { .. } | Self::Timeout { .. } | Self::StoreUnavailable { .. } => {
-                ErrorKind::Transient
-            }
-        }
-    }
 }
 
 /// The crate's result type.
@@ -262,10 +184,8 @@ mod tests {
 
     #[test]
     fn snippet_cuts_long_bodies_on_char_boundaries() {
-        let body = "綠".repeat(500);
-        let s = snippet(&body);
-        assert_eq!(s.chars().count(), BODY_SNIPPET_CHARS + 1);
-        assert!(s.ends_with('…'));
+        let kept = "綠".repeat(BODY_SNIPPET_CHARS);
+        assert_eq!(snippet(&"綠".repeat(500)), format!("{kept}…"));
         assert_eq!(snippet("short"), "short");
     }
 

@@ -1,7 +1,6 @@
 //! The crate's one error type, and the platform's typed error codes.
 
 use std::fmt;
-use std::time::Duration;
 
 pub use sign_core::policy::ErrorKind;
 
@@ -10,157 +9,90 @@ use serde::{Deserialize, Serialize};
 /// Longest response-body excerpt kept in an error (characters).
 pub(crate) const SNIPPET_CHARS: usize = 200;
 
-/// Everything that can go wrong in this SDK.
-///
-/// Every variant says whether money may have moved: only
-/// [`Error::OutcomeUnknown`] leaves that open, and it says so by its name.
-/// [`Error::kind`] sorts them for a caller: retry later, wait, look it up,
-/// fix the call, or never act on it.
-///
-/// ```
-/// use octopus_sdk::{Error, ErrorKind};
-/// let e = Error::OutcomeUnknown {
-///     operation: "payments.create",
-///     reference: "order-1".into(),
-///     reason: "the request timed out after it was sent".into(),
-/// };
-/// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-/// assert!(e.to_string().contains("look it up before repeating it"));
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The client or verifier configuration is unusable (bad base URL, a
-    /// missing or empty credential …).
-    #[error("configuration: `{field}` {reason}")]
-    Config {
-        /// The setting at fault, e.g. `api_key`.
-        field: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// A request was refused before any byte left the process.
-    #[error("invalid `{field}`: {reason}")]
-    Validation {
-        /// The field (wire name) that broke a rule.
-        field: String,
-        /// The rule it broke.
-        reason: String,
-    },
-    /// The platform answered with an error envelope (or a non-2xx status).
-    #[error("API error {status}{}: {message}", code.as_ref().map(|c| format!(" {c}")).unwrap_or_default())]
-    Api {
-        /// HTTP status code.
-        status: u16,
-        /// The platform's error code, when the body carried one.
-        code: Option<ApiErrorCode>,
-        /// The platform's message (cut short).
-        message: String,
-        /// Field errors, timestamp and path from the error body.
-        details: Box<ApiErrorDetails>,
-    },
-    /// The platform refused for rate (HTTP 429 or `RATE_LIMIT_EXCEEDED`) and
-    /// its `Retry-After` did not fit the retry policy's total budget (or the
-    /// attempts were used up). Nothing was done.
-    #[error("rate limited by the platform (HTTP {status}); {}", match retry_after {
-        Some(d) => format!("it asked to retry after {} s", d.as_secs()),
-        None => "it gave no Retry-After".to_owned(),
-    })]
-    RateLimited {
-        /// The platform's `Retry-After` (seconds or HTTP-date), when sent.
-        retry_after: Option<Duration>,
-        /// HTTP status (429).
-        status: u16,
-        /// The platform's message (cut short).
-        message: String,
-    },
-    /// A state-changing request was sent but its result is unknown (timeout,
-    /// connection lost, a 5xx) and no lookup settled it. The operation MAY
-    /// have been applied: look the resource up before repeating it.
-    #[error("outcome of {operation} for `{reference}` unknown: {reason}; the call may or may not have taken effect: look it up before repeating it")]
-    OutcomeUnknown {
-        /// The operation, e.g. `payments.create`.
-        operation: &'static str,
-        /// The merchant's reference of the call (the order id).
-        reference: String,
-        /// Why the outcome is unknown.
-        reason: String,
-    },
-    /// A lookup found a record with the same merchant reference but another
-    /// amount, currency or state: it is not this call's success.
-    #[error("{operation} for `{reference}` conflicts with an existing record: {reason}")]
-    Conflict {
-        /// The operation, e.g. `payments.create`.
-        operation: &'static str,
-        /// The merchant's reference (the order id).
-        reference: String,
-        /// What differs.
-        reason: String,
-    },
-    /// A webhook (or a signed message) failed verification.
-    #[error("signature verification failed: {0}")]
-    Signature(#[from] sign_core::VerifyError),
-    /// A body could not be decoded into the expected type (a field missing
-    /// or malformed): distinct from a bad signature.
-    #[error("could not decode: {reason}; body starts {body_snippet:?}")]
-    Decode {
-        /// Why decoding failed (with the HTTP status for a response).
-        reason: String,
-        /// The start of the body (at most 200 characters).
-        body_snippet: String,
-    },
-    /// The request could not be sent, or a query's answer was not received.
-    #[error("transport error: {source}")]
-    Transport {
-        /// The underlying transport error.
-        #[source]
-        source: reqwest::Error,
-    },
-    /// The replay store (memory or Redis) did not answer: answer the webhook
-    /// with 503 so the platform delivers it again later.
-    #[error("replay store unavailable: {reason}")]
-    StoreUnavailable {
-        /// What the store said.
-        reason: String,
-    },
-    /// `orders.pages()` / `list_all()` stopped because the server made no
-    /// progress (it echoed another page than the one asked for, repeated ids,
-    /// or sent full pages past the walk's cap): the list would be wrong or
-    /// endless, so no partial list is returned as complete.
-    #[error("listing orders stopped at page {page}: {reason}")]
-    Pagination {
-        /// The page being read when the walk stopped.
-        page: u32,
-        /// What the server did.
-        reason: String,
-    },
-    /// The operation is not allowed in this environment (e.g. simulating a
-    /// payment on a production client).
-    #[error("{operation} is not allowed: {reason}")]
-    NotAllowed {
-        /// The operation refused.
-        operation: &'static str,
-        /// Why.
-        reason: String,
-    },
-    /// Waiting for something (a query's answer, a payment's final status)
-    /// took too long.
-    #[error("timed out waiting for {what}")]
-    Timeout {
-        /// What was awaited.
-        what: String,
-    },
-    /// The realtime (Socket.IO) connection failed.
-    #[error("realtime connection error: {reason}")]
-    Realtime {
-        /// What failed.
-        reason: String,
-    },
-}
+sign_core::sdk_error! {
+    /// Everything that can go wrong in this SDK.
+    ///
+    /// The variants from `Config` to `StoreUnavailable` are the ones every SDK crate of this
+    /// workspace shares (the same names, fields and messages, see [`sign_core::sdk_error`]); the
+    /// rest are the platform's own. Every variant says whether money may have moved: only
+    /// [`Error::OutcomeUnknown`] leaves that open, and it says so by its name. [`Error::kind`]
+    /// sorts them for a caller: retry later, wait, look it up, fix the call, or never act on it.
+    ///
+    /// ```
+    /// use octopus_sdk::{Error, ErrorKind};
+    /// let e = Error::OutcomeUnknown {
+    ///     operation: "payments.create",
+    ///     reference: "order-1".into(),
+    ///     reason: "the request timed out after it was sent".into(),
+    /// };
+    /// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+    /// assert!(e.to_string().contains("look it up before repeating it"));
+    /// ```
+    pub enum Error {
+        gateway: "Octopus",
+        validation_field: String,
+        transport_source: reqwest::Error,
+        mismatch_hint: "check that the webhook secret is this merchant's and that the raw body \
+                        is passed in unmodified",
+        operation: "e.g. `payments.create`",
+        reference: "the merchant's order id",
+        rate_limited: {
+            /// HTTP status (429, or the status of a `RATE_LIMIT_EXCEEDED` answer).
+            status: u16,
+            /// The platform's message (cut short).
+            message: String,
+        } => " (HTTP {status}): {message}",
+        own {
+            /// The platform answered with an error envelope (or a non-2xx status).
+            #[error("API error {status}{}: {message}", code.as_ref().map(|c| format!(" {c}")).unwrap_or_default())]
+            Api {
+                /// HTTP status code.
+                status: u16,
+                /// The platform's error code, when the body carried one.
+                code: Option<ApiErrorCode>,
+                /// The platform's message (cut short).
+                message: String,
+                /// Field errors, timestamp and path from the error body.
+                details: Box<ApiErrorDetails>,
+            },
+            /// `orders.pages()` / `list_all()` stopped because the server made no progress (it
+            /// echoed another page than the one asked for, repeated ids, or sent full pages past
+            /// the walk's cap): the list would be wrong or endless, so no partial list is
+            /// returned as complete.
+            #[error("listing orders stopped at page {page}: {reason}")]
+            Pagination {
+                /// The page being read when the walk stopped.
+                page: u32,
+                /// What the server did.
+                reason: String,
+            },
+            /// The operation is not allowed in this environment (e.g. simulating a payment on a
+            /// production client).
+            #[error("{operation} is not allowed: {reason}")]
+            NotAllowed {
+                /// The operation refused.
+                operation: &'static str,
+                /// Why.
+                reason: String,
+            },
+            /// Waiting for something (a query's answer, a payment's final status) took too
+            /// long.
+            #[error("timed out waiting for {what}")]
+            Timeout {
+                /// What was awaited.
+                what: String,
+            },
+            /// The realtime (Socket.IO) connection failed.
+            #[error("realtime connection error: {reason}")]
+            Realtime {
+                /// What failed.
+                reason: String,
+            },
+        }
+    }
 
-impl Error {
-    /// How a caller should treat this error (one classification shared by
-    /// the four SDK crates).
+    /// How a caller should treat this error (one classification shared by the four SDK
+    /// crates).
     ///
     /// ```
     /// use octopus_sdk::{Error, ErrorKind};
@@ -169,26 +101,15 @@ impl Error {
     /// let e = Error::StoreUnavailable { reason: "connection refused".into() };
     /// assert_eq!(e.kind(), ErrorKind::Transient);
     /// ```
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Error::Transport { .. }
-            | Error::Timeout { .. }
-            | Error::StoreUnavailable { .. }
-            | Error::Realtime { .. } => ErrorKind::Transient,
-            Error::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
-            Error::RateLimited { .. } => ErrorKind::Throttled,
-            Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
-            Error::Signature(_) | Error::Decode { .. } | Error::Pagination { .. } => {
-                ErrorKind::Rejected
-            }
-            Error::Config { .. }
-            | Error::Validation { .. }
-            | Error::Api { .. }
-            | Error::Conflict { .. }
-            | Error::NotAllowed { .. } => ErrorKind::Caller,
-        }
+    kind {
+        Self::Timeout { .. } | Self::Realtime { .. } => ErrorKind::Transient,
+        Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
+        Self::Pagination { .. } => ErrorKind::Rejected,
+        Self::Api { .. } | Self::NotAllowed { .. } => ErrorKind::Caller,
     }
+}
 
+impl Error {
     /// The platform's error code, when this is an [`Error::Api`] that carried one.
     ///
     /// ```
@@ -231,12 +152,7 @@ impl Error {
 
 /// The first [`SNIPPET_CHARS`] characters of a body, lossily decoded.
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
-    if text.chars().nth(SNIPPET_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+    sign_core::sdk_error::body_snippet(body, SNIPPET_CHARS)
 }
 
 /// The parts of an error body beyond its code and message.

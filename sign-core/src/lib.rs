@@ -49,6 +49,7 @@ pub mod ljpay;
 pub mod octopus;
 pub mod policy;
 pub mod replay;
+pub mod sdk_error;
 #[cfg(feature = "testing")]
 pub mod testing;
 #[cfg(feature = "http")]

@@ -1,7 +1,6 @@
 //! The crate's one error type.
 
 use std::fmt;
-use std::time::Duration;
 
 pub use sign_core::policy::ErrorKind;
 
@@ -10,12 +9,7 @@ pub(crate) const SNIPPET_CHARS: usize = 200;
 
 /// Cut a response body short for an error message (on a character boundary).
 pub(crate) fn snippet(body: &[u8]) -> String {
-    let text = String::from_utf8_lossy(body);
-    let mut out: String = text.chars().take(SNIPPET_CHARS).collect();
-    if text.chars().nth(SNIPPET_CHARS).is_some() {
-        out.push('…');
-    }
-    out
+    sign_core::sdk_error::body_snippet(body, SNIPPET_CHARS)
 }
 
 /// What Wattt's answer said about the refusal: the envelope's `ok` value, or that there was no
@@ -48,140 +42,78 @@ impl fmt::Display for ApiCode {
     }
 }
 
-struct RetryAfterText(Option<Duration>);
+sign_core::sdk_error! {
+    /// Everything that can go wrong when talking to Wattt or checking one of its notifications.
+    ///
+    /// The variants from `Config` to `StoreUnavailable` are the ones every SDK crate of this
+    /// workspace shares (the same names, fields and messages, see [`sign_core::sdk_error`]); the
+    /// rest are Wattt's own. Only [`Error::OutcomeUnknown`] leaves open whether money moved,
+    /// and it says so by its name. [`Error::kind`] sorts the variants for a caller. No variant
+    /// ever carries the API secret or a signature.
+    ///
+    /// ```
+    /// use wattt_sdk::{Error, ErrorKind};
+    /// let e = Error::OutcomeUnknown {
+    ///     operation: "create_payout",
+    ///     reference: "PO1".into(),
+    ///     reason: "the request timed out after it was sent".into(),
+    /// };
+    /// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
+    /// assert!(e.to_string().contains("look it up before repeating it"));
+    /// ```
+    pub enum Error {
+        gateway: "Wattt",
+        validation_field: &'static str,
+        // Its URL, which carries the signed query of `GET /banks`, is removed.
+        transport_source: reqwest::Error,
+        mismatch_hint: "check that the API secret is this merchant's and that the \
+                        notification is passed in as received",
+        operation: "e.g. `create_collection`, `create_payout`",
+        reference: "`orderid`, `serial_no` or `merchant_order_no`",
+        rate_limited: {
+            /// The operation.
+            operation: &'static str,
+        } => " in {operation}",
+        own {
+            /// Wattt refused the request: an envelope whose `ok` is not `1`, or a non-2xx
+            /// status.
+            #[error("API error {status} ({code}) in {operation}: {message}")]
+            Api {
+                /// The HTTP status of the answer.
+                status: u16,
+                /// The envelope's `ok` value, or [`ApiCode::NoEnvelope`].
+                code: ApiCode,
+                /// The server's `message` (or the start of the body), cut short.
+                message: String,
+                /// The operation, e.g. `create_collection`.
+                operation: &'static str,
+            },
 
-impl fmt::Display for RetryAfterText {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0 {
-            Some(d) => write!(f, "it asked to retry after {} s", d.as_secs()),
-            None => f.write_str("it gave no Retry-After"),
+            /// A query's attempt took longer than the configured per-attempt timeout, every
+            /// time.
+            #[error("timed out waiting for {what}")]
+            Timeout {
+                /// What was awaited.
+                what: String,
+            },
         }
     }
-}
 
-/// Everything that can go wrong when talking to Wattt or checking one of its notifications.
-///
-/// Only [`Error::OutcomeUnknown`] leaves open whether money moved, and it says so by its name.
-/// [`Error::kind`] sorts the variants for a caller. No variant ever carries the API secret or
-/// a signature.
-///
-/// ```
-/// use wattt_sdk::{Error, ErrorKind};
-/// let e = Error::OutcomeUnknown {
-///     operation: "create_payout",
-///     reference: "PO1".into(),
-///     reason: "the request timed out after it was sent".into(),
-/// };
-/// assert_eq!(e.kind(), ErrorKind::OutcomeUnknown);
-/// assert!(e.to_string().contains("look it up before repeating it"));
-/// ```
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The client or verifier configuration is unusable (base URL, an empty secret …).
-    #[error("configuration: `{field}` {reason}")]
-    Config {
-        /// The setting at fault, e.g. `secret`.
-        field: &'static str,
-        /// What is wrong with it.
-        reason: String,
-    },
-
-    /// A request was refused before any byte left the process.
-    #[error("invalid `{field}`: {reason}")]
-    Validation {
-        /// The offending field, as named on the wire.
-        field: &'static str,
-        /// The rule that was broken.
-        reason: String,
-    },
-
-    /// Wattt refused the request: an envelope whose `ok` is not `1`, or a non-2xx status.
-    #[error("API error {status} ({code}) in {operation}: {message}")]
-    Api {
-        /// The HTTP status of the answer.
-        status: u16,
-        /// The envelope's `ok` value, or [`ApiCode::NoEnvelope`].
-        code: ApiCode,
-        /// The server's `message` (or the start of the body), cut short.
-        message: String,
-        /// The operation, e.g. `create_collection`.
-        operation: &'static str,
-    },
-
-    /// Wattt refused for rate (HTTP 429) and its `Retry-After` did not fit the retry policy's
-    /// budget (or the attempts were used up). Nothing was done.
-    #[error("rate limited by Wattt in {operation}; {}", RetryAfterText(*retry_after))]
-    RateLimited {
-        /// The server's `Retry-After` (seconds or HTTP-date), when sent.
-        retry_after: Option<Duration>,
-        /// The operation.
-        operation: &'static str,
-    },
-
-    /// A state-changing request (collection, payout, payment link, callback retry) was sent
-    /// but its result is unknown (timeout, connection lost, a 5xx, an unreadable answer) and no
-    /// lookup settled it. It MAY have taken effect: look it up by `reference` before repeating
-    /// it, and never repeat it under a new reference.
-    #[error("outcome of {operation} for `{reference}` unknown: {reason}; the call may or may not have taken effect: look it up before repeating it")]
-    OutcomeUnknown {
-        /// The operation, e.g. `create_collection`.
-        operation: &'static str,
-        /// The merchant's reference (`orderid`, `serial_no`, `merchant_order_no`).
-        reference: String,
-        /// Why the outcome is unknown (and what the lookup said).
-        reason: String,
-    },
-
-    /// A lookup after an unclear create found a record with the same merchant reference but
-    /// another amount or payee: it is not this call's success.
-    #[error("{operation} for `{reference}` conflicts with an existing record: {reason}")]
-    Conflict {
-        /// The operation, e.g. `create_payout`.
-        operation: &'static str,
-        /// The merchant's reference.
-        reference: String,
-        /// What differs.
-        reason: String,
-    },
-
-    /// A notification (or any signed payload) failed verification: never act on it.
-    #[error("signature verification failed: {0}")]
-    Signature(#[from] sign_core::VerifyError),
-
-    /// A body could not be decoded into the expected shape (a field missing or malformed, not
-    /// JSON, too large): distinct from a bad signature.
-    #[error("could not decode: {reason}; body starts {body_snippet:?}")]
-    Decode {
-        /// What was wrong (naming the operation for an answer).
-        reason: String,
-        /// The start of the body (at most 200 characters).
-        body_snippet: String,
-    },
-
-    /// The request could not be sent, or a query's answer was not received.
-    #[error("transport error: {source}")]
-    Transport {
-        /// The underlying error (its URL, which carries the signed query of `GET /banks`,
-        /// removed).
-        #[source]
-        source: reqwest::Error,
-    },
-
-    /// A query's attempt took longer than the configured per-attempt timeout, every time.
-    #[error("timed out waiting for {what}")]
-    Timeout {
-        /// What was awaited.
-        what: String,
-    },
-
-    /// The replay store (memory or Redis) did not answer: answer the notification with 503 so
-    /// Wattt delivers it again later.
-    #[error("replay store unavailable: {reason}")]
-    StoreUnavailable {
-        /// What the store said.
-        reason: String,
-    },
+    /// How a caller should treat this error (one classification shared by the four SDK
+    /// crates): retry later, wait, look it up, fix the call, or never act on it.
+    ///
+    /// ```
+    /// use wattt_sdk::{Error, ErrorKind};
+    /// let e = Error::Validation { field: "amount", reason: "must be greater than 0".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Caller);
+    /// let e = Error::StoreUnavailable { reason: "connection refused".into() };
+    /// assert_eq!(e.kind(), ErrorKind::Transient);
+    /// ```
+    kind {
+        Self::Timeout { .. } => ErrorKind::Transient,
+        Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
+        Self::Api { .. } => ErrorKind::Caller,
+    }
 }
 
 impl Error {
@@ -205,32 +137,6 @@ impl Error {
             body_snippet: snippet(body),
         }
     }
-
-    /// How a caller should treat this error (one classification shared by the four SDK
-    /// crates): retry later, wait, look it up, fix the call, or never act on it.
-    ///
-    /// ```
-    /// use wattt_sdk::{Error, ErrorKind};
-    /// let e = Error::Validation { field: "amount", reason: "must be greater than 0".into() };
-    /// assert_eq!(e.kind(), ErrorKind::Caller);
-    /// let e = Error::StoreUnavailable { reason: "connection refused".into() };
-    /// assert_eq!(e.kind(), ErrorKind::Transient);
-    /// ```
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Error::Transport { .. } | Error::Timeout { .. } | Error::StoreUnavailable { .. } => {
-                ErrorKind::Transient
-            }
-            Error::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
-            Error::RateLimited { .. } => ErrorKind::Throttled,
-            Error::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
-            Error::Signature(_) | Error::Decode { .. } => ErrorKind::Rejected,
-            Error::Config { .. }
-            | Error::Validation { .. }
-            | Error::Api { .. }
-            | Error::Conflict { .. } => ErrorKind::Caller,
-        }
-    }
 }
 
 /// Shorthand for `Result<T, wattt_sdk::Error>`.
@@ -238,14 +144,14 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 #[cfg(test)]
 mod tests {
+    use std::time::Duration;
+
     use super::*;
 
     #[test]
     fn snippet_is_cut_on_char_boundary() {
-        let long = "測".repeat(500);
-        let s = snippet(long.as_bytes());
-        assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
-        assert!(s.ends_with('…'));
+        let kept = "測".repeat(SNIPPET_CHARS);
+        assert_eq!(snippet("測".repeat(500).as_bytes()), format!("{kept}…"));
         assert_eq!(snippet(b"short"), "short");
     }
 
