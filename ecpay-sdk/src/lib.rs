@@ -2,7 +2,7 @@
 //!
 //! | module | what |
 //! |---|---|
-//! | [`aio`] | `/Cashier/AioCheckOut/V5` checkout form (typed params for every `ChoosePayment`, ECPay's field rules, signed ordered fields, auto-submitting HTML form), `QueryTradeInfo/V5`, `QueryPaymentInfo`, `CreditDetail/DoAction` |
+//! | [`aio`] | `/Cashier/AioCheckOut/V5` checkout form (typed params for every `ChoosePayment`, ECPay's field rules, signed ordered fields, auto-submitting HTML form), `QueryTradeInfo/V5`, `QueryPaymentInfo`, `CreditDetail/DoAction` and the other operations of the table below |
 //! | [`webhook`] | `ReturnURL`, `OrderResultURL`, `PaymentInfoURL` and `PeriodReturnURL` verification, with first/repeat delivery recorded in memory or Redis |
 //! | [`demo`] | every operation of the integration demo API (`spec/ecpay-integration-demo.openapi.json`) |
 //! | [`merchant`] | `POST /api/payment/ecpay/checkout` (`spec/ecpay-merchant-checkout.md`) |
@@ -28,11 +28,11 @@
 //! | official SDK operation | ECPay page | this crate | CLI | test |
 //! |---|---|---|---|---|
 //! | `AioCheckOut` (PHP `CheckOut`, `CheckOutString`) | `?p=2864` | [`aio::Aio::checkout`] | `checkout` | `tests/conformance.rs::p2902_typed_checkout_produces_the_published_check_mac_value` |
-//! | e-invoice extension (`InvoiceMark=Y`) | `?p=2864` | [`aio::CheckoutRequest::invoice`] | — (library) | `tests/invoice.rs::checkout_signs_the_encoded_fields` |
+//! | e-invoice extension (`InvoiceMark=Y`) | `?p=2864`, e-invoice doc V2.2.15 | [`aio::CheckoutRequest::invoice`] | — (library) | `tests/invoice_published.rs::checkout_posts_the_published_encodings_and_signs_them` |
 //! | `CheckOutFeedback` (ReturnURL / OrderResultURL) | `?p=2878` | [`webhook::Verifier::verify_and_record`] | `verify-callback` | `tests/simulator.rs::redelivery_is_the_same_signed_callback_and_reads_as_repeat` |
 //! | PeriodReturnURL notice | `?p=5631` | [`webhook::Verifier::verify_period_renewal`] | `verify-callback --kind period` | `tests/ops_simulator.rs::monthly_subscription_lifecycle` |
-//! | `QueryTradeInfo` | `?p=2890` | [`aio::Aio::query_trade_info`] | `query-trade` | `tests/aio_contract.rs::query_trade_info_sends_signed_form_and_verifies_answer` |
-//! | `QueryPaymentInfo` | `?p=5615` | [`aio::Aio::query_payment_info`] | `query-payment-info` | `tests/aio_contract.rs::query_payment_info_atm` |
+//! | `QueryTradeInfo` (with `PlatformID`) | `?p=2890` | [`aio::Aio::query_trade_info`] | `query-trade` | `tests/aio_contract.rs::query_trade_info_sends_signed_form_and_verifies_answer` |
+//! | `QueryPaymentInfo` (with `PlatformID`) | `?p=5615` | [`aio::Aio::query_payment_info`] | `query-payment-info` | `tests/aio_contract.rs::query_payment_info_atm` |
 //! | `QueryCreditCardPeriodInfo` (PHP `QueryPeriodCreditCardTradeInfo`) | `?p=2892` | [`aio::Aio::query_period_info`] | `period-info` | `tests/ops_contract.rs::period_info_is_signed_decoded_and_retried_re_signed` |
 //! | `CreditCardPeriodAction` (`ReAuth`, `Cancel`) *once* | `?p=2900` | [`aio::Aio::period_action`] | `period-action` | `tests/ops_contract.rs::period_action_table` |
 //! | `DoAction` (C/R/E/N) *once* | `?p=16567` | [`aio::Aio::do_action`] | `do-action` | `tests/aio_contract.rs::do_action_5xx_is_outcome_unknown_and_not_retried` |
@@ -43,14 +43,47 @@
 //! | `CreateServerOrder` (Apple Pay) *once* | Node `ECpayPayment.xml` | [`aio::Aio::create_server_order`] | `server-order` | `tests/ops_contract.rs::server_order_signs_all_but_the_encrypted_token` |
 //! | PHP `CreateTrade` (站內付 `SP/CreateTrade`) *once* | PHP `ECPay_CreateTrade` | [`aio::Aio::create_trade`] | `create-trade` | `tests/ops_contract.rs::create_trade_posts_the_checkout_fields_signed` |
 //!
-//! `ChoosePayment` covers what ECPay documents today: `Credit`, `WebATM`, `ATM`, `CVS`,
-//! `BARCODE`, `ApplePay`, `TWQR`, `BNPL` and `ALL` ([`aio::PaymentMethod`]). `WeiXin` and
-//! `DigitalPayment` appear on none of the AIO pages checked (`?p=2864` ALL, `?p=11031` WebATM,
-//! `?p=37503` TWQR, `?p=41284` installments) nor in either official SDK, so neither is
-//! modelled; a new value would be a new [`aio::PaymentMethod`] variant. `PlatformID` is
-//! sent by checkout, `QueryCreditCardPeriodInfo`, `CreditCardPeriodAction`, `DoAction`,
-//! `Capture` and `CreateServerOrder` (the operations whose ECPay pages or Node SDK take it).
+//! ### `ChoosePayment`: what was checked (December 2026)
+//! [`aio::PaymentMethod`] has every value ECPay documents in what could be read: `Credit`,
+//! `WebATM`, `ATM`, `CVS`, `BARCODE`, `ALL` (AIO pages `?p=2864`, `?p=2862`, `?p=41284`,
+//! `?p=11031`, `?p=2856`, `?p=2874`); `ApplePay`, `TWQR`, `BNPL` (the AIO overview `?p=16427`
+//! lists "Credit Cards, Apple Pay, TWQR, WebATM, ATM, CVS, BARCODE, BNPL"; TWQR's page
+//! `?p=37503`; the Node SDK's `ECpayPayment.xml` has `ApplePay`; ECPay's current PHP SDK
+//! `ECPay/SDK_PHP` has `CreateTwqrOrder.php` and `CreateBnplOrder.php`); and `WeiXin` (WeChat
+//! Pay), which no ECPay developer page read here shows (the stored `?p=2864` text ends before
+//! its `ChoosePayment` list, and `?p=16427` does not name it) but ECPay's `SDK_PHP` sends in
+//! `example/Payment/Aio/CreateWeiXinOrder.php` (added 2025-08-01, "增加微信支付"), with only
+//! the common fields. `DigitalPayment` is on no ECPay page read here and in no official SDK
+//! (Node `ECpayPayment.xml`; PHP `ECPayAIO_PHP` `ECPay_PaymentMethod`, which has `ALL`,
+//! `Credit`, `WebATM`, `ATM`, `CVS`, `BARCODE`, `GooglePay`; `SDK_PHP`'s `example/Payment/Aio`),
+//! so it is not modelled: [`aio::PaymentMethod::parse`] refuses it and `extra` cannot carry a
+//! `ChoosePayment`. Third-party notes cite an ECPay page for it (`?p=5679`, with
+//! `ChooseSubPayment` `Jkopay`/`iPASS`) that could not be read here; a new value is a new
+//! [`aio::PaymentMethod`] variant. Tests: `tests/choose_payment.rs`.
 //!
+//! ### `PlatformID`
+//! Sent, and covered by CheckMacValue, by every operation whose ECPay page or official SDK
+//! takes it: checkout and PHP `CreateTrade` ([`aio::CheckoutRequest::platform_id`]),
+//! `QueryTradeInfo` (`?p=2890`) and `QueryPaymentInfo` (`?p=5615`) through
+//! [`aio::TradeQuery`] (sent empty for an ordinary merchant, as both pages ask),
+//! `QueryCreditCardPeriodInfo`, `CreditCardPeriodAction` and `Capture` (sent empty likewise),
+//! `DoAction` (left out when unset, as PHP's `ECPay_DoAction` sends it), `CreateServerOrder`
+//! (required by the Node SDK, may be empty). `QueryTrade/V2`, `TradeNoAio` and `FundingReconDetail` take none (their pages list
+//! none; the Node SDK deletes it before sending them) and send none. A value must be 7 to 10
+//! digits (the Node SDK's `^(\d{7,10}|)$`), checked before sending. Tests:
+//! `tests/platform_id.rs`, one per operation.
+//!
+//! ### E-invoice encoding
+//! The marked invoice fields are encoded as ECPay's own published examples show them
+//! (「綠界科技電子發票介接技術文件」 V2.2.15, which ECPay ships in `ECPay/ECPayAIO_PHP`
+//! `EInvoiceSDK/`): .NET `UrlEncode`, letters keeping their case. The official SDKs lowercase
+//! the letters too; the CheckMacValue is the same either way (see [`aio::invoice`]).
+//! `tests/invoice_published.rs` pins ECPay's example values and says where each is printed.
+//! The FundingReconDetail columns are the ones ECPay's `?p=16604` lists (序號, 授權單號, 授權碼,
+//! 訂單編號, 交易日期, 請款日期, 交易金額, 服務費(%數), 撥款金額; `tests/recon.rs`); the
+//! TradeNoAio page `?p=16599` could be read only up to its request fields, so its column names
+//! still come from the official SDKs and the back office's file, not from a published list.
+
 //! ## The contract this crate keeps
 //! - Nothing defaults to production: a client needs an [`Environment`] or a base URL, and a
 //!   production client refuses ECPay's public stage merchant at [`ClientBuilder::build`].

@@ -86,6 +86,9 @@ pub enum PaymentMethod {
     Twqr,
     /// `BNPL`: buy now pay later (無卡分期).
     Bnpl,
+    /// `WeiXin`: WeChat Pay (微信支付), as ECPay's official PHP SDK sends it
+    /// (`ECPay/SDK_PHP` `example/Payment/Aio/CreateWeiXinOrder.php`, added 2025-08-01).
+    WeiXin,
     /// `ALL`: the customer chooses on ECPay's page.
     All,
 }
@@ -102,6 +105,7 @@ impl PaymentMethod {
             Self::ApplePay => "ApplePay",
             Self::Twqr => "TWQR",
             Self::Bnpl => "BNPL",
+            Self::WeiXin => "WeiXin",
             Self::All => "ALL",
         }
     }
@@ -117,6 +121,7 @@ impl PaymentMethod {
             "ApplePay" => Self::ApplePay,
             "TWQR" => Self::Twqr,
             "BNPL" => Self::Bnpl,
+            "WeiXin" => Self::WeiXin,
             "ALL" => Self::All,
             _ => return None,
         })
@@ -338,6 +343,9 @@ pub enum Payment {
     Twqr,
     /// `BNPL` (TotalAmount at least 3000)
     Bnpl(BnplOptions),
+    /// `WeiXin` (no extension fields: the official PHP SDK's example sends only the common
+    /// ones)
+    WeiXin,
     /// `ALL`
     All(AllOptions),
 }
@@ -360,6 +368,7 @@ impl Payment {
             Self::ApplePay => PaymentMethod::ApplePay,
             Self::Twqr => PaymentMethod::Twqr,
             Self::Bnpl(_) => PaymentMethod::Bnpl,
+            Self::WeiXin => PaymentMethod::WeiXin,
             Self::All(_) => PaymentMethod::All,
         }
     }
@@ -375,6 +384,7 @@ impl Payment {
             PaymentMethod::ApplePay => Self::ApplePay,
             PaymentMethod::Twqr => Self::Twqr,
             PaymentMethod::Bnpl => Self::Bnpl(BnplOptions::default()),
+            PaymentMethod::WeiXin => Self::WeiXin,
             PaymentMethod::All => Self::All(AllOptions::default()),
         }
     }
@@ -685,7 +695,7 @@ impl CheckoutRequest {
                 }
                 push_shared_urls(&mut f, &offline_urls)?;
             }
-            Payment::WebAtm | Payment::ApplePay | Payment::Twqr => {}
+            Payment::WebAtm | Payment::ApplePay | Payment::Twqr | Payment::WeiXin => {}
         }
         if let Some(inv) = &self.invoice {
             for (k, v) in inv.fields()? {

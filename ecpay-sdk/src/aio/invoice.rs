@@ -4,20 +4,25 @@
 //! `ECpayPayment.xml` `InvoiceMark` block, and ECPay's AIO e-invoice parameter list
 //! (developers.ecpay.com.tw, 全方位金流 "電子發票介接相關參數").
 //!
-//! Encoding: both official SDKs URL-encode `CustomerName`, `CustomerAddr`, `CustomerEmail`,
-//! `InvoiceItemName`, `InvoiceItemWord` and `InvoiceRemark` before signing, the way they encode
-//! CheckMacValue input (.NET `UrlEncode` set, space as `+`) and then lowercase the whole value
-//! (PHP `strtolower(urlencode(..))` plus `Replace_Symbol`; Node `encodeURIComponent(..)
-//! .toLowerCase()` plus `'`→`%27`, `~`→`%7e`, `%20`→`+`). The encoded text is what is signed
-//! and posted; ECPay decodes it. Note that the lowercasing also lowercases ASCII letters:
-//! `"Test Name"` is sent as `test+name`, exactly as the official SDKs send it.
+//! Encoding: the marked fields (`CustomerName`, `CustomerAddr`, `CustomerEmail`,
+//! `InvoiceItemName`, `InvoiceItemWord`, `InvoiceRemark`) are URL-encoded before signing the
+//! way ECPay's e-invoice document publishes them (「綠界科技電子發票介接技術文件」 V2.2.15,
+//! shipped in `ECPay/ECPayAIO_PHP` `EInvoiceSDK/`; its example values and its URLEncode table's
+//! 「.NET 編碼(ecpay)」 column): .NET `UrlEncode`, i.e. UTF-8 bytes as lowercase `%xx`, space as
+//! `+`, letters, digits and `-_.!*()` kept. `"臺北市…(D棟)"` is sent as `…(D%e6%a3%9f)`, as ECPay's
+//! example prints it. The official SDKs (PHP `strtolower(urlencode(..))`, Node
+//! `encodeURIComponent(..).toLowerCase()`) lowercase the letters as well (`(d`), which changes
+//! the text on the invoice; the CheckMacValue is the same either way (it lowercases its input),
+//! so ECPay verifies this crate's form as it verifies theirs. The encoded text is what is
+//! signed and posted; ECPay decodes it. Tests: `tests/invoice_published.rs` (ECPay's values),
+//! `tests/invoice.rs` (the Node SDK's output, up to letter case).
 
 use rust_decimal::Decimal;
 use serde::Serialize;
 
 use crate::error::{Error, Result};
 
-/// The fields the official SDKs URL-encode before signing.
+/// The fields ECPay asks to be URL-encoded (and the official SDKs encode) before signing.
 pub const ENCODED_FIELDS: &[&str] = &[
     "CustomerName",
     "CustomerAddr",
@@ -27,16 +32,37 @@ pub const ENCODED_FIELDS: &[&str] = &[
     "InvoiceRemark",
 ];
 
-/// The official SDKs' encoding of a marked invoice field.
+/// ECPay's encoding of a marked invoice field: .NET `UrlEncode` (lowercase hex escapes,
+/// space as `+`, letters kept), as ECPay's e-invoice document prints its examples.
 ///
 /// ```
 /// use ecpay_sdk::aio::invoice::encode_field;
-/// // Expected values: the official Node SDK's `urlencode_dot_net` run on the same input.
+/// // ECPay's published examples (e-invoice document V2.2.15, CustomerName and CustomerAddr).
 /// assert_eq!(encode_field("綠界科技"), "%e7%b6%a0%e7%95%8c%e7%a7%91%e6%8a%80");
-/// assert_eq!(encode_field("Test Name 測試"), "test+name+%e6%b8%ac%e8%a9%a6");
+/// assert_eq!(encode_field("-2 (D棟)"), "-2+(D%e6%a3%9f)");
+/// assert_eq!(encode_field("Test Name 測試"), "Test+Name+%e6%b8%ac%e8%a9%a6");
 /// ```
 pub fn encode_field(v: &str) -> String {
-    sign_core::ecpay::url_encode(v).to_ascii_lowercase()
+    lower_hex_escapes(&sign_core::ecpay::url_encode(v))
+}
+
+/// Lowercases the two hex digits after each `%` and nothing else (a letter of the text
+/// itself keeps its case).
+fn lower_hex_escapes(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut hex_left = 0u8;
+    for c in s.chars() {
+        if hex_left > 0 {
+            out.push(c.to_ascii_lowercase());
+            hex_left -= 1;
+        } else {
+            out.push(c);
+            if c == '%' {
+                hex_left = 2;
+            }
+        }
+    }
+    out
 }
 
 /// `TaxType` (課稅類別).

@@ -30,7 +30,9 @@ pub use checkout::{
     AllOptions, AtmOptions, BarcodeOptions, CheckoutRequest, CreditMode, CreditOptions, CvsOptions,
     Language, Payment, PaymentMethod, PeriodType, PeriodicPlan, SignedCheckout, UnionPay,
 };
-pub use query::{CreditAction, DoActionRequest, DoActionResult, TradeInfo, TradeStatus};
+pub use query::{
+    CreditAction, DoActionRequest, DoActionResult, TradeInfo, TradeQuery, TradeStatus,
+};
 
 pub use crate::webhook::{PaymentCode, PaymentInfo, PaymentResult, PaymentTypeCode};
 
@@ -184,10 +186,6 @@ impl Client {
     }
 }
 
-fn timestamp() -> String {
-    chrono::Utc::now().timestamp().to_string()
-}
-
 impl Aio<'_> {
     /// The full `/Cashier/AioCheckOut/V5` URL the form posts to.
     pub fn checkout_url(&self) -> String {
@@ -209,43 +207,51 @@ impl Aio<'_> {
         req.sign(creds, self.checkout_url())
     }
 
-    /// `QueryTradeInfo/V5`: the trade's state, with the answer's CheckMacValue verified.
-    /// Retried on transport errors and 5xx (re-signed with a fresh `TimeStamp`).
-    pub async fn query_trade_info(&self, merchant_trade_no: &str) -> Result<TradeInfo> {
-        check_trade_no(merchant_trade_no)?;
+    /// `QueryTradeInfo/V5` (`?p=2890`): the trade's state, with the answer's CheckMacValue
+    /// verified. Retried on transport errors and 5xx (re-signed with a fresh `TimeStamp`).
+    /// Takes a MerchantTradeNo, or a [`TradeQuery`] with `PlatformID` for a platform's
+    /// sub-merchant.
+    ///
+    /// ```no_run
+    /// # async fn f(client: &ecpay_sdk::Client) -> ecpay_sdk::Result<()> {
+    /// use ecpay_sdk::aio::TradeQuery;
+    /// let own = client.aio().query_trade_info("T20260101001").await?;
+    /// let sub = client.aio().query_trade_info(TradeQuery::new("T20260101002").platform("3002599")).await?;
+    /// # let _ = (own, sub); Ok(()) }
+    /// ```
+    pub async fn query_trade_info(&self, query: impl Into<TradeQuery>) -> Result<TradeInfo> {
+        let query = query.into();
+        query.validate()?;
         let resp = self
             .client
             .send_signed_form(
-                Call::query("QueryTradeInfo", merchant_trade_no),
+                Call::query("QueryTradeInfo", &query.merchant_trade_no),
                 query::QUERY_TRADE_INFO_PATH,
-                |creds| {
-                    vec![
-                        ("MerchantID".into(), creds.merchant_id().to_owned()),
-                        ("MerchantTradeNo".into(), merchant_trade_no.to_owned()),
-                        ("TimeStamp".into(), timestamp()),
-                    ]
-                },
+                |creds| query.fields(creds.merchant_id()).unwrap_or_default(),
             )
             .await?;
         let pairs = self.signed_answer(&resp, query::TRADE_INFO_FIELDS)?;
         TradeInfo::decode(pairs)
     }
 
-    /// `QueryPaymentInfo`: the ATM account / CVS code / barcodes issued for a trade.
-    pub async fn query_payment_info(&self, merchant_trade_no: &str) -> Result<PaymentInfo> {
-        check_trade_no(merchant_trade_no)?;
+    /// `QueryPaymentInfo` (`?p=5615`): the ATM account / CVS code / barcodes issued for a
+    /// trade. Takes a MerchantTradeNo, or a [`TradeQuery`] with `PlatformID`.
+    ///
+    /// ```no_run
+    /// # async fn f(client: &ecpay_sdk::Client) -> ecpay_sdk::Result<()> {
+    /// use ecpay_sdk::aio::TradeQuery;
+    /// let info = client.aio().query_payment_info(TradeQuery::new("T2").platform("3002599")).await?;
+    /// # let _ = info; Ok(()) }
+    /// ```
+    pub async fn query_payment_info(&self, query: impl Into<TradeQuery>) -> Result<PaymentInfo> {
+        let query = query.into();
+        query.validate()?;
         let resp = self
             .client
             .send_signed_form(
-                Call::query("QueryPaymentInfo", merchant_trade_no),
+                Call::query("QueryPaymentInfo", &query.merchant_trade_no),
                 query::QUERY_PAYMENT_INFO_PATH,
-                |creds| {
-                    vec![
-                        ("MerchantID".into(), creds.merchant_id().to_owned()),
-                        ("MerchantTradeNo".into(), merchant_trade_no.to_owned()),
-                        ("TimeStamp".into(), timestamp()),
-                    ]
-                },
+                |creds| query.fields(creds.merchant_id()).unwrap_or_default(),
             )
             .await?;
         let pairs = self.signed_answer(&resp, query::PAYMENT_INFO_FIELDS)?;
@@ -268,6 +274,11 @@ impl Aio<'_> {
                 "must be a positive integer",
             ));
         }
+        let platform = req
+            .platform_id
+            .as_deref()
+            .map(|p| wire::check_platform_id(Some(p)))
+            .transpose()?;
         let call = Call::once("DoAction", &req.merchant_trade_no);
         let resp = self
             .client
@@ -279,7 +290,7 @@ impl Aio<'_> {
                     ("Action".into(), req.action.as_str().to_owned()),
                     ("TotalAmount".into(), req.total_amount.to_string()),
                 ];
-                if let Some(p) = &req.platform_id {
+                if let Some(p) = &platform {
                     f.push(("PlatformID".into(), p.clone()));
                 }
                 f

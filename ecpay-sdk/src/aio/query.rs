@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use rust_decimal::Decimal;
 use serde::Serialize;
 
+use crate::aio::wire;
 use crate::client::Credentials;
 use crate::error::Result;
 use crate::webhook::{PaymentInfo, PaymentTypeCode, Taken};
@@ -95,6 +96,81 @@ pub(crate) const PAYMENT_INFO_FIELDS: &[&str] = &[
     "CustomField4",
     "CheckMacValue",
 ];
+
+/// Parameters of `QueryTradeInfo/V5` (`?p=2890`) and `QueryPaymentInfo` (`?p=5615`): both
+/// pages take `MerchantID`, `MerchantTradeNo`, `TimeStamp` and `PlatformID`, signed in
+/// `CheckMacValue`.
+///
+/// `PlatformID` is sent on every call, empty for an ordinary merchant: both pages ask
+/// ordinary merchants to send it empty (一般特店或平台商本身介接,則參數請帶放空值), and the
+/// official Node SDK's `query_trade_info` does the same. A platform's sub-merchant sets it to
+/// the platform's MerchantID (7 to 10 digits, the Node SDK's pattern `^(\d{7,10}|)$`).
+///
+/// ```
+/// use ecpay_sdk::aio::TradeQuery;
+/// let q = TradeQuery::new("T20260101001").platform("3002599");
+/// assert!(q.validate().is_ok());
+/// assert!(TradeQuery::new("T1").platform("x").validate().is_err());
+/// assert!(TradeQuery::from("T-1").validate().is_err());
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+pub struct TradeQuery {
+    /// `MerchantTradeNo` of the checkout.
+    pub merchant_trade_no: String,
+    /// `PlatformID`: only for a platform's sub-merchant (the platform's MerchantID).
+    pub platform_id: Option<String>,
+}
+
+impl TradeQuery {
+    /// The query of one trade, for an ordinary merchant.
+    pub fn new(merchant_trade_no: impl Into<String>) -> Self {
+        Self {
+            merchant_trade_no: merchant_trade_no.into(),
+            platform_id: None,
+        }
+    }
+
+    /// The same query sent by a platform's sub-merchant (`PlatformID`).
+    pub fn platform(mut self, platform_id: impl Into<String>) -> Self {
+        self.platform_id = Some(platform_id.into());
+        self
+    }
+
+    /// Checks ECPay's rules without sending.
+    pub fn validate(&self) -> Result<()> {
+        self.fields("0000000").map(|_| ())
+    }
+
+    /// The unsigned fields of one attempt (a fresh `TimeStamp` each call).
+    pub fn fields(&self, merchant_id: &str) -> Result<Vec<(String, String)>> {
+        crate::aio::check_trade_no(&self.merchant_trade_no)?;
+        let platform = wire::check_platform_id(self.platform_id.as_deref())?;
+        Ok(vec![
+            ("MerchantID".into(), merchant_id.to_owned()),
+            ("MerchantTradeNo".into(), self.merchant_trade_no.clone()),
+            ("TimeStamp".into(), wire::timestamp()),
+            ("PlatformID".into(), platform),
+        ])
+    }
+}
+
+impl From<&str> for TradeQuery {
+    fn from(no: &str) -> Self {
+        Self::new(no)
+    }
+}
+
+impl From<&String> for TradeQuery {
+    fn from(no: &String) -> Self {
+        Self::new(no.as_str())
+    }
+}
+
+impl From<String> for TradeQuery {
+    fn from(no: String) -> Self {
+        Self::new(no)
+    }
+}
 
 /// `TradeStatus` of a queried trade.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -262,7 +338,8 @@ pub struct DoActionRequest {
     pub action: CreditAction,
     /// `TotalAmount`: the amount to close or refund.
     pub total_amount: u64,
-    /// `PlatformID`
+    /// `PlatformID`: only for a platform's sub-merchant (7 to 10 digits, checked before
+    /// sending); left out of the form when `None`, as ECPay's PHP SDK sends `DoAction`.
     pub platform_id: Option<String>,
 }
 
