@@ -24,6 +24,43 @@ use std::process::ExitCode;
 use serde::Serialize;
 use sign_core::replay::{GuardError, Received, ReplayGuard};
 
+/// The `after_help` of every gateway binary: the exit codes above, on one line.
+pub const EXIT_CODES_HELP: &str = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, \
+                                   3 validation error, 4 verification failed, 5 outcome unknown, \
+                                   6 replay store unavailable";
+
+/// Writes `impl From<$Error> for Failure` for one SDK crate's `Error`. The variants every SDK
+/// crate shares (`sign_core::sdk_error`) map alike in every binary: `Config` 1, `Validation` 3,
+/// `RateLimited` and `Conflict` 2 (the gateway answered), `Signature` and `Decode` 4 (a callback
+/// or an answer that failed verification or could not be read is never acted on),
+/// `OutcomeUnknown` 5, `StoreUnavailable` 6. The arms given map the crate's own variants;
+/// anything else (transport, timeouts, variants added later) is 1. `message:` replaces the
+/// error's `Display` on the stderr line.
+macro_rules! sdk_failure {
+    ($Error:ident { $($own:tt)* }) => {
+        sdk_failure!($Error { $($own)* } message: |e: &$Error| e.to_string());
+    };
+    ($Error:ident { $($own:tt)* } message: $message:expr) => {
+        impl From<$Error> for $crate::cli::Failure {
+            fn from(e: $Error) -> Self {
+                use $crate::cli::Exit;
+                let exit = match &e {
+                    $Error::Config { .. } => Exit::Config,
+                    $Error::Validation { .. } => Exit::Validation,
+                    $Error::RateLimited { .. } | $Error::Conflict { .. } => Exit::Api,
+                    $Error::Signature(_) | $Error::Decode { .. } => Exit::Verification,
+                    $Error::OutcomeUnknown { .. } => Exit::OutcomeUnknown,
+                    $Error::StoreUnavailable { .. } => Exit::StoreUnavailable,
+                    $($own)*
+                    _ => Exit::Config,
+                };
+                let message: fn(&$Error) -> String = $message;
+                $crate::cli::Failure::new(exit, message(&e))
+            }
+        }
+    };
+}
+
 mod ecpay;
 mod ljpay;
 mod octopus;
@@ -248,4 +285,53 @@ pub async fn open_replay_store(url: &str) -> Result<ReplayGuard, Failure> {
     Err(Failure::config(
         "--replay-store must be `memory` or `redis://host:port[/db]`",
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One of each variant every SDK crate shares, built with the crate `$sdk`'s `Error` (the
+    /// type of `Validation`'s field and the fields of `RateLimited` differ), each with the
+    /// exit code DESIGN.md gives it.
+    macro_rules! shared_cases {
+        ($sdk:ident, validation_field: $field:expr, rate_limited: { $($rate_limited:tt)* }) => {{
+            use $sdk::Error;
+            let cases: Vec<(&str, Error, Exit)> = vec![
+                ("config", Error::Config { field: "key", reason: "is empty".into() }, Exit::Config),
+                ("validation", Error::Validation { field: $field, reason: "x".into() }, Exit::Validation),
+                ("rate limited", Error::RateLimited { retry_after: None, $($rate_limited)* }, Exit::Api),
+                ("conflict", Error::Conflict { operation: "op", reference: "R1".into(), reason: "amount".into() }, Exit::Api),
+                ("signature", Error::Signature(sign_core::VerifyError::Mismatch), Exit::Verification),
+                ("decode", Error::Decode { reason: "no `id`".into(), body_snippet: "{}".into() }, Exit::Verification),
+                ("outcome unknown", Error::OutcomeUnknown { operation: "op", reference: "R1".into(), reason: "HTTP 502".into() }, Exit::OutcomeUnknown),
+                ("store", Error::StoreUnavailable { reason: "refused".into() }, Exit::StoreUnavailable),
+            ];
+            cases
+                .into_iter()
+                .map(|(name, e, exit)| (stringify!($sdk), name, Failure::from(e), exit))
+                .collect::<Vec<_>>()
+        }};
+    }
+
+    #[test]
+    fn the_shared_variants_map_alike_in_every_binary() {
+        let cases = [
+            shared_cases!(ecpay_sdk, validation_field: "TotalAmount".into(), rate_limited: { status: 429 }),
+            shared_cases!(ljpay_sdk, validation_field: "amount_fen", rate_limited: { status: 429, message: "slow down".into() }),
+            shared_cases!(octopus_sdk, validation_field: "amount".into(), rate_limited: { status: 429, message: "slow down".into() }),
+            shared_cases!(wattt_sdk, validation_field: "amount", rate_limited: { operation: "balance" }),
+        ]
+        .concat();
+        assert_eq!(cases.len(), 4 * 8);
+        for (sdk, name, f, exit) in cases {
+            assert_eq!(f.exit, exit, "{sdk} {name}: {f}");
+            let line = f.to_string();
+            assert!(line.starts_with(exit.label()), "{sdk} {name}: {line}");
+            assert!(
+                !line.contains("Some(") && !line.contains('\n'),
+                "{sdk} {name}: {line}"
+            );
+        }
+    }
 }

@@ -53,8 +53,7 @@ use examples::cli::{self, Failure, ReplayStoreArg};
     name = "ecpay",
     version,
     about = "ECPay AIO and merchant API command line",
-    after_help = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, 3 validation error, \
-                  4 verification failed, 5 outcome unknown, 6 replay store unavailable"
+    after_help = cli::EXIT_CODES_HELP
 )]
 struct Cli {
     /// `stage` or `production`.

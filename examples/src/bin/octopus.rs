@@ -29,7 +29,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::Parser;
 use examples::cli::{self, Failure, ReplayStoreArg};
 use futures::{StreamExt, TryStreamExt};
 use octopus_sdk::orders::{CreateOrder, ListOrders, UpdateOrder};
@@ -43,15 +43,8 @@ use octopus_sdk::{Client, Environment, Error, OrderStatus, PaymentStatus};
     version,
     about = "Octopus O! ePay platform command line (env: OCTOPUS_BASE_URL, OCTOPUS_API_TOKEN, \
              OCTOPUS_API_KEY, [OCTOPUS_MERCHANT_ID, OCTOPUS_SECRET_KEY, OCTOPUS_ENVIRONMENT])",
-    after_help = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, 3 validation error, \
-                  4 verification failed, 5 outcome unknown, 6 replay store unavailable"
+    after_help = cli::EXIT_CODES_HELP
 )]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
 enum Command {
     /// Create an order (POST /orders).
     CreateOrder {
@@ -250,8 +243,8 @@ fn draw_qr(url: &str) {
     }
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
+async fn run(command: Command) -> Result<(), Failure> {
+    match command {
         Command::CreateOrder {
             amount: a,
             description,
@@ -414,5 +407,5 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    cli::main::<Cli, _, _>(run)
+    cli::main::<Command, _, _>(run)
 }

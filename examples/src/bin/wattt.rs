@@ -17,27 +17,14 @@
 
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser};
 use examples::cli::{self, Exit, Failure, ReplayStoreArg};
 use rust_decimal::Decimal;
 use wattt_sdk::webhook::Verifier;
 use wattt_sdk::{
-    CallbackKind, CallbackRetryRequest, Client, CollectionLookup, CollectionRequest, Error,
+    CallbackKind, CallbackRetryRequest, Client, CollectionLookup, CollectionRequest,
     PaymentLinkAmountRequest, PaymentLinkRequest, PayoutLookup, PayoutRequest,
 };
-
-#[derive(Parser)]
-#[command(
-    name = "wattt",
-    about = "Wattt merchant API client (env: WATTT_BASE_URL, WATTT_UID, WATTT_SECRET)",
-    version,
-    after_help = "Exit codes: 0 ok, 1 config/usage/transport, 2 API error, 3 validation error, \
-                  4 verification failed, 5 outcome unknown, 6 replay store unavailable"
-)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
-}
 
 #[derive(Args, Clone)]
 struct LinkArgs {
@@ -96,7 +83,13 @@ struct RetryKey {
     serial_no: Option<String>,
 }
 
-#[derive(Subcommand)]
+#[derive(Parser)]
+#[command(
+    name = "wattt",
+    about = "Wattt merchant API client (env: WATTT_BASE_URL, WATTT_UID, WATTT_SECRET)",
+    version,
+    after_help = cli::EXIT_CODES_HELP
+)]
 enum Command {
     /// Available payment channels.
     Channels,
@@ -184,14 +177,7 @@ async fn verify_notify(
     let verifier = Verifier::new(secret)?;
     let verifier = verifier.with_replay_guard(replay_store.open().await?);
     let body = cli::read_stdin()?;
-    let received = verifier
-        .verify_and_record(&body)
-        .await
-        .map_err(|e| match e {
-            // A correctly signed body that is not a notification fails verification as well.
-            e @ Error::Decode { .. } => Failure::new(Exit::Verification, e),
-            other => other.into(),
-        })?;
+    let received = verifier.verify_and_record(&body).await?;
     cli::print_received(&received)
 }
 
@@ -237,8 +223,8 @@ fn print_link(link: &wattt_sdk::PaymentLink) -> Result<(), Failure> {
     cli::print_json(&serde_json::json!({ "payment_url": url, "response": link }))
 }
 
-async fn run(cli: Cli) -> Result<(), Failure> {
-    match cli.command {
+async fn run(command: Command) -> Result<(), Failure> {
+    match command {
         Command::VerifyNotify {
             secret,
             replay_store,
@@ -327,5 +313,5 @@ async fn run(cli: Cli) -> Result<(), Failure> {
 }
 
 fn main() -> ExitCode {
-    cli::main::<Cli, _, _>(run)
+    cli::main::<Command, _, _>(run)
 }

@@ -1,51 +1,19 @@
-//! How `ecpay` SDK errors map to the CLI exit codes.
+//! How `ecpay` SDK errors map to the CLI exit codes (the variants every SDK crate shares map in `sdk_failure!`).
 
 use ecpay_sdk::Error;
 
-use super::{Exit, Failure};
-
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        let exit = match &e {
-            Error::Config { .. } | Error::Transport { .. } | Error::Timeout { .. } => Exit::Config,
-            Error::Validation { .. } => Exit::Validation,
-            Error::Api { .. }
-            | Error::ServerValidation { .. }
-            | Error::RateLimited { .. }
-            | Error::Conflict { .. } => Exit::Api,
-            // A callback or answer that failed verification or could not be read: never acted on.
-            Error::Signature(_) | Error::Decode { .. } => Exit::Verification,
-            Error::OutcomeUnknown { .. } => Exit::OutcomeUnknown,
-            Error::StoreUnavailable { .. } => Exit::StoreUnavailable,
-            _ => Exit::Config,
-        };
-        Failure::new(exit, e)
-    }
-}
+sdk_failure!(Error {
+    Error::Api { .. } | Error::ServerValidation { .. } => Exit::Api,
+});
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Exit, Failure};
     use super::*;
 
     #[test]
-    fn every_kind_of_error_has_its_exit_code() {
+    fn ecpays_own_errors_have_their_exit_codes() {
         let cases: Vec<(&str, Error, Exit)> = vec![
-            (
-                "config",
-                Error::Config {
-                    field: "HashKey",
-                    reason: "must not be empty".into(),
-                },
-                Exit::Config,
-            ),
-            (
-                "validation",
-                Error::Validation {
-                    field: "TotalAmount".into(),
-                    reason: "must be positive".into(),
-                },
-                Exit::Validation,
-            ),
             (
                 "api",
                 Error::Api {
@@ -56,33 +24,20 @@ mod tests {
                 Exit::Api,
             ),
             (
-                "signature",
-                Error::Signature(sign_core::VerifyError::Mismatch),
-                Exit::Verification,
+                "server validation",
+                Error::ServerValidation {
+                    status: 422,
+                    issues: vec![],
+                },
+                Exit::Api,
             ),
             (
-                "decode",
-                Error::Decode {
-                    reason: "`Gwsr` is missing".into(),
-                    body_snippet: String::new(),
+                "timeout",
+                Error::Timeout {
+                    operation: "QueryTradeInfo",
+                    after: std::time::Duration::from_secs(5),
                 },
-                Exit::Verification,
-            ),
-            (
-                "outcome unknown",
-                Error::OutcomeUnknown {
-                    operation: "DoAction",
-                    reference: "T1".into(),
-                    reason: "HTTP 502".into(),
-                },
-                Exit::OutcomeUnknown,
-            ),
-            (
-                "store",
-                Error::StoreUnavailable {
-                    reason: "refused".into(),
-                },
-                Exit::StoreUnavailable,
+                Exit::Config,
             ),
         ];
         for (name, e, exit) in cases {

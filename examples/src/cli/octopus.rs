@@ -5,112 +5,74 @@
 
 use octopus_sdk::Error;
 
-use super::{Exit, Failure};
+sdk_failure!(Error {
+    Error::Api { .. } | Error::Pagination { .. } => Exit::Api,
+} message: message);
 
-impl From<Error> for Failure {
-    fn from(e: Error) -> Self {
-        let exit = match &e {
-            Error::Validation { .. } => Exit::Validation,
-            Error::Api { .. }
-            | Error::RateLimited { .. }
-            | Error::Conflict { .. }
-            | Error::Pagination { .. } => Exit::Api,
-            // A webhook or answer that failed verification or could not be read: never acted on.
-            Error::Signature(_) | Error::Decode { .. } => Exit::Verification,
-            Error::OutcomeUnknown { .. } => Exit::OutcomeUnknown,
-            Error::StoreUnavailable { .. } => Exit::StoreUnavailable,
-            _ => Exit::Config,
-        };
-        let message = match &e {
-            Error::Api { details, .. } if !details.errors.is_empty() => {
-                let fields: Vec<String> = details
-                    .errors
-                    .iter()
-                    .map(|f| format!("{}: {}", f.field, f.message))
-                    .collect();
-                format!("{e} ({})", fields.join("; "))
-            }
-            _ => e.to_string(),
-        };
-        Failure::new(exit, message)
+/// The error's line, with each offending field an API error lists.
+fn message(e: &Error) -> String {
+    match e {
+        Error::Api { details, .. } if !details.errors.is_empty() => {
+            let fields: Vec<String> = details
+                .errors
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect();
+            format!("{e} ({})", fields.join("; "))
+        }
+        _ => e.to_string(),
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::{Exit, Failure};
     use super::*;
+    use octopus_sdk::{ApiErrorCode, ApiErrorDetails, FieldError};
 
     #[test]
-    fn every_kind_of_error_has_its_exit_code() {
-        let cases: Vec<(&str, Error, Exit)> = vec![
+    fn octopus_own_errors_have_their_exit_codes_and_one_line() {
+        let mut details = ApiErrorDetails::default();
+        details.errors.push(FieldError {
+            field: "amount".into(),
+            message: "must be greater than 0".into(),
+        });
+        let cases: Vec<(&str, Error, Exit, &str)> = vec![
             (
-                "config",
-                Error::Config {
-                    field: "api_key",
-                    reason: "must not be empty".into(),
+                "api with field errors",
+                Error::Api {
+                    status: 422,
+                    code: Some(ApiErrorCode::ValidationError),
+                    message: "invalid".into(),
+                    details: Box::new(details),
+                },
+                Exit::Api,
+                "(amount: must be greater than 0)",
+            ),
+            (
+                "pagination",
+                Error::Pagination {
+                    page: 3,
+                    reason: "the server echoed page 2".into(),
+                },
+                Exit::Api,
+                "page 3",
+            ),
+            (
+                "not allowed",
+                Error::NotAllowed {
+                    operation: "payments.simulate",
+                    reason: "production".into(),
                 },
                 Exit::Config,
-            ),
-            (
-                "validation",
-                Error::Validation {
-                    field: "amount".into(),
-                    reason: "must be greater than 0".into(),
-                },
-                Exit::Validation,
-            ),
-            (
-                "rate limited",
-                Error::RateLimited {
-                    retry_after: Some(std::time::Duration::from_secs(30)),
-                    status: 429,
-                    message: "slow down".into(),
-                },
-                Exit::Api,
-            ),
-            (
-                "conflict",
-                Error::Conflict {
-                    operation: "payments.create",
-                    reference: "o1".into(),
-                    reason: "another amount".into(),
-                },
-                Exit::Api,
-            ),
-            (
-                "signature",
-                Error::Signature(sign_core::VerifyError::Mismatch),
-                Exit::Verification,
-            ),
-            (
-                "decode",
-                Error::Decode {
-                    reason: "not an event".into(),
-                    body_snippet: String::new(),
-                },
-                Exit::Verification,
-            ),
-            (
-                "outcome unknown",
-                Error::OutcomeUnknown {
-                    operation: "payments.create",
-                    reference: "o1".into(),
-                    reason: "timed out".into(),
-                },
-                Exit::OutcomeUnknown,
-            ),
-            (
-                "store unavailable",
-                Error::StoreUnavailable {
-                    reason: "connection refused".into(),
-                },
-                Exit::StoreUnavailable,
+                "not allowed",
             ),
         ];
-        for (name, e, want) in cases {
+        for (name, e, want, says) in cases {
             let f = Failure::from(e);
             assert_eq!(f.exit, want, "{name}");
             let line = f.to_string();
+            assert!(line.contains(says), "{name}: {line}");
             assert!(
                 !line.contains("Some(") && !line.contains('\n'),
                 "{name}: {line}"
