@@ -325,3 +325,35 @@ async fn a_malformed_platform_id_is_refused_before_sending() {
         assert!(reqs.is_empty(), "PlatformID {bad:?}: nothing was sent");
     }
 }
+
+#[tokio::test]
+async fn the_simulator_accepts_a_signed_platform_id_on_both_queries() {
+    // The simulator checks CheckMacValue over every field it receives, PlatformID included,
+    // and answers the trade as ECPay does (it does not model platforms).
+    let sim = ecpay_sdk::testing::Simulator::start().await;
+    let client = sim.client().expect("simulator client");
+    let mut req = CheckoutRequest::new(
+        "SIMPF0001",
+        "2026/01/01 12:00:00",
+        500,
+        "desc",
+        "Item",
+        "https://shop.example.com/r",
+    );
+    req.payment = ecpay_sdk::aio::Payment::Atm(Default::default());
+    let form = client.aio().checkout(&req).expect("signed");
+    let accepted = sim.submit_checkout(&form.fields).await.expect("submitted");
+    assert!(accepted.accepted, "{accepted:?}");
+    let info = client
+        .aio()
+        .query_trade_info(TradeQuery::new("SIMPF0001").platform(PLATFORM))
+        .await
+        .expect("trade info verified");
+    assert_eq!(info.merchant_trade_no, "SIMPF0001");
+    let code = client
+        .aio()
+        .query_payment_info(TradeQuery::new("SIMPF0001").platform(PLATFORM))
+        .await
+        .expect("payment info verified");
+    assert!(code.is_issued(), "{code:?}");
+}
