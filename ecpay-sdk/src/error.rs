@@ -83,6 +83,8 @@ sign_core::sdk_error! {
     /// (`DoAction`) whose request may have reached ECPay with no usable answer is
     /// [`Error::OutcomeUnknown`], never transient.
     ///
+    /// [`sign_core::sdk_error`]: mod@sign_core::sdk_error
+    ///
     /// ```
     /// use ecpay_sdk::{Error, ErrorKind};
     /// let e = Error::OutcomeUnknown { operation: "DoAction", reference: "ORD1".into(), reason: "HTTP 502".into() };

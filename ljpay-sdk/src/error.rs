@@ -24,6 +24,8 @@ sign_core::sdk_error! {
     /// rate limit, look a money-moving call up before repeating it, fix the call, or never act
     /// on a message.
     ///
+    /// [`sign_core::sdk_error`]: mod@sign_core::sdk_error
+    ///
     /// ```
     /// use ljpay_sdk::{Error, ErrorKind};
     /// let e = Error::OutcomeUnknown {

@@ -18,6 +18,8 @@ sign_core::sdk_error! {
     /// [`Error::OutcomeUnknown`] leaves that open, and it says so by its name. [`Error::kind`]
     /// sorts them for a caller: retry later, wait, look it up, fix the call, or never act on it.
     ///
+    /// [`sign_core::sdk_error`]: mod@sign_core::sdk_error
+    ///
     /// ```
     /// use octopus_sdk::{Error, ErrorKind};
     /// let e = Error::OutcomeUnknown {

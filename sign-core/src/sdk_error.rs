@@ -19,7 +19,7 @@
 //! | `OutcomeUnknown { operation, reference, reason }` | ``{operation} for `{reference}` may or may not have taken effect ({reason}); look it up before repeating it`` |
 //! | `Conflict { operation, reference, reason }` | ``{operation} for `{reference}` conflicts with an existing record: {reason}`` |
 //! | `Signature(VerifyError)` | `signature verification failed: {error}` (and `; {hint}` on a mismatch) |
-//! | `Decode { reason, body_snippet }` | `could not decode: {reason}; body starts "{body_snippet}"` |
+//! | `Decode { reason, body_snippet }` | `could not decode: {reason}; body starts {body_snippet:?}` (quoted, escaped) |
 //! | `Transport { source }` | `transport error: {source}` |
 //! | `StoreUnavailable { reason }` | `replay store unavailable: {reason}` |
 
@@ -94,7 +94,7 @@ impl fmt::Display for SignatureText<'_> {
 }
 
 /// Writes an SDK crate's `Error` enum: the variants every crate shares (see the
-/// [module](crate::sdk_error)), then the crate's own, and `kind()` with the shared arms.
+/// [module](mod@crate::sdk_error)), then the crate's own, and `kind()` with the shared arms.
 ///
 /// The input names, in this order: the gateway (for messages and docs), the type of
 /// `Validation`'s `field`, the type of `Transport`'s `source`, the hint a signature mismatch

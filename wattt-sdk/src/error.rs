@@ -51,6 +51,8 @@ sign_core::sdk_error! {
     /// and it says so by its name. [`Error::kind`] sorts the variants for a caller. No variant
     /// ever carries the API secret or a signature.
     ///
+    /// [`sign_core::sdk_error`]: mod@sign_core::sdk_error
+    ///
     /// ```
     /// use wattt_sdk::{Error, ErrorKind};
     /// let e = Error::OutcomeUnknown {
