@@ -2,47 +2,58 @@
 //! goes through: sign afresh, send, time, cap the body, classify the attempt,
 //! ask the retry policy, decode the envelope.
 //!
-//! The retry rule is [`sign_core::policy::RetryPolicy::decide`], shared by the
-//! four SDK crates: a query is retried after a transport fault, a 5xx or a
-//! 429; a state-changing call is sent again only when it certainly had no
-//! effect (the connection never opened, or the platform throttled it), and a
-//! state-changing call whose outcome is unknown becomes
-//! [`Error::OutcomeUnknown`] unless the operation settles it by a lookup
-//! ([`crate::payments::Payments::create`] does). A `Retry-After` (seconds or
-//! HTTP-date) is waited for when it fits the policy's total budget; beyond it
-//! the call fails at once with [`Error::RateLimited`] carrying the value.
+//! The I/O of an attempt and the retry loop are [`sign_core::transport`], shared
+//! by the four SDK crates; the retry rule is
+//! [`sign_core::policy::RetryPolicy::decide`]: a query is retried after a
+//! transport fault, a 5xx or a 429; a state-changing call is sent again only
+//! when it certainly had no effect (the connection never opened, or the
+//! platform throttled it), and a state-changing call whose outcome is unknown
+//! becomes [`Error::OutcomeUnknown`] unless the operation settles it by a
+//! lookup ([`crate::payments::Payments::create`] does). A `Retry-After`
+//! (seconds or HTTP-date) is waited for when it fits the policy's total
+//! budget; beyond it the call fails at once with [`Error::RateLimited`]
+//! carrying the value. What is this crate's own: the `X-Octopus-*` signature,
+//! the platform's `RATE_LIMIT_EXCEEDED` code, and the envelope.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
-use chrono::Utc;
+use bytes::Bytes;
+use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
 use reqwest::header::{
-    HeaderMap, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, RETRY_AFTER, USER_AGENT,
+    HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT,
 };
 use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use sign_core::policy::{parse_retry_after, Attempt, BaseUrl, Idempotency, Verdict};
+use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
+use sign_core::transport::{Exchange, Transport, TransportConfig};
 use sign_core::Secret;
 use tracing::Instrument as _;
 use url::Url;
 
 pub use sign_core::policy::RetryPolicy;
+pub use sign_core::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT};
 
 use crate::error::{snippet, ApiErrorCode, ApiErrorDetails, Error, FieldError, Result};
 use crate::models::Pagination;
 
 /// Header carrying the API key.
+///
+/// ```
+/// assert_eq!(octopus_sdk::HEADER_API_KEY.to_ascii_lowercase(), "x-api-key");
+/// ```
 pub const HEADER_API_KEY: &str = "X-API-Key";
 
-/// Default time limit of one attempt (headers and body).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-/// Default cap on a response body.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+const USER_AGENT_VALUE: &str = concat!("octopus-sdk-rust/", env!("CARGO_PKG_VERSION"));
+const APPLICATION_JSON: HeaderValue = HeaderValue::from_static("application/json");
+const API_KEY: HeaderName = HeaderName::from_static("x-api-key");
+const MERCHANT_ID: HeaderName = HeaderName::from_static("x-octopus-merchant-id");
+const TIMESTAMP: HeaderName = HeaderName::from_static("x-octopus-timestamp");
+const NONCE: HeaderName = HeaderName::from_static("x-octopus-nonce");
+const SIGNATURE: HeaderName = HeaderName::from_static("x-octopus-signature");
 
 /// Which platform the client talks to. Decides what is allowed, not the URL
 /// (the platform has no published hosts: the base URL is always explicit).
@@ -78,6 +89,11 @@ pub struct MerchantCredentials {
 
 impl MerchantCredentials {
     /// Merchant id and secret key.
+    ///
+    /// ```
+    /// let m = octopus_sdk::MerchantCredentials::new("m1", "secret");
+    /// assert_eq!(m.merchant_id, "m1");
+    /// ```
     pub fn new(merchant_id: impl Into<String>, secret_key: impl Into<Secret>) -> Self {
         MerchantCredentials {
             merchant_id: merchant_id.into(),
@@ -120,11 +136,7 @@ pub struct ClientBuilder {
     api_token: Option<Secret>,
     api_key: Option<Secret>,
     merchant: Option<MerchantCredentials>,
-    http: Option<reqwest::Client>,
-    connect_timeout: Option<Duration>,
-    timeout: Option<Duration>,
-    retry: RetryPolicy,
-    max_body_bytes: Option<usize>,
+    transport: TransportConfig,
     poll_interval: Option<Duration>,
     realtime_url: Option<String>,
 }
@@ -135,6 +147,7 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("environment", &self.environment)
             .field("merchant", &self.merchant)
+            .field("transport", &self.transport)
             .finish_non_exhaustive()
     }
 }
@@ -143,24 +156,42 @@ impl ClientBuilder {
     /// The API base URL, including its `/api` prefix if the platform has one
     /// (e.g. `https://pay.example.com/api`). Must be https, except for
     /// loopback; no user info, query or fragment.
+    ///
+    /// ```
+    /// let builder = octopus_sdk::Client::builder().base_url("https://pay.example.com/api");
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// Production (default) or sandbox.
+    ///
+    /// ```
+    /// let builder = octopus_sdk::Client::builder().environment(octopus_sdk::Environment::Sandbox);
+    /// ```
     pub fn environment(mut self, env: Environment) -> Self {
         self.environment = env;
         self
     }
 
     /// The API token (`Authorization: Bearer …`).
+    ///
+    /// ```
+    /// # let token = String::from("token");
+    /// let builder = octopus_sdk::Client::builder().api_token(token);
+    /// ```
     pub fn api_token(mut self, token: impl Into<Secret>) -> Self {
         self.api_token = Some(token.into());
         self
     }
 
     /// The API key (`X-API-Key`).
+    ///
+    /// ```
+    /// # let key = String::from("key");
+    /// let builder = octopus_sdk::Client::builder().api_key(key);
+    /// ```
     pub fn api_key(mut self, key: impl Into<Secret>) -> Self {
         self.api_key = Some(key.into());
         self
@@ -168,6 +199,11 @@ impl ClientBuilder {
 
     /// Merchant credentials: every request then carries the `X-Octopus-*`
     /// signature headers, signed afresh for every attempt.
+    ///
+    /// ```
+    /// # let secret_key = String::from("merchant secret");
+    /// let builder = octopus_sdk::Client::builder().merchant("m1", secret_key);
+    /// ```
     pub fn merchant(
         mut self,
         merchant_id: impl Into<String>,
@@ -177,42 +213,13 @@ impl ClientBuilder {
         self
     }
 
-    /// Use this `reqwest::Client` instead of the SDK's hardened one (your
-    /// client's redirect and connect settings then apply; the per-attempt
-    /// timeout and body cap still do).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Connect timeout (default 5 s).
-    pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.connect_timeout = Some(t);
-        self
-    }
-
-    /// Time limit of one attempt, headers and body (default 10 s). Applied
-    /// with `tokio::time::timeout` around each attempt (also with your own
-    /// `http_client`): reqwest's own `timeout` measured ~25 µs slower per call.
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = Some(t);
-        self
-    }
-
-    /// Retry policy (default: 3 attempts, 200 ms .. 2 s full-jitter backoff,
-    /// 15 s in total). See the module docs for what is retried.
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// Largest response body accepted (default 1 MiB); a longer one is an error.
-    pub fn max_body_bytes(mut self, n: usize) -> Self {
-        self.max_body_bytes = Some(n);
-        self
-    }
+    sign_core::transport_setters!(transport, "octopus_sdk::Client::builder()", "");
 
     /// Polling interval used by `wait_for_payment` (default 2 s).
+    ///
+    /// ```
+    /// let builder = octopus_sdk::Client::builder().poll_interval(std::time::Duration::from_millis(500));
+    /// ```
     pub fn poll_interval(mut self, t: Duration) -> Self {
         self.poll_interval = Some(t);
         self
@@ -220,12 +227,27 @@ impl ClientBuilder {
 
     /// The Socket.IO server URL for realtime updates (default: the base URL's
     /// origin, as in the spec's `io('https://your-api-domain.com')`).
+    ///
+    /// ```
+    /// let builder = octopus_sdk::Client::builder().realtime_url("https://pay.example.com");
+    /// ```
     pub fn realtime_url(mut self, url: impl Into<String>) -> Self {
         self.realtime_url = Some(url.into());
         self
     }
 
-    /// Checks the configuration and builds the client.
+    /// Checks the configuration and builds the client. The headers that do not
+    /// change per call (credentials, Accept, User-Agent, merchant id) are built
+    /// here once.
+    ///
+    /// ```
+    /// let client = octopus_sdk::Client::builder()
+    ///     .base_url("https://pay.example.com/api")
+    ///     .api_token("token")
+    ///     .api_key("key")
+    ///     .build();
+    /// assert!(client.is_ok());
+    /// ```
     pub fn build(self) -> Result<Client> {
         let raw = self.base_url.ok_or_else(|| {
             Error::config(
@@ -233,9 +255,24 @@ impl ClientBuilder {
                 "is required (there is no default platform host)",
             )
         })?;
-        let base = parse_base_url("base_url", &raw)?;
+        let (base, base_url) = parse_base_url("base_url", &raw)?;
         let api_token = credential("api_token", self.api_token)?;
         let api_key = credential("api_key", self.api_key)?;
+        let mut headers = HeaderMap::with_capacity(16);
+        headers.insert(
+            AUTHORIZATION,
+            sensitive(
+                HeaderValue::try_from(format!("Bearer {}", api_token.expose())),
+                "api_token",
+            )?,
+        );
+        headers.insert(
+            API_KEY,
+            sensitive(HeaderValue::from_str(api_key.expose()), "api_key")?,
+        );
+        headers.insert(ACCEPT, APPLICATION_JSON);
+        // Also with a caller's own `http_client`, as before the shared transport.
+        headers.insert(USER_AGENT, HeaderValue::from_static(USER_AGENT_VALUE));
         if let Some(m) = &self.merchant {
             if m.merchant_id.trim().is_empty() {
                 return Err(Error::config("merchant_id", "must not be empty"));
@@ -243,38 +280,32 @@ impl ClientBuilder {
             if m.secret_key.is_empty() {
                 return Err(Error::config("secret_key", "must not be empty"));
             }
-            HeaderValue::from_str(&m.merchant_id)
+            let id = HeaderValue::from_str(&m.merchant_id)
                 .map_err(|_| Error::config("merchant_id", "must be printable ASCII"))?;
+            headers.insert(MERCHANT_ID, id);
         }
         let realtime_url = match self.realtime_url {
-            Some(u) => parse_base_url("realtime_url", &u)?,
+            Some(u) => parse_base_url("realtime_url", &u)?.1,
             None => {
-                let mut u = base.clone();
+                let mut u = base_url.clone();
                 u.set_path("/");
                 u
             }
         };
-        let http = match self.http {
-            Some(h) => h,
-            None => reqwest::Client::builder()
-                .use_rustls_tls()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .pool_idle_timeout(Duration::from_secs(90))
-                .build()
-                .map_err(|e| Error::config("http_client", format!("cannot be built: {e}")))?,
-        };
+        let transport = self
+            .transport
+            .build(USER_AGENT_VALUE)
+            .map_err(|e| Error::config("http_client", format!("cannot be built: {e}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                transport,
                 base,
+                base_url,
+                headers,
                 environment: self.environment,
                 api_token,
                 api_key,
                 merchant: self.merchant,
-                retry: self.retry,
-                max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY_BYTES),
-                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
                 poll_interval: self.poll_interval.unwrap_or(Duration::from_secs(2)),
                 realtime_url,
             }),
@@ -294,11 +325,23 @@ fn credential(field: &'static str, value: Option<Secret>) -> Result<Secret> {
     Ok(value)
 }
 
-/// The shared base-URL rules ([`BaseUrl::parse`]), kept as a [`Url`] for
-/// percent-encoded path building.
-fn parse_base_url(field: &'static str, raw: &str) -> Result<Url> {
+/// A credential's header value, marked sensitive (kept out of reqwest's Debug).
+fn sensitive<E>(
+    value: std::result::Result<HeaderValue, E>,
+    field: &'static str,
+) -> Result<HeaderValue> {
+    let mut v = value.map_err(|_| Error::config(field, "cannot be sent as a header"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// The shared base-URL rules ([`BaseUrl::parse`]): the checked base that
+/// request URLs are built from, and the same as a [`Url`] for
+/// [`Client::base_url`].
+fn parse_base_url(field: &'static str, raw: &str) -> Result<(BaseUrl, Url)> {
     let checked = BaseUrl::parse(raw.trim()).map_err(|e| Error::config(field, e.to_string()))?;
-    Url::parse(&checked.to_string()).map_err(|e| Error::config(field, e.to_string()))
+    let url = Url::parse(&checked.to_string()).map_err(|e| Error::config(field, e.to_string()))?;
+    Ok((checked, url))
 }
 
 /// The Octopus O! ePay platform client. Cheap to clone, `Send + Sync`.
@@ -322,15 +365,16 @@ pub struct Client {
 }
 
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
-    pub(crate) base: Url,
+    pub(crate) transport: Transport,
+    base: BaseUrl,
+    base_url: Url,
+    /// Every request's fixed headers, cloned per attempt (a clone of a value
+    /// is a reference count, not a copy).
+    headers: HeaderMap,
     pub(crate) environment: Environment,
     api_token: Secret,
     api_key: Secret,
     pub(crate) merchant: Option<MerchantCredentials>,
-    pub(crate) retry: RetryPolicy,
-    max_body_bytes: usize,
-    timeout: Duration,
     pub(crate) poll_interval: Duration,
     #[cfg_attr(not(feature = "realtime"), allow(dead_code))]
     pub(crate) realtime_url: Url,
@@ -339,12 +383,12 @@ pub(crate) struct Inner {
 impl fmt::Debug for Client {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Client")
-            .field("base_url", &self.inner.base.as_str())
+            .field("base_url", &self.inner.base_url.as_str())
             .field("environment", &self.inner.environment)
             .field("api_token", &self.inner.api_token)
             .field("api_key", &self.inner.api_key)
             .field("merchant", &self.inner.merchant)
-            .field("retry", &self.inner.retry)
+            .field("retry", self.inner.transport.retry_policy())
             .finish()
     }
 }
@@ -355,15 +399,16 @@ pub(crate) struct Call<'a> {
     pub method: Method,
     pub segments: &'a [&'a str],
     pub query: Vec<(&'static str, String)>,
-    pub body: Option<Vec<u8>>,
+    /// The JSON body; a clone per attempt is a reference count.
+    pub body: Option<Bytes>,
     pub idempotency: Idempotency,
     /// The merchant's reference of the call, named in an unknown outcome.
-    pub reference: String,
+    pub reference: &'a str,
 }
 
 impl<'a> Call<'a> {
     /// A query (`GET`): retried after any fault.
-    pub fn get(op: &'static str, segments: &'a [&'a str], reference: &str) -> Self {
+    pub fn get(op: &'static str, segments: &'a [&'a str], reference: &'a str) -> Self {
         Call {
             op,
             method: Method::GET,
@@ -371,7 +416,7 @@ impl<'a> Call<'a> {
             query: Vec::new(),
             body: None,
             idempotency: Idempotency::Idempotent,
-            reference: reference.to_owned(),
+            reference,
         }
     }
 
@@ -381,16 +426,16 @@ impl<'a> Call<'a> {
         method: Method,
         segments: &'a [&'a str],
         body: Option<Vec<u8>>,
-        reference: &str,
+        reference: &'a str,
     ) -> Self {
         Call {
             op,
             method,
             segments,
             query: Vec::new(),
-            body,
+            body: body.map(Bytes::from),
             idempotency: Idempotency::NonIdempotent,
-            reference: reference.to_owned(),
+            reference,
         }
     }
 
@@ -401,8 +446,22 @@ impl<'a> Call<'a> {
     fn unknown(&self, reason: impl Into<String>) -> Error {
         Error::OutcomeUnknown {
             operation: self.op,
-            reference: self.reference.clone(),
+            reference: self.reference.to_owned(),
             reason: reason.into(),
+        }
+    }
+
+    /// The error of an attempt that got no complete answer.
+    fn fault(&self, last: Exchange, limit: Duration) -> Error {
+        match last {
+            Exchange::NotSent(source) | Exchange::Lost(source) => Error::Transport { source },
+            _ => Error::Timeout {
+                what: format!(
+                    "{} to answer (limit {} ms per attempt)",
+                    self.op,
+                    limit.as_millis()
+                ),
+            },
         }
     }
 }
@@ -410,21 +469,9 @@ impl<'a> Call<'a> {
 /// A received response.
 pub(crate) struct RawResponse {
     pub status: u16,
-    pub body: Vec<u8>,
-    /// The body was longer than the cap (and `body` holds only the start).
+    pub body: Bytes,
+    /// The body was longer than the cap (and was not read).
     pub too_long: bool,
-    pub retry_after: Option<Duration>,
-}
-
-/// How one attempt ended before the policy is asked.
-enum Outcome {
-    Response(RawResponse),
-    /// No complete answer: the error to report, and whether the request may
-    /// have reached the server.
-    Fault {
-        error: Error,
-        maybe_sent: bool,
-    },
 }
 
 #[derive(Deserialize)]
@@ -467,221 +514,151 @@ struct ErrorBody {
 
 impl Client {
     /// Starts a builder.
+    ///
+    /// ```
+    /// let builder = octopus_sdk::Client::builder();
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// The configured environment.
+    ///
+    /// ```
+    /// let c = octopus_sdk::Client::builder()
+    ///     .base_url("https://pay.example.com/api").api_token("t").api_key("k").build().unwrap();
+    /// assert_eq!(c.environment(), octopus_sdk::Environment::Production);
+    /// ```
     pub fn environment(&self) -> Environment {
         self.inner.environment
     }
 
     /// The configured base URL.
+    ///
+    /// ```
+    /// let c = octopus_sdk::Client::builder()
+    ///     .base_url("https://pay.example.com/api").api_token("t").api_key("k").build().unwrap();
+    /// assert_eq!(c.base_url().as_str(), "https://pay.example.com/api");
+    /// ```
     pub fn base_url(&self) -> &Url {
-        &self.inner.base
+        &self.inner.base_url
     }
 
+    /// The request URL: the base, the percent-encoded segments, the query.
     fn url(&self, segments: &[&str], query: &[(&'static str, String)]) -> Result<Url> {
-        let mut url = self.inner.base.clone();
-        {
-            let mut segs = url
-                .path_segments_mut()
-                .map_err(|_| Error::config("base_url", "cannot carry a path"))?;
-            segs.pop_if_empty();
-            for s in segments {
-                segs.push(s);
+        let mut pq = String::with_capacity(64);
+        for s in segments {
+            // The URL parser drops `.` and `..` (or climbs with them): an id
+            // like that would address another resource.
+            if matches!(*s, "." | "..") {
+                return Err(Error::validation(
+                    "path",
+                    format!("a path segment must not be `{s}`"),
+                ));
             }
+            pq.push('/');
+            pq.extend(percent_encoding::utf8_percent_encode(s, PATH_SEGMENT));
         }
         if !query.is_empty() {
-            let mut q = url.query_pairs_mut();
+            pq.push('?');
+            let start = pq.len();
+            let mut q = url::form_urlencoded::Serializer::for_suffix(&mut pq, start);
             for (k, v) in query {
                 q.append_pair(k, v);
             }
+            q.finish();
         }
-        Ok(url)
+        Ok(self.inner.base.url(&pq))
     }
 
-    /// The headers of one attempt (fresh timestamp and nonce each time).
-    fn headers(&self, has_body: bool) -> Result<HeaderMap> {
-        let mut h = HeaderMap::new();
-        let mut auth = HeaderValue::from_str(&format!("Bearer {}", self.inner.api_token.expose()))
-            .map_err(|_| Error::config("api_token", "cannot be sent as a header"))?;
-        auth.set_sensitive(true);
-        h.insert(AUTHORIZATION, auth);
-        let mut key = HeaderValue::from_str(self.inner.api_key.expose())
-            .map_err(|_| Error::config("api_key", "cannot be sent as a header"))?;
-        key.set_sensitive(true);
-        h.insert(HEADER_API_KEY, key);
-        h.insert(ACCEPT, HeaderValue::from_static("application/json"));
-        h.insert(
-            USER_AGENT,
-            HeaderValue::from_static(concat!("octopus-sdk-rust/", env!("CARGO_PKG_VERSION"))),
-        );
-        if has_body {
-            h.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    /// One attempt's request: the fixed headers, a fresh signature, the body.
+    fn request(&self, call: &Call<'_>, url: &Url) -> Result<reqwest::RequestBuilder> {
+        let inner = &*self.inner;
+        let mut req = reqwest::Request::new(call.method.clone(), url.clone());
+        let h = req.headers_mut();
+        *h = inner.headers.clone();
+        if let Some(body) = &call.body {
+            h.insert(CONTENT_TYPE, APPLICATION_JSON);
+            *req.body_mut() = Some(body.clone().into());
         }
-        if let Some(m) = &self.inner.merchant {
-            let nonce = sign_core::new_nonce();
-            let a =
-                sign_core::octopus::auth_headers(&m.secret_key, &m.merchant_id, Utc::now(), &nonce);
-            for (name, value) in a.pairs() {
-                let mut v = HeaderValue::from_str(value)
-                    .map_err(|_| Error::config("merchant_id", "cannot be sent as a header"))?;
-                v.set_sensitive(name == sign_core::octopus::HEADER_SIGNATURE);
-                h.insert(name, v);
-            }
+        if let Some(m) = &inner.merchant {
+            sign(req.headers_mut(), m, Utc::now());
         }
-        Ok(h)
-    }
-
-    /// One attempt: send, read the capped body, all within the time limit.
-    async fn attempt(&self, call: &Call<'_>, url: Url, headers: HeaderMap) -> Outcome {
-        let limit = self.inner.timeout;
-        match tokio::time::timeout(limit, self.exchange(call, url, headers)).await {
-            Ok(Ok(r)) => Outcome::Response(r),
-            Ok(Err(e)) => {
-                let maybe_sent = !(e.is_connect() || e.is_builder());
-                Outcome::Fault {
-                    error: Error::Transport { source: e },
-                    maybe_sent,
-                }
-            }
-            Err(_) => Outcome::Fault {
-                error: Error::Timeout {
-                    what: format!(
-                        "{} to answer (limit {} ms per attempt)",
-                        call.op,
-                        limit.as_millis()
-                    ),
-                },
-                maybe_sent: true,
-            },
-        }
-    }
-
-    async fn exchange(
-        &self,
-        call: &Call<'_>,
-        url: Url,
-        headers: HeaderMap,
-    ) -> std::result::Result<RawResponse, reqwest::Error> {
-        let mut req = self
-            .inner
-            .http
-            .request(call.method.clone(), url)
-            .headers(headers);
-        if let Some(b) = &call.body {
-            req = req.body(b.clone());
-        }
-        let mut resp = req.send().await?;
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let cap = self.inner.max_body_bytes;
-        let mut body = Vec::new();
-        let mut too_long = false;
-        while let Some(chunk) = resp.chunk().await? {
-            if body.len() + chunk.len() > cap {
-                body.extend_from_slice(&chunk[..cap.saturating_sub(body.len())]);
-                too_long = true;
-                break;
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(RawResponse {
-            status,
-            body,
-            too_long,
-            retry_after,
-        })
+        Ok(reqwest::RequestBuilder::from_parts(
+            inner.transport.http().clone(),
+            req,
+        ))
     }
 
     /// The one send path: every operation goes through here.
     pub(crate) async fn send(&self, call: &Call<'_>) -> Result<RawResponse> {
         let url = self.url(call.segments, &call.query)?;
-        let policy = &self.inner.retry;
-        let started = Instant::now();
-        let path = call.segments.join("/");
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let span = tracing::info_span!(
-                "octopus.request",
-                op = call.op,
-                method = %call.method,
-                path = %path,
-                attempt,
-                status = tracing::field::Empty,
-                latency_ms = tracing::field::Empty,
-            );
-            // Signed afresh (timestamp, nonce) for every attempt.
-            let headers = self.headers(call.body.is_some())?;
-            let t0 = Instant::now();
-            let outcome = self
-                .attempt(call, url.clone(), headers)
-                .instrument(span.clone())
-                .await;
-            span.record("latency_ms", t0.elapsed().as_millis() as u64);
-            let class = match &outcome {
-                Outcome::Response(r) => {
-                    span.record("status", r.status);
-                    classify(r)
-                }
-                Outcome::Fault {
-                    maybe_sent: false, ..
-                } => Attempt::NotSent,
-                Outcome::Fault { .. } => Attempt::MaybeSent,
-            };
-            if let Outcome::Fault { error, .. } = &outcome {
-                tracing::debug!(parent: &span, error = %error, "attempt failed");
-            }
-            match policy.decide(call.idempotency, attempt, started.elapsed(), &class) {
-                Verdict::RetryAfter(wait) => {
-                    tracing::debug!(
-                        parent: &span,
-                        wait_ms = wait.as_millis() as u64,
-                        "retrying"
-                    );
-                    tokio::time::sleep(wait).await;
-                }
-                Verdict::Done | Verdict::GiveUp => {
-                    return match outcome {
-                        Outcome::Response(r) => Ok(r),
-                        Outcome::Fault { error, .. } => Err(error),
+        let span = tracing::info_span!(
+            "octopus.request",
+            op = call.op,
+            method = call.method.as_str(),
+            path = url.path(),
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.send_to(call, &url).instrument(span).await
+    }
+
+    async fn send_to(&self, call: &Call<'_>, url: &Url) -> Result<RawResponse> {
+        let t = &self.inner.transport;
+        let (verdict, last) = t
+            .send(
+                call.idempotency,
+                t.retry_policy(),
+                |_| self.request(call, url),
+                classify,
+            )
+            .await?;
+        match verdict {
+            Verdict::Throttled { retry_after } => {
+                let (status, message) = match &last {
+                    Exchange::Answered { status, body, .. } => {
+                        (*status, error_message(*status, body))
                     }
-                }
-                Verdict::Throttled { retry_after } => {
-                    let (status, message) = match &outcome {
-                        Outcome::Response(r) => (r.status, error_message(r.status, &r.body)),
-                        Outcome::Fault { .. } => (429, String::new()),
-                    };
-                    return Err(Error::RateLimited {
-                        retry_after,
-                        status,
-                        message,
-                    });
-                }
-                Verdict::OutcomeUnknown => {
-                    return Err(call.unknown(match &outcome {
-                        Outcome::Response(r) => {
-                            format!("the platform answered HTTP {}", r.status)
-                        }
-                        Outcome::Fault { error, .. } => {
-                            format!("no complete answer after the request was sent ({error})")
-                        }
-                    }))
-                }
+                    _ => (429, String::new()),
+                };
+                Err(Error::RateLimited {
+                    retry_after,
+                    status,
+                    message,
+                })
             }
+            Verdict::OutcomeUnknown => Err(call.unknown(match last {
+                Exchange::Answered { status, .. } | Exchange::TooLarge { status } => {
+                    format!("the platform answered HTTP {status}")
+                }
+                fault => format!(
+                    "no complete answer after the request was sent ({})",
+                    call.fault(fault, t.timeout())
+                ),
+            })),
+            // Done or GiveUp (the loop never returns RetryAfter).
+            _ => match last {
+                Exchange::Answered { status, body, .. } => Ok(RawResponse {
+                    status,
+                    body,
+                    too_long: false,
+                }),
+                Exchange::TooLarge { status } => Ok(RawResponse {
+                    status,
+                    body: Bytes::new(),
+                    too_long: true,
+                }),
+                fault => Err(call.fault(fault, t.timeout())),
+            },
         }
     }
 
     /// Sends a call and decodes its envelope's `data`.
     pub(crate) async fn call<T: DeserializeOwned>(&self, call: Call<'_>) -> Result<T> {
         let resp = self.send(&call).await?;
-        decode(&call, &resp, self.inner.max_body_bytes).map(|(t, _)| t)
+        decode(&call, &resp, self.max_body_bytes()).map(|(t, _)| t)
     }
 
     /// Sends a call and decodes `data` and `pagination`.
@@ -690,29 +667,100 @@ impl Client {
         call: Call<'_>,
     ) -> Result<(T, Option<Pagination>)> {
         let resp = self.send(&call).await?;
-        decode(&call, &resp, self.inner.max_body_bytes)
+        decode(&call, &resp, self.max_body_bytes())
+    }
+
+    fn max_body_bytes(&self) -> usize {
+        self.inner.transport.max_body_bytes()
     }
 }
 
-/// What one answered attempt means for the retry decision.
-fn classify(r: &RawResponse) -> Attempt {
-    if r.too_long {
-        // The answer is there but unreadable: the call did reach the server.
-        return if r.status >= 500 {
-            Attempt::ServerError
-        } else {
-            Attempt::Answered
-        };
+/// `url`'s percent-encode set for one path segment of an https URL.
+const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'<')
+    .add(b'>')
+    .add(b'`')
+    .add(b'#')
+    .add(b'?')
+    .add(b'{')
+    .add(b'}')
+    .add(b'/')
+    .add(b'%')
+    .add(b'\\');
+
+/// Adds the four `X-Octopus-*` headers of one attempt (fresh timestamp and
+/// nonce); the merchant id is among the fixed headers already.
+fn sign(h: &mut HeaderMap, m: &MerchantCredentials, now: DateTime<Utc>) {
+    let mut buf = [0u8; 20];
+    let owned;
+    let timestamp = match timestamp(now, &mut buf) {
+        Some(t) => t,
+        None => {
+            owned = sign_core::octopus::format_timestamp(now);
+            owned.as_str()
+        }
+    };
+    let nonce = sign_core::new_nonce();
+    let signature =
+        sign_core::octopus::auth_signature(&m.secret_key, &m.merchant_id, timestamp, &nonce);
+    if let Ok(v) = HeaderValue::from_str(timestamp) {
+        h.insert(TIMESTAMP, v);
     }
-    if r.status == 429 || (r.status >= 400 && is_rate_limit_code(&r.body)) {
-        return Attempt::Throttled {
-            retry_after: r.retry_after,
-        };
+    if let Ok(v) = HeaderValue::try_from(nonce) {
+        h.insert(NONCE, v);
     }
-    if r.status >= 500 {
-        return Attempt::ServerError;
+    if let Ok(mut v) = HeaderValue::try_from(signature) {
+        v.set_sensitive(true);
+        h.insert(SIGNATURE, v);
     }
-    Attempt::Answered
+}
+
+/// `now` as [`sign_core::octopus::format_timestamp`] writes it
+/// (`2024-01-01T00:00:00Z`), into `buf` instead of a new `String`; `None`
+/// for a year beyond 0..=9999, which that format writes otherwise.
+fn timestamp(now: DateTime<Utc>, buf: &mut [u8; 20]) -> Option<&str> {
+    let year = u32::try_from(now.year()).ok().filter(|y| *y <= 9999)?;
+    // chrono keeps a leap second in the nanoseconds and writes it as `:60`.
+    let second = now.second() + u32::from(now.nanosecond() >= 1_000_000_000);
+    let fields = [
+        (0, 4, year),
+        (5, 2, now.month()),
+        (8, 2, now.day()),
+        (11, 2, now.hour()),
+        (14, 2, now.minute()),
+        (17, 2, second),
+    ];
+    *buf = *b"0000-00-00T00:00:00Z";
+    for (at, width, mut n) in fields {
+        for i in (at..at + width).rev() {
+            // `n % 10` is below 10.
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    }
+    std::str::from_utf8(buf).ok()
+}
+
+/// What one attempt means for the retry decision: the plain rules, plus the
+/// platform's `RATE_LIMIT_EXCEEDED` code on any error status, and an answer
+/// too long to read counted as an answer (it did reach the server; decoding
+/// then says whether a write may have taken effect).
+fn classify(x: &Exchange) -> Attempt {
+    match x {
+        Exchange::TooLarge { status } if *status >= 500 => Attempt::ServerError,
+        Exchange::TooLarge { .. } => Attempt::Answered,
+        Exchange::Answered {
+            status,
+            retry_after,
+            body,
+        } if *status >= 400 && *status != 429 && is_rate_limit_code(body) => Attempt::Throttled {
+            retry_after: *retry_after,
+        },
+        // Idempotency matters to the plain rules only for a body too large, handled above.
+        other => other.attempt(Idempotency::Idempotent),
+    }
 }
 
 fn is_rate_limit_code(body: &[u8]) -> bool {
@@ -735,7 +783,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
     cap: usize,
 ) -> Result<(T, Option<Pagination>)> {
     let status = resp.status;
-    let body = resp.body.as_slice();
+    let body: &[u8] = &resp.body;
     // A state-changing call that reached the server but whose answer cannot be
     // read may have taken effect.
     let unreadable = |err: Error, why: &str| {
@@ -893,13 +941,12 @@ mod tests {
             ("a 404 is an answer", 404, b"", None, Verdict::Done),
         ];
         for (name, status, body, secs, want) in cases {
-            let r = RawResponse {
+            let x = Exchange::Answered {
                 status,
-                body: body.to_vec(),
-                too_long: false,
+                body: Bytes::from_static(body),
                 retry_after: secs.map(Duration::from_secs),
             };
-            let got = policy.decide(Idempotency::Idempotent, 1, Duration::ZERO, &classify(&r));
+            let got = policy.decide(Idempotency::Idempotent, 1, Duration::ZERO, &classify(&x));
             assert_eq!(got, want, "{name}");
         }
     }
@@ -921,6 +968,52 @@ mod tests {
                 assert_eq!(details.path.as_deref(), Some("/api/payments"));
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The timestamp written into a stack buffer is the one sign-core's
+    /// `format_timestamp` writes (the signature covers it byte for byte).
+    #[test]
+    fn timestamp_is_sign_cores() {
+        use chrono::TimeZone as _;
+        let cases = [
+            ("epoch", Utc.timestamp_opt(0, 0).unwrap()),
+            (
+                "spec example",
+                Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+            ),
+            (
+                "end of a year",
+                Utc.with_ymd_and_hms(2025, 12, 31, 23, 59, 59).unwrap(),
+            ),
+            (
+                "sub-second dropped",
+                Utc.timestamp_opt(1_767_225_599, 999_999_999).unwrap(),
+            ),
+            (
+                "year 9999",
+                Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
+            ),
+            (
+                "year 10000 falls back",
+                Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+            ),
+            (
+                "leap second falls back",
+                Utc.timestamp_opt(1_483_228_799, 1_500_000_000).unwrap(),
+            ),
+        ];
+        for (name, t) in cases {
+            let want = sign_core::octopus::format_timestamp(t);
+            let mut buf = [0u8; 20];
+            match timestamp(t, &mut buf) {
+                Some(got) => assert_eq!(got, want, "{name}"),
+                None => assert_ne!(
+                    want.len(),
+                    20,
+                    "{name}: {want} falls back only when it must"
+                ),
+            }
         }
     }
 }

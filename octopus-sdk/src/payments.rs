@@ -204,7 +204,7 @@ impl Payments<'_> {
     pub async fn create(&self, req: &CreatePayment) -> Result<Payment> {
         req.validate()?;
         let body = serde_json::to_vec(req).map_err(|e| Error::validation("body", e.to_string()))?;
-        let policy = &self.client.inner.retry;
+        let policy = self.client.inner.transport.retry_policy();
         let started = Instant::now();
         let mut round = 0u32;
         loop {

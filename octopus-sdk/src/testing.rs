@@ -1542,9 +1542,8 @@ pub mod hostile {
     fn answer(status: u16, body: &[u8]) -> RawResponse {
         RawResponse {
             status,
-            body: body.to_vec(),
+            body: bytes::Bytes::copy_from_slice(body),
             too_long: false,
-            retry_after: None,
         }
     }
 

@@ -1380,3 +1380,37 @@ fn configuration_is_checked() {
         }
     }
 }
+
+/// Found while moving the client onto the shared transport: the URL parser
+/// drops a `.` or `..` path segment, so `orders().get("..")` used to send
+/// `GET /api/orders` (the listing) and `payments().get(".")` `GET
+/// /api/payments`. An id like that is refused before anything is sent.
+#[tokio::test]
+async fn dot_segment_ids_are_refused_before_sending() {
+    let s = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_string(example(ex::GET_ORDER_RESP)))
+        .mount(&s)
+        .await;
+    let c = client(&s.uri());
+    let cases = [
+        ("orders.get ..", c.orders().get("..").await.map(|_| ())),
+        ("orders.get .", c.orders().get(".").await.map(|_| ())),
+        ("payments.get ..", c.payments().get("..").await.map(|_| ())),
+        (
+            "payments.simulate .",
+            c.payments().simulate(".").await.map(|_| ()),
+        ),
+    ];
+    for (name, got) in cases {
+        match got {
+            Err(Error::Validation { field, reason }) => {
+                assert_eq!(field, "path", "{name}");
+                assert!(reason.contains("must not be"), "{name}: {reason}");
+            }
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    let sent = s.received_requests().await.unwrap();
+    assert!(sent.is_empty(), "nothing is sent: {sent:?}");
+}
