@@ -49,7 +49,8 @@ sign_core::sdk_error! {
     /// workspace shares (the same names, fields and messages, see [`sign_core::sdk_error`]); the
     /// rest are Wattt's own. Only [`Error::OutcomeUnknown`] leaves open whether money moved,
     /// and it says so by its name. [`Error::kind`] sorts the variants for a caller. No variant
-    /// ever carries the API secret or a signature.
+    /// ever carries the API secret or a signature (a `Transport` error's URL, which carries the
+    /// signed query of `GET /banks`, is removed).
     ///
     /// [`sign_core::sdk_error`]: mod@sign_core::sdk_error
     ///
@@ -66,7 +67,6 @@ sign_core::sdk_error! {
     pub enum Error {
         gateway: "Wattt",
         validation_field: &'static str,
-        // Its URL, which carries the signed query of `GET /banks`, is removed.
         transport_source: reqwest::Error,
         mismatch_hint: "check that the API secret is this merchant's and that the \
                         notification is passed in as received",
