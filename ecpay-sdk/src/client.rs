@@ -1,13 +1,21 @@
 //! Configuration (the builder) and the one send path every operation goes through.
+//!
+//! The I/O of an attempt (per-attempt timeout, body cap, `Retry-After`) and the retry loop are
+//! [`sign_core::transport`], shared by the four SDK crates; the retry rule is
+//! [`RetryPolicy::decide`]. What is ECPay's own: the `CheckMacValue` form, the answers kept as
+//! text (a Big5 file keeps its bytes too), and which failure of which call is reported how.
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
 
+use bytes::Bytes;
+use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use sign_core::ecpay::{self, HashAlgorithm};
 pub(crate) use sign_core::policy::Idempotency;
 pub use sign_core::policy::RetryPolicy;
-use sign_core::policy::{parse_retry_after, Attempt, BaseUrl, Verdict};
+use sign_core::policy::{Attempt, BaseUrl, Verdict};
+use sign_core::transport::{Exchange, Transport, TransportConfig};
+pub use sign_core::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT};
 use sign_core::Secret;
 use tracing::Instrument as _;
 
@@ -23,12 +31,9 @@ pub const STAGE_MERCHANT_ID: &str = "3002607";
 pub const STAGE_HASH_KEY: &str = "pwFHCqoQZGmho4w6";
 /// Public stage HashIV.
 pub const STAGE_HASH_IV: &str = "EkRm7iFT261dpevs";
-/// Default cap on a response body: 1 MiB.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1024 * 1024;
-/// Default timeout of one attempt (connect, request, whole answer).
-pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Default connect timeout.
-pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+const USER_AGENT: &str = concat!("ecpay-sdk-rust/", env!("CARGO_PKG_VERSION"));
+const FORM: HeaderValue = HeaderValue::from_static("application/x-www-form-urlencoded");
 
 /// Which ECPay AIO environment to talk to.
 ///
@@ -45,6 +50,10 @@ pub enum Environment {
 
 impl Environment {
     /// The AIO host of this environment.
+    ///
+    /// ```
+    /// assert_eq!(ecpay_sdk::Environment::Production.aio_base_url(), ecpay_sdk::PRODUCTION_AIO_URL);
+    /// ```
     pub fn aio_base_url(self) -> &'static str {
         match self {
             Self::Stage => STAGE_AIO_URL,
@@ -72,6 +81,12 @@ pub struct Credentials {
 impl Credentials {
     /// Credentials from their parts (checked by [`ClientBuilder::build`] and
     /// [`crate::webhook::Verifier::new`]: none may be empty).
+    ///
+    /// ```
+    /// # let (hash_key, hash_iv) = (String::from("key"), String::from("iv"));
+    /// let c = ecpay_sdk::Credentials::new("2000132", hash_key, hash_iv);
+    /// assert_eq!(c.merchant_id(), "2000132");
+    /// ```
     pub fn new(
         merchant_id: impl Into<String>,
         hash_key: impl Into<Secret>,
@@ -85,26 +100,47 @@ impl Credentials {
     }
 
     /// ECPay's public stage merchant `3002607` (refused on production).
+    ///
+    /// ```
+    /// assert!(ecpay_sdk::Credentials::stage().is_public_stage_merchant());
+    /// ```
     pub fn stage() -> Self {
         Self::new(STAGE_MERCHANT_ID, STAGE_HASH_KEY, STAGE_HASH_IV)
     }
 
     /// The MerchantID.
+    ///
+    /// ```
+    /// assert_eq!(ecpay_sdk::Credentials::stage().merchant_id(), "3002607");
+    /// ```
     pub fn merchant_id(&self) -> &str {
         &self.merchant_id
     }
 
     /// The HashKey.
+    ///
+    /// ```
+    /// assert_eq!(ecpay_sdk::Credentials::stage().hash_key().expose(), ecpay_sdk::STAGE_HASH_KEY);
+    /// ```
     pub fn hash_key(&self) -> &Secret {
         &self.hash_key
     }
 
     /// The HashIV.
+    ///
+    /// ```
+    /// assert_eq!(ecpay_sdk::Credentials::stage().hash_iv().expose(), ecpay_sdk::STAGE_HASH_IV);
+    /// ```
     pub fn hash_iv(&self) -> &Secret {
         &self.hash_iv
     }
 
     /// Whether these are (or use any part of) ECPay's public stage merchant.
+    ///
+    /// ```
+    /// let own = ecpay_sdk::Credentials::new("2000132", "5294y06JbISpM5x9", "v77hoKGq4kWxNNIS");
+    /// assert!(!own.is_public_stage_merchant());
+    /// ```
     pub fn is_public_stage_merchant(&self) -> bool {
         self.merchant_id == STAGE_MERCHANT_ID
             || self.hash_key.expose() == STAGE_HASH_KEY
@@ -154,13 +190,10 @@ impl fmt::Debug for Credentials {
 }
 
 pub(crate) struct Inner {
-    pub(crate) http: reqwest::Client,
+    pub(crate) transport: Transport,
     pub(crate) aio_base: BaseUrl,
     pub(crate) api_base: Option<BaseUrl>,
     pub(crate) credentials: Option<Credentials>,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) timeout: Duration,
-    pub(crate) max_body: usize,
 }
 
 /// The ECPay client: AIO cashier ([`Client::aio`]), the integration demo API
@@ -192,7 +225,7 @@ impl fmt::Debug for Client {
                 &self.inner.api_base.as_ref().map(BaseUrl::to_string),
             )
             .field("credentials", &self.inner.credentials)
-            .field("retry", &self.inner.retry)
+            .field("retry", self.inner.transport.retry_policy())
             .finish()
     }
 }
@@ -218,11 +251,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     api_base_url: Option<String>,
     credentials: Option<Credentials>,
-    http: Option<reqwest::Client>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    max_body: Option<usize>,
+    transport: TransportConfig,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -232,12 +261,17 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("api_base_url", &self.api_base_url)
             .field("credentials", &self.credentials)
+            .field("transport", &self.transport)
             .finish()
     }
 }
 
 impl ClientBuilder {
     /// Stage or production AIO host.
+    ///
+    /// ```
+    /// let builder = ecpay_sdk::Client::builder().environment(ecpay_sdk::Environment::Stage);
+    /// ```
     pub fn environment(mut self, env: Environment) -> Self {
         self.environment = Some(env);
         self
@@ -245,59 +279,46 @@ impl ClientBuilder {
 
     /// Overrides the AIO host (e.g. a simulator); wins over [`ClientBuilder::environment`].
     /// https only (http only to a loopback host), no user info, query or fragment.
+    ///
+    /// ```
+    /// let builder = ecpay_sdk::Client::builder().base_url("http://127.0.0.1:8080");
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// Base URL of the merchant's own APIs (integration demo and merchant checkout).
+    ///
+    /// ```
+    /// let builder = ecpay_sdk::Client::builder().api_base_url("https://merchant.example.com");
+    /// ```
     pub fn api_base_url(mut self, url: impl Into<String>) -> Self {
         self.api_base_url = Some(url.into());
         self
     }
 
     /// AIO credentials (needed for AIO calls and to verify merchant checkout answers).
+    ///
+    /// ```
+    /// let builder = ecpay_sdk::Client::builder().credentials(ecpay_sdk::Credentials::stage());
+    /// ```
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
         self
     }
 
-    /// Uses the caller's own `reqwest::Client` (it should not follow redirects; the
-    /// per-attempt [`ClientBuilder::timeout`] still applies).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Timeout of one attempt, from sending to the last byte of the answer (default 10 s).
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = Some(d);
-        self
-    }
-
-    /// Connect timeout (default 5 s).
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = Some(d);
-        self
-    }
-
-    /// Retry policy (default [`RetryPolicy::default`]). Whatever it says, a money-moving call
-    /// whose request may have been sent is never repeated.
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = Some(retry);
-        self
-    }
-
-    /// Cap on a response body (default 1 MiB); a larger answer is an error.
-    pub fn max_body_bytes(mut self, n: usize) -> Self {
-        self.max_body = Some(n);
-        self
-    }
+    sign_core::transport_setters!(transport, "ecpay_sdk::Client::builder()", "");
 
     /// Checks the configuration and builds the client.
     ///
     /// Refuses: no environment and no base URL; a base URL breaking the rules; an empty
     /// MerchantID, HashKey or HashIV; ECPay's public stage merchant on production.
+    ///
+    /// ```
+    /// let e = ecpay_sdk::Client::builder().build().unwrap_err();
+    /// assert!(matches!(e, ecpay_sdk::Error::Config { field: "environment", .. }));
+    /// ```
     pub fn build(self) -> Result<Client> {
         let aio_raw = match (&self.base_url, self.environment) {
             (Some(u), _) => u.clone(),
@@ -327,24 +348,16 @@ impl ClientBuilder {
                 ));
             }
         }
-        let http = match self.http {
-            Some(h) => h,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .user_agent(concat!("ecpay-sdk-rust/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| Error::config("http_client", format!("could not be built: {e}")))?,
-        };
+        let transport = self
+            .transport
+            .build(USER_AGENT)
+            .map_err(|e| Error::config("http_client", format!("could not be built: {e}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                transport,
                 aio_base,
                 api_base,
                 credentials: self.credentials,
-                retry: self.retry.unwrap_or_default(),
-                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-                max_body: self.max_body.unwrap_or(DEFAULT_MAX_BODY_BYTES),
             }),
         })
     }
@@ -400,31 +413,58 @@ impl<'a> Call<'a> {
             single: false,
         }
     }
-}
 
-enum Failed {
-    Transport(reqwest::Error),
-    Timeout,
-    TooLarge,
+    fn unknown(&self, reason: String) -> Error {
+        Error::OutcomeUnknown {
+            operation: self.operation,
+            reference: self.reference.to_owned(),
+            reason,
+        }
+    }
 }
 
 impl Client {
     /// Starts a builder.
+    ///
+    /// ```
+    /// let builder = ecpay_sdk::Client::builder();
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// The AIO base URL in use.
+    ///
+    /// ```
+    /// let c = ecpay_sdk::Client::builder().environment(ecpay_sdk::Environment::Stage).build()?;
+    /// assert_eq!(c.base_url(), ecpay_sdk::STAGE_AIO_URL);
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
     pub fn base_url(&self) -> String {
         self.inner.aio_base.to_string()
     }
 
     /// The merchant API base URL, when configured.
+    ///
+    /// ```
+    /// let c = ecpay_sdk::Client::builder().environment(ecpay_sdk::Environment::Stage).build()?;
+    /// assert_eq!(c.api_base_url(), None);
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
     pub fn api_base_url(&self) -> Option<String> {
         self.inner.api_base.as_ref().map(BaseUrl::to_string)
     }
 
     /// The configured credentials, if any.
+    ///
+    /// ```
+    /// let c = ecpay_sdk::Client::builder()
+    ///     .environment(ecpay_sdk::Environment::Stage)
+    ///     .credentials(ecpay_sdk::Credentials::stage())
+    ///     .build()?;
+    /// assert_eq!(c.credentials().map(|c| c.merchant_id()), Some("3002607"));
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
     pub fn credentials(&self) -> Option<&Credentials> {
         self.inner.credentials.as_ref()
     }
@@ -452,7 +492,7 @@ impl Client {
     }
 
     pub(crate) fn http(&self) -> &reqwest::Client {
-        &self.inner.http
+        self.inner.transport.http()
     }
 
     /// POSTs an AIO form to `path` on the AIO host: `fields` is called for every attempt (so a
@@ -467,164 +507,139 @@ impl Client {
         F: Fn(&Credentials) -> Vec<(String, String)>,
     {
         let creds = self.require_credentials()?;
-        let url = self.aio_url(path);
+        let url = self.inner.aio_base.url(path);
+        let http = self.http();
         self.send(call, || {
             let mut form = fields(creds);
             let mac = creds.mac(&form);
             form.push((ecpay::CHECK_MAC_VALUE.into(), mac));
-            Ok(self.inner.http.post(&url).form(&form))
+            let mut req = reqwest::Request::new(reqwest::Method::POST, url.clone());
+            req.headers_mut().insert(CONTENT_TYPE, FORM);
+            *req.body_mut() = Some(Bytes::from(encode_form(&form)).into());
+            Ok(reqwest::RequestBuilder::from_parts(http.clone(), req))
         })
         .await
     }
 
-    /// The one send path: builds the request with `make` for every attempt, sends it under the
-    /// per-attempt timeout, caps the answer, classifies the attempt and follows
-    /// [`RetryPolicy::decide`]. Returns the final answer (a 5xx only once the policy gave up
-    /// on a call that is safe to repeat, for the operation to decode the gateway's error); a
-    /// 429 beyond the budget is [`Error::RateLimited`]; a 5xx or a lost answer of a
-    /// money-moving call is [`Error::OutcomeUnknown`].
+    /// The one send path: builds the request with `make` for every attempt and sends it
+    /// through [`Transport::send`] (per-attempt timeout, body cap, [`RetryPolicy::decide`]).
+    /// Returns the final answer (a 5xx only once the policy gave up on a call that is safe to
+    /// repeat, for the operation to decode the gateway's error); a 429 beyond the budget is
+    /// [`Error::RateLimited`]; a 5xx or a lost answer of a money-moving call is
+    /// [`Error::OutcomeUnknown`].
     pub(crate) async fn send<F>(&self, call: Call<'_>, make: F) -> Result<RawResponse>
     where
         F: Fn() -> Result<reqwest::RequestBuilder>,
     {
+        let span = tracing::info_span!(
+            "ecpay.call",
+            operation = call.operation,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
+        );
+        self.send_in_span(call, make).instrument(span).await
+    }
+
+    async fn send_in_span<F>(&self, call: Call<'_>, make: F) -> Result<RawResponse>
+    where
+        F: Fn() -> Result<reqwest::RequestBuilder>,
+    {
+        let t = &self.inner.transport;
         let disabled;
         let policy = if call.single {
             disabled = RetryPolicy::disabled();
             &disabled
         } else {
-            &self.inner.retry
+            t.retry_policy()
         };
-        let started = Instant::now();
-        let mut attempt: u32 = 0;
-        loop {
-            attempt += 1;
-            let req = make()?;
-            let span = tracing::info_span!(
-                "ecpay.call",
-                operation = call.operation,
-                attempt,
-                status = tracing::field::Empty,
-                latency_ms = tracing::field::Empty,
-            );
-            let outcome = self.attempt(req).instrument(span.clone()).await;
-            let latency_ms = started.elapsed().as_millis() as u64;
-            span.record("latency_ms", latency_ms);
-            let (classified, result) = match outcome {
-                Ok((status, retry_after, body, raw)) => {
-                    span.record("status", status);
-                    let class = match status {
-                        429 => Attempt::Throttled {
-                            retry_after: retry_after
-                                .and_then(|v| parse_retry_after(&v, SystemTime::now())),
-                        },
-                        500..=599 => Attempt::ServerError,
-                        _ => Attempt::Answered,
-                    };
-                    (class, Ok(RawResponse { status, body, raw }))
-                }
-                Err(Failed::Transport(e)) if e.is_connect() || e.is_builder() => {
-                    (Attempt::NotSent, Err(Failed::Transport(e)))
-                }
-                Err(Failed::TooLarge) => (Attempt::Answered, Err(Failed::TooLarge)),
-                Err(other) => (Attempt::MaybeSent, Err(other)),
-            };
-            let verdict = policy.decide(call.idempotency, attempt, started.elapsed(), &classified);
-            match verdict {
-                Verdict::RetryAfter(wait) => {
-                    tracing::warn!(parent: &span, wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
-                    continue;
-                }
-                Verdict::Throttled { retry_after } => {
-                    return Err(Error::RateLimited {
-                        retry_after,
-                        status: 429,
-                    })
-                }
-                Verdict::OutcomeUnknown => {
-                    return Err(Error::OutcomeUnknown {
-                        operation: call.operation,
-                        reference: call.reference.to_owned(),
-                        reason: describe(&result),
-                    })
-                }
-                Verdict::Done | Verdict::GiveUp => {}
-            }
-            return match result {
-                Ok(r) if r.status == 429 => Err(Error::RateLimited {
+        let (verdict, last) = t
+            .send(call.idempotency, policy, |_| make(), classify)
+            .await?;
+        match verdict {
+            Verdict::Throttled { retry_after } => Err(Error::RateLimited {
+                retry_after,
+                status: 429,
+            }),
+            Verdict::OutcomeUnknown => Err(call.unknown(describe(&last))),
+            // Done or GiveUp (the loop never returns RetryAfter).
+            _ => match last {
+                Exchange::Answered { status: 429, .. } => Err(Error::RateLimited {
                     retry_after: None,
                     status: 429,
                 }),
-                Ok(r) => Ok(r),
-                Err(Failed::Transport(source)) => Err(Error::Transport { source }),
-                Err(Failed::Timeout) => Err(Error::Timeout {
+                Exchange::Answered { status, body, .. } => Ok(text(status, body)),
+                Exchange::NotSent(source) | Exchange::Lost(source) => {
+                    Err(Error::Transport { source })
+                }
+                Exchange::TimedOut => Err(Error::Timeout {
                     operation: call.operation,
-                    after: self.inner.timeout,
+                    after: t.timeout(),
                 }),
                 // A money-moving call whose answer cannot be read may have happened.
-                Err(Failed::TooLarge) if call.idempotency == Idempotency::NonIdempotent => {
-                    Err(Error::OutcomeUnknown {
-                        operation: call.operation,
-                        reference: call.reference.to_owned(),
-                        reason: format!("the answer exceeds the {}-byte cap", self.inner.max_body),
-                    })
+                Exchange::TooLarge { .. } if call.idempotency == Idempotency::NonIdempotent => {
+                    Err(call.unknown(format!(
+                        "the answer exceeds the {}-byte cap",
+                        t.max_body_bytes()
+                    )))
                 }
-                Err(Failed::TooLarge) => Err(Error::decode(
-                    format!("the answer exceeds the {}-byte cap", self.inner.max_body),
+                Exchange::TooLarge { .. } => Err(Error::decode(
+                    format!("the answer exceeds the {}-byte cap", t.max_body_bytes()),
                     "",
                 )),
-            };
-        }
-    }
-
-    /// One attempt: status, `Retry-After`, and the whole body under the cap, all within the
-    /// per-attempt timeout.
-    async fn attempt(
-        &self,
-        req: reqwest::RequestBuilder,
-    ) -> std::result::Result<(u16, Option<String>, String, Option<Vec<u8>>), Failed> {
-        let limit = self.inner.max_body;
-        let work = async {
-            let mut resp = req.send().await.map_err(Failed::Transport)?;
-            let status = resp.status().as_u16();
-            let retry_after = resp
-                .headers()
-                .get(reqwest::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
-            if resp.content_length().is_some_and(|n| n > limit as u64) {
-                return Err(Failed::TooLarge);
-            }
-            let mut buf: Vec<u8> = Vec::new();
-            while let Some(chunk) = resp.chunk().await.map_err(Failed::Transport)? {
-                if buf.len() + chunk.len() > limit {
-                    return Err(Failed::TooLarge);
-                }
-                buf.extend_from_slice(&chunk);
-            }
-            // Not UTF-8 is kept lossily: decoding then fails on the fields, as a decode error.
-            let (body, raw) = match String::from_utf8(buf) {
-                Ok(s) => (s, None),
-                Err(e) => {
-                    let bytes = e.into_bytes();
-                    (String::from_utf8_lossy(&bytes).into_owned(), Some(bytes))
-                }
-            };
-            Ok((status, retry_after, body, raw))
-        };
-        match tokio::time::timeout(self.inner.timeout, work).await {
-            Ok(r) => r,
-            Err(_) => Err(Failed::Timeout),
+            },
         }
     }
 }
 
-fn describe(result: &std::result::Result<RawResponse, Failed>) -> String {
-    match result {
-        Ok(r) => format!("answered HTTP {}", r.status),
-        Err(Failed::Transport(e)) => format!("no answer: {e}"),
-        Err(Failed::Timeout) => "no answer within the timeout".into(),
-        Err(Failed::TooLarge) => "the answer exceeds the body cap".into(),
+/// The form body as `application/x-www-form-urlencoded` (what `RequestBuilder::form` writes),
+/// into one `String` sized for it.
+fn encode_form(form: &[(String, String)]) -> String {
+    let size: usize = form.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
+    let mut out = String::with_capacity(size + size / 2);
+    url::form_urlencoded::Serializer::new(&mut out)
+        .extend_pairs(form)
+        .finish();
+    out
+}
+
+/// What one attempt means for the retry decision. An answer too large to read did reach the
+/// server: it is an answer (whether it may have taken effect is decided on the verdict).
+fn classify(x: &Exchange) -> Attempt {
+    match x {
+        Exchange::TooLarge { .. } => Attempt::Answered,
+        // Idempotency matters to the plain rules only for a body too large, handled above.
+        other => other.attempt(Idempotency::Idempotent),
+    }
+}
+
+/// An answer as text; the bytes are kept beside it only when they are not UTF-8 (a Big5 file),
+/// and the text is then lossy (decoding fails on the fields, as a decode error).
+fn text(status: u16, body: Bytes) -> RawResponse {
+    match String::from_utf8(Vec::from(body)) {
+        Ok(body) => RawResponse {
+            status,
+            body,
+            raw: None,
+        },
+        Err(e) => {
+            let bytes = e.into_bytes();
+            RawResponse {
+                status,
+                body: String::from_utf8_lossy(&bytes).into_owned(),
+                raw: Some(bytes),
+            }
+        }
+    }
+}
+
+/// Why a money-moving call's outcome is unknown, from its last attempt.
+fn describe(last: &Exchange) -> String {
+    match last {
+        Exchange::Answered { status, .. } => format!("answered HTTP {status}"),
+        Exchange::NotSent(e) | Exchange::Lost(e) => format!("no answer: {e}"),
+        Exchange::TimedOut => "no answer within the timeout".into(),
+        Exchange::TooLarge { .. } => "the answer exceeds the body cap".into(),
     }
 }
 

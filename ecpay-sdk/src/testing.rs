@@ -36,13 +36,13 @@
 //! }
 //!
 //! let sim = Simulator::start().await;
-//! let app = Router::new().route("/ecpay/return", post(return_url)).with_state(sim.verifier()?);
+//! let app = Router::new().route("/ecpay/return", post(return_url)).with_state(sim.verifier());
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
 //! let addr = listener.local_addr()?;
 //! tokio::spawn(async move { axum::serve(listener, app).await });
 //! sim.set_callback_url(format!("http://{addr}/ecpay/return"));
 //!
-//! let client = sim.client()?;
+//! let client = sim.client();
 //! let req = CheckoutRequest::new("T1", "2026/01/01 00:00:00", 100, "desc", "item", "https://shop.example/return");
 //! let form = client.aio().checkout(&req)?;
 //! assert!(sim.submit(&form).await?.accepted);
@@ -1108,6 +1108,8 @@ pub struct Simulator {
     server: MockServer,
     shared: Arc<Shared>,
     http: reqwest::Client,
+    client: Client,
+    verifier: Verifier,
 }
 
 impl std::fmt::Debug for Simulator {
@@ -1119,6 +1121,20 @@ impl std::fmt::Debug for Simulator {
     }
 }
 
+/// The simulator's client configuration: AIO and API base URLs, credentials, a fast retry
+/// policy.
+fn client_builder(base: &str, credentials: &Credentials) -> ClientBuilder {
+    Client::builder()
+        .base_url(base)
+        .api_base_url(base)
+        .credentials(credentials.clone())
+        .retry_policy(
+            crate::RetryPolicy::default()
+                .with_max_attempts(2)
+                .with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
+        )
+}
+
 impl Simulator {
     /// Starts a simulator for ECPay's public stage merchant (`3002607`).
     pub async fn start() -> Self {
@@ -1126,8 +1142,32 @@ impl Simulator {
     }
 
     /// Starts a simulator for the given merchant.
+    ///
+    /// # Panics
+    ///
+    /// When the builder or [`Verifier::new`] refuses `credentials` (an empty or malformed
+    /// MerchantID, HashKey or HashIV): the simulator's configuration is checked here, once, so
+    /// that [`Simulator::client`] and [`Simulator::verifier`] cannot fail afterwards.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let own = ecpay_sdk::Credentials::new("2000132", "5294y06JbISpM5x9", "v77hoKGq4kWxNNIS");
+    /// let sim = ecpay_sdk::testing::Simulator::start_with(own).await;
+    /// assert_eq!(sim.merchant_id(), "2000132");
+    /// # }
+    /// ```
     pub async fn start_with(credentials: Credentials) -> Self {
         let server = MockServer::start().await;
+        let built = (
+            client_builder(&server.uri(), &credentials).build(),
+            Verifier::new(credentials.clone()),
+        );
+        let (client, verifier) = match built {
+            (Ok(c), Ok(v)) => (c, v),
+            (Err(e), _) | (_, Err(e)) => {
+                panic!("Simulator::start_with: the merchant's credentials are refused: {e}")
+            }
+        };
         let shared = Arc::new(Shared {
             credentials,
             base: server.uri(),
@@ -1244,6 +1284,8 @@ impl Simulator {
             server,
             shared,
             http,
+            client,
+            verifier,
         }
     }
 
@@ -1270,25 +1312,38 @@ impl Simulator {
     /// A client builder pointed at the simulator (AIO and API base URLs, credentials, a
     /// fast retry policy).
     pub fn client_builder(&self) -> ClientBuilder {
-        Client::builder()
-            .base_url(self.base_url())
-            .api_base_url(self.base_url())
-            .credentials(self.credentials())
-            .retry_policy(
-                crate::RetryPolicy::default()
-                    .with_max_attempts(2)
-                    .with_backoff(Duration::from_millis(1), Duration::from_millis(1)),
-            )
+        client_builder(&self.base_url(), &self.shared.credentials)
     }
 
-    /// A client pointed at the simulator.
-    pub fn client(&self) -> crate::Result<Client> {
-        self.client_builder().build()
+    /// A ready client pointed at the simulator (what [`Simulator::client_builder`] builds).
+    /// Not a `Result`: the simulator's fixed configuration was checked when it started.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let sim = ecpay_sdk::testing::Simulator::start().await;
+    /// let client = sim.client();
+    /// assert_eq!(client.base_url(), sim.base_url());
+    /// # }
+    /// ```
+    pub fn client(&self) -> Client {
+        self.client.clone()
     }
 
-    /// A callback verifier with the merchant's credentials (deliveries in memory).
-    pub fn verifier(&self) -> crate::Result<Verifier> {
-        Verifier::new(self.credentials())
+    /// A callback verifier with the merchant's credentials, recording deliveries in a fresh
+    /// in-memory replay guard of its own. Not a `Result`: the credentials were checked when
+    /// the simulator started.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let sim = ecpay_sdk::testing::Simulator::start().await;
+    /// let verifier = sim.verifier();
+    /// assert!(verifier.verify(b"MerchantID=3002607").is_err()); // not signed
+    /// # }
+    /// ```
+    pub fn verifier(&self) -> Verifier {
+        self.verifier
+            .clone()
+            .with_replay_guard(sign_core::replay::ReplayGuard::memory())
     }
 
     /// Where [`Simulator::pay`], [`Simulator::deliver_payment_info`] and

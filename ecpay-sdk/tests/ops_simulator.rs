@@ -52,7 +52,7 @@ async fn merchant() -> MockServer {
 async fn monthly_subscription_lifecycle() {
     let sim = Simulator::start().await;
     let shop = merchant().await;
-    let client = sim.client().expect("client");
+    let client = sim.client();
     let no = "SUB20260101001";
     let form = client
         .aio()
@@ -81,7 +81,7 @@ async fn monthly_subscription_lifecycle() {
     assert!(reply.acknowledged());
     let reqs = shop.received_requests().await.expect("recorded");
     let body = &reqs.last().expect("the renewal notice").body;
-    let verifier = sim.verifier().expect("verifier");
+    let verifier = sim.verifier();
     let renewal: PeriodRenewal = verifier
         .verify_period_renewal(body)
         .expect("verified renewal");
@@ -180,7 +180,7 @@ async fn monthly_subscription_lifecycle() {
 async fn declined_renewal_is_reauthorised() {
     let sim = Simulator::start().await;
     let shop = merchant().await;
-    let client = sim.client().expect("client");
+    let client = sim.client();
     let no = "SUB20260101002";
     let form = client
         .aio()
@@ -195,7 +195,6 @@ async fn declined_renewal_is_reauthorised() {
     let reqs = shop.received_requests().await.expect("recorded");
     let declined = sim
         .verifier()
-        .expect("verifier")
         .verify_period_renewal(&reqs.last().expect("notice").body)
         .expect("a declined renewal still verifies");
     assert!(!declined.is_paid());
@@ -212,7 +211,7 @@ async fn declined_renewal_is_reauthorised() {
 async fn capture_and_files() {
     let sim = Simulator::start().await;
     let shop = merchant().await;
-    let client = sim.client().expect("client");
+    let client = sim.client();
     let no = "CAP20260101001";
     let mut req = CheckoutRequest::new(
         no,
@@ -313,7 +312,7 @@ async fn ops_routes_check_the_signature() {
 async fn server_order_and_create_trade() {
     use ecpay_sdk::aio::{ServerOrderRequest, ServerTradeType};
     let sim = Simulator::start().await;
-    let client = sim.client().expect("client");
+    let client = sim.client();
     let req = ServerOrderRequest::new(
         "AP20260101001",
         TradeDate::now_taiwan(),

@@ -331,7 +331,7 @@ async fn the_simulator_accepts_a_signed_platform_id_on_both_queries() {
     // The simulator checks CheckMacValue over every field it receives, PlatformID included,
     // and answers the trade as ECPay does (it does not model platforms).
     let sim = ecpay_sdk::testing::Simulator::start().await;
-    let client = sim.client().expect("simulator client");
+    let client = sim.client();
     let mut req = CheckoutRequest::new(
         "SIMPF0001",
         "2026/01/01 12:00:00",

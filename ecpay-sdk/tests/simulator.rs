@@ -54,7 +54,7 @@ async fn checkout_pay_callback_query_refund() {
         .expect(1)
         .mount(&merchant)
         .await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
 
     let mut req = request("SIM0001", &format!("{}/ecpay/return", merchant.uri()));
     req.payment = Payment::Credit(Default::default());
@@ -76,7 +76,6 @@ async fn checkout_pay_callback_query_refund() {
     assert_eq!(mac[0].1, common::cmv_owned(body));
     let result = sim
         .verifier()
-        .unwrap()
         .verify(delivery.form_body.as_bytes())
         .unwrap();
     assert_eq!(result.trade_no, trade_no);
@@ -123,7 +122,7 @@ async fn checkout_pay_callback_query_refund() {
 #[tokio::test]
 async fn cashier_refuses_a_bad_check_mac_value_like_ecpay() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let form = client
         .aio()
         .checkout(&request("SIM0002", "http://127.0.0.1:9/r"))
@@ -185,7 +184,7 @@ async fn atm_payment_info_is_delivered_and_queryable() {
         .expect(1)
         .mount(&merchant)
         .await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let mut req = request("SIM0004", "http://127.0.0.1:9/r");
     req.payment = Payment::Atm(AtmOptions {
         expire_days: Some(5),
@@ -211,7 +210,7 @@ async fn atm_payment_info_is_delivered_and_queryable() {
 #[tokio::test]
 async fn demo_mock_full_tour() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let demo = client.demo();
     assert_eq!(
         demo.health()
@@ -281,7 +280,7 @@ async fn demo_mock_answers_422_like_fastapi() {
     let v: ecpay_sdk::demo::HttpValidationError = resp.json().await.unwrap();
     let locs: Vec<String> = v.detail.iter().map(|d| d.location()).collect();
     assert_eq!(locs, ["body.source", "body.amount"]);
-    let client = sim.client().unwrap();
+    let client = sim.client();
     assert!(matches!(
         client.demo().event("evt_missing").await,
         Err(Error::Api { status: 404, .. })
@@ -291,7 +290,7 @@ async fn demo_mock_answers_422_like_fastapi() {
 #[tokio::test]
 async fn merchant_mock_signs_and_fails_with_system_error() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let req = MerchantCheckoutRequest {
         order_date: "2025/05/03 14:30:00".into(),
         order_item: "Item1".into(),
@@ -346,7 +345,7 @@ async fn unknown_routes_fail_loudly() {
 #[tokio::test]
 async fn ampersand_in_values_survives_query_trade_info() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let cases = [
         ("plain ampersand", "AMP0001", "Tea&Cake", "cart&1"),
         (
@@ -382,7 +381,7 @@ async fn redelivery_is_the_same_signed_callback_and_reads_as_repeat() {
         .mount(&merchant)
         .await;
     sim.set_callback_url(format!("{}/hook", merchant.uri()));
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let form = client
         .aio()
         .checkout(&request("RED0001", "https://shop.example/return"))
@@ -398,7 +397,7 @@ async fn redelivery_is_the_same_signed_callback_and_reads_as_repeat() {
     );
     assert_eq!(posted[0].url.path(), "/hook");
 
-    let verifier = sim.verifier().unwrap();
+    let verifier = sim.verifier();
     let deliveries: Vec<_> = {
         let mut out = Vec::new();
         for p in &posted {

@@ -72,7 +72,7 @@ fn every_operation_is_listed() {
 #[tokio::test]
 async fn every_operation_is_sent_by_an_sdk_method() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let d = client.demo();
     // Every public method of the demo handler, once. Their answers do not matter here (some
     // are refusals); what the SDK put on the wire does.
@@ -315,7 +315,7 @@ async fn merchant_spec_operation_and_fields_are_what_the_client_sends() {
         .to_owned();
 
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let req = MerchantCheckoutRequest {
         order_date: "2025/05/03 14:30:00".into(),
         order_item: "Item1".into(),

@@ -53,7 +53,7 @@ async fn subscription(sim: &Simulator, shop: &MockServer, no: &str) -> String {
         }),
         ..Default::default()
     });
-    let client = sim.client().expect("client");
+    let client = sim.client();
     assert!(
         sim.submit(&client.aio().checkout(&r).expect("signed"))
             .await
@@ -162,7 +162,7 @@ async fn credit_trade_capture_and_files() {
     );
     assert_eq!(trade["amount"], 299);
 
-    let client = sim.client().expect("client");
+    let client = sim.client();
     let req = CheckoutRequest::new(
         "CAPCLI0001",
         TradeDate::now_taiwan(),

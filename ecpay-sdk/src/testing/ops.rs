@@ -642,13 +642,13 @@ impl Simulator {
     /// let app = Router::new()
     ///     .route("/ecpay/return", post(return_url))
     ///     .route("/ecpay/period", post(period_return))
-    ///     .with_state(sim.verifier()?);
+    ///     .with_state(sim.verifier());
     /// let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     /// let shop = format!("http://{}", listener.local_addr()?);
     /// let url = format!("{shop}/ecpay/period");
     /// tokio::spawn(async move { axum::serve(listener, app).await });
     ///
-    /// let client = sim.client()?;
+    /// let client = sim.client();
     /// let mut req = CheckoutRequest::new("SUB1", TradeDate::now_taiwan(), 299, "Monthly plan", "Coffee", format!("{shop}/ecpay/return"));
     /// req.payment = Payment::Credit(CreditOptions {
     ///     mode: CreditMode::Periodic(PeriodicPlan { period_amount: 299, period_type: PeriodType::Month, frequency: 1, exec_times: 12, period_return_url: Some(url.clone()) }),
