@@ -1,12 +1,16 @@
 //! Configuration (the builder) and the one send path every operation goes through.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
+use bytes::Bytes;
+use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
 pub use sign_core::policy::RetryPolicy;
-use sign_core::policy::{parse_retry_after, Attempt, BaseUrl, Idempotency, Verdict};
+use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
+use sign_core::transport::{Exchange, Transport, TransportConfig};
 use sign_core::Secret;
 use tracing::Instrument as _;
 
@@ -29,6 +33,11 @@ pub enum Environment {
 
 impl Environment {
     /// The base URL.
+    ///
+    /// ```
+    /// let url = ljpay_sdk::Environment::Production.base_url();
+    /// assert!(url.starts_with("https://"));
+    /// ```
     pub fn base_url(&self) -> &'static str {
         match self {
             Environment::Production => "https://pay.ljmatrix.cn",
@@ -36,9 +45,14 @@ impl Environment {
     }
 }
 
-const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
-const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const DEFAULT_MAX_BODY: usize = 1 << 20;
+/// Sent as `User-Agent` by the client the builder makes (not by your own `http_client`).
+const USER_AGENT: &str = concat!("ljpay-sdk/", env!("CARGO_PKG_VERSION"));
+
+const SITE: HeaderName = HeaderName::from_static("x-pay-site");
+const TIMESTAMP: HeaderName = HeaderName::from_static("x-pay-timestamp");
+const NONCE: HeaderName = HeaderName::from_static("x-pay-nonce");
+const SIGNATURE: HeaderName = HeaderName::from_static("x-pay-signature");
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Builds a [`Client`]. Base URL (or environment), site code and secret are required.
 ///
@@ -60,11 +74,7 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     site_code: Option<String>,
     secret: Option<Secret>,
-    http: Option<reqwest::Client>,
-    timeout: Option<Duration>,
-    connect_timeout: Option<Duration>,
-    retry: Option<RetryPolicy>,
-    max_body_bytes: Option<usize>,
+    transport: TransportConfig,
 }
 
 impl fmt::Debug for ClientBuilder {
@@ -73,7 +83,8 @@ impl fmt::Debug for ClientBuilder {
             .field("base_url", &self.base_url)
             .field("site_code", &self.site_code)
             .field("secret", &self.secret.as_ref().map(|_| "Secret(***)"))
-            .finish_non_exhaustive()
+            .field("transport", &self.transport)
+            .finish()
     }
 }
 
@@ -81,59 +92,56 @@ impl ClientBuilder {
     /// The payment centre's base URL. It may carry a path prefix (a gateway in front):
     /// `https://gw.example/ljpay` sends `POST /ljpay/api/v1/order/create`, and the prefix is
     /// part of the signed path. Only `https` is accepted, except `http` to a loopback host.
+    ///
+    /// ```
+    /// let client = ljpay_sdk::Client::builder()
+    ///     .base_url("https://gw.example/ljpay").site_code("s").secret("k").build().unwrap();
+    /// assert_eq!(client.base_url(), "https://gw.example/ljpay");
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// Uses a named environment's base URL.
+    ///
+    /// ```
+    /// use ljpay_sdk::{Client, Environment};
+    /// let client = Client::builder()
+    ///     .environment(Environment::Production).site_code("s").secret("k").build().unwrap();
+    /// assert_eq!(client.base_url(), Environment::Production.base_url());
+    /// ```
     pub fn environment(mut self, env: Environment) -> Self {
         self.base_url = Some(env.base_url().to_owned());
         self
     }
 
-    /// The site code sent as `X-Pay-Site`.
+    /// The site code sent as `X-Pay-Site` (visible ASCII).
+    ///
+    /// ```
+    /// let client = ljpay_sdk::Client::builder()
+    ///     .environment(ljpay_sdk::Environment::Production).site_code("my-site").secret("k")
+    ///     .build().unwrap();
+    /// assert_eq!(client.site_code(), "my-site");
+    /// ```
     pub fn site_code(mut self, site_code: impl Into<String>) -> Self {
         self.site_code = Some(site_code.into());
         self
     }
 
     /// The site's HMAC secret (must not be empty).
+    ///
+    /// ```
+    /// let secret = std::env::var("LJPAY_SECRET").unwrap_or_else(|_| "from-your-vault".into());
+    /// let builder = ljpay_sdk::Client::builder().secret(secret);
+    /// assert!(!format!("{builder:?}").contains("from-your-vault"));
+    /// ```
     pub fn secret(mut self, secret: impl Into<Secret>) -> Self {
         self.secret = Some(secret.into());
         self
     }
 
-    /// Uses your own `reqwest::Client` (then `connect_timeout` here is not applied; configure
-    /// it not to follow redirects). The per-attempt `timeout` still applies.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
-        self.http = Some(client);
-        self
-    }
-
-    /// Timeout of one attempt, from sending to the last byte of the answer (default 10 s).
-    pub fn timeout(mut self, d: Duration) -> Self {
-        self.timeout = Some(d);
-        self
-    }
-
-    /// Connect timeout (default 5 s).
-    pub fn connect_timeout(mut self, d: Duration) -> Self {
-        self.connect_timeout = Some(d);
-        self
-    }
-
-    /// Retry policy (default [`RetryPolicy::default`]: 3 attempts, 15 s budget).
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = Some(policy);
-        self
-    }
-
-    /// Largest answer body accepted (default 1 MiB); a larger one is [`Error::BodyTooLarge`].
-    pub fn max_body_bytes(mut self, n: usize) -> Self {
-        self.max_body_bytes = Some(n);
-        self
-    }
+    sign_core::transport_setters!(transport, "ljpay_sdk::Client::builder()", "");
 
     /// Checks the configuration and builds the client.
     ///
@@ -154,33 +162,31 @@ impl ClientBuilder {
         let site_code = self
             .site_code
             .ok_or_else(|| config("site_code", "is required"))?;
-        if site_code.is_empty() || !site_code.chars().all(|c| c.is_ascii_graphic()) {
-            return Err(config(
+        let site_invalid = || {
+            config(
                 "site_code",
                 "must be non-empty visible ASCII (it is sent as a header)",
-            ));
+            )
+        };
+        if site_code.is_empty() || !site_code.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(site_invalid());
         }
+        let site_header = HeaderValue::from_str(&site_code).map_err(|_| site_invalid())?;
         let secret = self.secret.ok_or_else(|| config("secret", "is required"))?;
         if secret.expose().is_empty() {
             return Err(config("secret", "must not be empty"));
         }
-        let http = match self.http {
-            Some(c) => c,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.connect_timeout.unwrap_or(DEFAULT_CONNECT_TIMEOUT))
-                .build()
-                .map_err(|e| config("http_client", &format!("could not be built: {e}")))?,
-        };
+        let transport = self
+            .transport
+            .build(USER_AGENT)
+            .map_err(|e| config("http_client", &format!("could not be built: {e}")))?;
         Ok(Client {
             inner: Arc::new(Inner {
-                http,
+                transport,
                 base,
                 site_code,
+                site_header,
                 secret,
-                retry: self.retry.unwrap_or_default(),
-                timeout: self.timeout.unwrap_or(DEFAULT_TIMEOUT),
-                max_body_bytes: self.max_body_bytes.unwrap_or(DEFAULT_MAX_BODY),
             }),
         })
     }
@@ -206,13 +212,12 @@ pub struct Client {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    transport: Transport,
     base: BaseUrl,
     site_code: String,
+    /// `site_code` as a header value, built once.
+    site_header: HeaderValue,
     secret: Secret,
-    retry: RetryPolicy,
-    timeout: Duration,
-    max_body_bytes: usize,
 }
 
 impl fmt::Debug for Client {
@@ -221,7 +226,7 @@ impl fmt::Debug for Client {
             .field("base_url", &format_args!("{}", self.inner.base))
             .field("site_code", &self.inner.site_code)
             .field("secret", &self.inner.secret)
-            .field("retry", &self.inner.retry)
+            .field("retry", self.inner.transport.retry_policy())
             .finish_non_exhaustive()
     }
 }
@@ -241,8 +246,9 @@ pub(crate) struct Request<'a> {
     pub(crate) op: &'a Op,
     pub(crate) reference: &'a str,
     /// From `/api/…` on, already percent-encoded.
-    pub(crate) path: String,
-    pub(crate) body: Option<Vec<u8>>,
+    pub(crate) path: Cow<'a, str>,
+    /// Shared by every attempt (a clone is a reference count, not a copy).
+    pub(crate) body: Option<Bytes>,
 }
 
 impl Request<'_> {
@@ -260,267 +266,247 @@ impl Request<'_> {
     }
 }
 
-/// How one attempt ended before it was classified.
-enum Raw {
-    NotSent(Error),
-    MaybeSent(Error),
-    Answer {
-        status: u16,
-        body: Vec<u8>,
-        retry_after: Option<Duration>,
-    },
-    TooLarge,
-}
-
 /// Decodes a 2xx answer body.
 pub(crate) type Decode<T> = fn(&[u8]) -> serde_json::Result<T>;
 
 impl Client {
     /// Starts building a client.
+    ///
+    /// ```
+    /// let builder = ljpay_sdk::Client::builder();
+    /// assert!(builder.build().is_err()); // base URL, site code and secret are required
+    /// ```
     pub fn builder() -> ClientBuilder {
         ClientBuilder::default()
     }
 
     /// Orders: create, query, cancel.
+    ///
+    /// ```
+    /// let client = ljpay_sdk::Client::builder()
+    ///     .environment(ljpay_sdk::Environment::Production).site_code("s").secret("k")
+    ///     .build().unwrap();
+    /// let _orders = client.orders();
+    /// ```
     pub fn orders(&self) -> Orders<'_> {
         Orders::new(self)
     }
 
     /// Refunds.
+    ///
+    /// ```
+    /// let client = ljpay_sdk::Client::builder()
+    ///     .environment(ljpay_sdk::Environment::Production).site_code("s").secret("k")
+    ///     .build().unwrap();
+    /// let _refunds = client.refunds();
+    /// ```
     pub fn refunds(&self) -> Refunds<'_> {
         Refunds::new(self)
     }
 
     /// The configured site code.
+    ///
+    /// ```
+    /// let client = ljpay_sdk::Client::builder()
+    ///     .environment(ljpay_sdk::Environment::Production).site_code("s-1").secret("k")
+    ///     .build().unwrap();
+    /// assert_eq!(client.site_code(), "s-1");
+    /// ```
     pub fn site_code(&self) -> &str {
         &self.inner.site_code
     }
 
     /// The configured base URL (origin plus path prefix).
+    ///
+    /// ```
+    /// let client = ljpay_sdk::Client::builder()
+    ///     .base_url("http://127.0.0.1:8080/").site_code("s").secret("k").build().unwrap();
+    /// assert_eq!(client.base_url(), "http://127.0.0.1:8080");
+    /// ```
     pub fn base_url(&self) -> String {
         self.inner.base.to_string()
     }
 
     pub(crate) fn retry_policy(&self) -> &RetryPolicy {
-        &self.inner.retry
+        self.inner.transport.retry_policy()
     }
 
-    /// The one send path: every attempt signed afresh, sent, timed, its body capped, classified
-    /// for [`RetryPolicy::decide`], and its verdict acted on. A non-idempotent call whose
-    /// outcome is unknown comes back as [`Error::OutcomeUnknown`] (the caller may settle it by a
-    /// lookup); a 2xx body is decoded with `decode`.
+    /// The one send path: every attempt signed afresh and sent by the shared transport (timed,
+    /// its body capped), classified with LJPay's rules, and its verdict acted on. A
+    /// non-idempotent call whose outcome is unknown comes back as [`Error::OutcomeUnknown`]
+    /// (the caller may settle it by a lookup); a 2xx body is decoded with `decode`.
     pub(crate) async fn send<T>(&self, req: &Request<'_>, decode: Decode<T>) -> Result<T, Error> {
         let span = tracing::debug_span!(
-            "ljpay.call",
+            "ljpay request",
             operation = req.op.name,
             reference = req.reference,
-            method = %req.op.method,
-            path = %req.path,
+            method = req.op.method.as_str(),
+            path = &*req.path,
+            attempts = tracing::field::Empty,
+            status = tracing::field::Empty,
+            latency_ms = tracing::field::Empty,
         );
         self.send_attempts(req, decode).instrument(span).await
     }
 
     async fn send_attempts<T>(&self, req: &Request<'_>, decode: Decode<T>) -> Result<T, Error> {
-        let policy = &self.inner.retry;
-        let started = Instant::now();
-        let mut attempt = 0u32;
-        loop {
-            attempt += 1;
-            let (outcome, result) = self.classify(req, self.attempt(req, attempt).await, decode);
-            match policy.decide(req.op.idempotency, attempt, started.elapsed(), &outcome) {
-                Verdict::Done | Verdict::GiveUp => return result,
-                Verdict::RetryAfter(wait) => tokio::time::sleep(wait).await,
-                Verdict::Throttled { retry_after } => {
-                    let (status, message) = match result {
-                        Err(Error::Api {
-                            status, message, ..
-                        }) => (status, message),
-                        Err(Error::UnexpectedStatus {
-                            status,
-                            body_snippet,
-                        }) => (status, body_snippet),
-                        _ => (429, String::new()),
-                    };
-                    return Err(Error::RateLimited {
-                        retry_after,
+        let transport = &self.inner.transport;
+        let idempotency = req.op.idempotency;
+        // The decoded answer (or its error) of the latest attempt that was answered, so that a
+        // body is decoded once.
+        let mut answered: Option<Result<T, Error>> = None;
+        let Ok((verdict, exchange)) = transport
+            .send::<std::convert::Infallible>(
+                idempotency,
+                transport.retry_policy(),
+                |_| Ok(self.request(req)),
+                |x| match x {
+                    Exchange::Answered {
                         status,
-                        message,
-                    });
-                }
-                Verdict::OutcomeUnknown => {
-                    let reason = match result {
-                        Err(e) => e.to_string(),
-                        Ok(_) => "the answer could not be read".to_owned(),
-                    };
-                    return Err(req.outcome_unknown(reason));
-                }
+                        retry_after,
+                        body,
+                    } => {
+                        let (attempt, result) =
+                            self.answer(req, *status, *retry_after, body, decode);
+                        answered = Some(result);
+                        attempt
+                    }
+                    other => {
+                        answered = None;
+                        other.attempt(idempotency)
+                    }
+                },
+            )
+            .await;
+        let result = match (answered, exchange) {
+            (Some(result), _) => result,
+            (None, Exchange::NotSent(e) | Exchange::Lost(e)) => Err(Error::Transport { source: e }),
+            (None, Exchange::TimedOut) => Err(Error::Timeout {
+                after: transport.timeout(),
+            }),
+            (None, Exchange::TooLarge { .. }) => Err(Error::BodyTooLarge {
+                limit: transport.max_body_bytes(),
+            }),
+            (
+                None,
+                Exchange::Answered {
+                    status,
+                    retry_after,
+                    body,
+                },
+            ) => self.answer(req, status, retry_after, &body, decode).1,
+        };
+        match verdict {
+            Verdict::Throttled { retry_after } => {
+                let (status, message) = match result {
+                    Err(Error::Api {
+                        status, message, ..
+                    }) => (status, message),
+                    Err(Error::UnexpectedStatus {
+                        status,
+                        body_snippet,
+                    }) => (status, body_snippet),
+                    _ => (429, String::new()),
+                };
+                Err(Error::RateLimited {
+                    retry_after,
+                    status,
+                    message,
+                })
             }
+            Verdict::OutcomeUnknown => {
+                let reason = match result {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "the answer could not be read".to_owned(),
+                };
+                Err(req.outcome_unknown(reason))
+            }
+            // Done, GiveUp (`send` never returns RetryAfter).
+            _ => result,
         }
     }
 
-    fn classify<T>(
+    /// One attempt's request, signed afresh (new timestamp and nonce) over exactly the request
+    /// target that goes on the wire.
+    fn request(&self, req: &Request<'_>) -> reqwest::RequestBuilder {
+        let inner = &*self.inner;
+        let url = inner.base.url(&req.path);
+        let target = &url[url::Position::BeforePath..];
+        let body = req.body.as_deref().unwrap_or_default();
+        let nonce = sign_core::new_nonce();
+        let signed = sign_core::ljpay::sign_request(
+            &inner.secret,
+            &inner.site_code,
+            req.op.method.as_str(),
+            target,
+            body,
+            chrono::Utc::now().timestamp(),
+            &nonce,
+        );
+        let mut request = reqwest::Request::new(req.op.method.clone(), url);
+        let headers = request.headers_mut();
+        headers.insert(SITE, inner.site_header.clone());
+        // Digits, hex and `sha256=`: always valid header values, moved in without a copy.
+        if let Ok(v) = HeaderValue::try_from(signed.timestamp) {
+            headers.insert(TIMESTAMP, v);
+        }
+        if let Ok(v) = HeaderValue::try_from(nonce) {
+            headers.insert(NONCE, v);
+        }
+        if let Ok(mut v) = HeaderValue::try_from(signed.signature) {
+            v.set_sensitive(true);
+            headers.insert(SIGNATURE, v);
+        }
+        headers.insert(ACCEPT, JSON);
+        if let Some(b) = &req.body {
+            headers.insert(CONTENT_TYPE, JSON);
+            *request.body_mut() = Some(b.clone().into());
+        }
+        reqwest::RequestBuilder::from_parts(inner.transport.http().clone(), request)
+    }
+
+    /// LJPay's reading of an answer: a 2xx is decoded (an unreadable one may, for a call that
+    /// changes state, have taken effect); `RATE_LIMITED` in any status is throttled; the
+    /// documented 502 `CHANNEL_API_ERROR` is final; the rest as the shared classification says.
+    fn answer<T>(
         &self,
         req: &Request<'_>,
-        raw: Raw,
+        status: u16,
+        retry_after: Option<Duration>,
+        body: &[u8],
         decode: Decode<T>,
     ) -> (Attempt, Result<T, Error>) {
         let write = req.op.idempotency == Idempotency::NonIdempotent;
-        match raw {
-            Raw::NotSent(e) => (Attempt::NotSent, Err(e)),
-            Raw::MaybeSent(e) => (Attempt::MaybeSent, Err(e)),
-            Raw::TooLarge => {
-                let e = Error::BodyTooLarge {
-                    limit: self.inner.max_body_bytes,
-                };
-                // A state-changing call answered at all may have taken effect.
-                (
+        if (200..300).contains(&status) {
+            return match decode(body) {
+                Ok(v) => (Attempt::Answered, Ok(v)),
+                Err(e) => (
                     if write {
                         Attempt::MaybeSent
                     } else {
                         Attempt::Answered
                     },
-                    Err(e),
-                )
-            }
-            Raw::Answer { status, body, .. } if (200..300).contains(&status) => {
-                match decode(&body) {
-                    Ok(v) => (Attempt::Answered, Ok(v)),
-                    Err(e) => {
-                        let e = Error::Decode {
-                            reason: format!("the {} answer (status {status}): {e}", req.op.name),
-                            body_snippet: snippet(&body),
-                        };
-                        (
-                            if write {
-                                Attempt::MaybeSent
-                            } else {
-                                Attempt::Answered
-                            },
-                            Err(e),
-                        )
-                    }
-                }
-            }
-            Raw::Answer {
-                status,
-                body,
-                retry_after,
-            } => {
-                let err = error_from(status, &body);
-                let code = err.code();
-                let outcome = if status == 429 || code == Some(&ErrorCode::RateLimited) {
-                    Attempt::Throttled { retry_after }
-                } else if status == 502 && code == Some(&ErrorCode::ChannelApiError) {
-                    // The spec documents 502 `CHANNEL_API_ERROR` (UpstreamError) as the answer
-                    // when WeChat or Alipay refused: a final answer, not a lost one.
-                    Attempt::Answered
-                } else if status >= 500 {
-                    Attempt::ServerError
-                } else {
-                    Attempt::Answered
-                };
-                (outcome, Err(err))
-            }
+                    Err(Error::Decode {
+                        reason: format!("the {} answer (status {status}): {e}", req.op.name),
+                        body_snippet: snippet(body),
+                    }),
+                ),
+            };
         }
-    }
-
-    /// One signed attempt within the per-attempt timeout.
-    async fn attempt(&self, req: &Request<'_>, attempt: u32) -> Raw {
-        let inner = &*self.inner;
-        let full = inner.base.join(&req.path);
-        let url = match url::Url::parse(&full) {
-            Ok(u) => u,
-            Err(e) => {
-                return Raw::NotSent(Error::Validation {
-                    field: "path",
-                    reason: format!("does not form a valid URL: {e}"),
-                })
-            }
+        let err = error_from(status, body);
+        let code = err.code();
+        let attempt = if status == 429 || code == Some(&ErrorCode::RateLimited) {
+            Attempt::Throttled { retry_after }
+        } else if status == 502 && code == Some(&ErrorCode::ChannelApiError) {
+            // The spec documents 502 `CHANNEL_API_ERROR` (UpstreamError) as the answer when
+            // WeChat or Alipay refused: a final answer, not a lost one.
+            Attempt::Answered
+        } else if status >= 500 {
+            Attempt::ServerError
+        } else {
+            Attempt::Answered
         };
-        // Sign exactly the request target that goes on the wire.
-        let target = match url.query() {
-            Some(q) => format!("{}?{}", url.path(), q),
-            None => url.path().to_owned(),
-        };
-        let body = req.body.as_deref().unwrap_or_default();
-        let signed = sign_core::ljpay::sign_request(
-            &inner.secret,
-            &inner.site_code,
-            req.op.method.as_str(),
-            &target,
-            body,
-            chrono::Utc::now().timestamp(),
-            &sign_core::new_nonce(),
-        );
-        let mut builder = inner.http.request(req.op.method.clone(), url);
-        for (name, value) in signed.pairs() {
-            builder = builder.header(name, value);
-        }
-        builder = builder.header(reqwest::header::ACCEPT, "application/json");
-        if let Some(b) = &req.body {
-            builder = builder
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(b.clone());
-        }
-        let started = Instant::now();
-        let raw = match tokio::time::timeout(inner.timeout, self.exchange(builder)).await {
-            Ok(raw) => raw,
-            Err(_) => Raw::MaybeSent(Error::Timeout {
-                after: inner.timeout,
-            }),
-        };
-        let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        match &raw {
-            Raw::Answer { status, .. } => {
-                tracing::debug!(attempt, status, latency_ms, path = %target, "ljpay request")
-            }
-            Raw::NotSent(e) | Raw::MaybeSent(e) => {
-                tracing::debug!(attempt, latency_ms, path = %target, error = %e, "ljpay request failed")
-            }
-            Raw::TooLarge => {
-                tracing::debug!(attempt, latency_ms, path = %target, "ljpay answer too large")
-            }
-        }
-        raw
-    }
-
-    async fn exchange(&self, builder: reqwest::RequestBuilder) -> Raw {
-        let mut resp = match builder.send().await {
-            Ok(r) => r,
-            Err(e) if e.is_connect() || e.is_builder() => {
-                return Raw::NotSent(Error::Transport { source: e })
-            }
-            Err(e) => return Raw::MaybeSent(Error::Transport { source: e }),
-        };
-        let status = resp.status().as_u16();
-        let retry_after = resp
-            .headers()
-            .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| parse_retry_after(v, SystemTime::now()));
-        let limit = self.inner.max_body_bytes;
-        if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Raw::TooLarge;
-        }
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > limit {
-                        return Raw::TooLarge;
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                // A body cut short: the request was processed, the answer is lost.
-                Err(e) => return Raw::MaybeSent(Error::Transport { source: e }),
-            }
-        }
-        Raw::Answer {
-            status,
-            body,
-            retry_after,
-        }
+        (attempt, Err(err))
     }
 }
 

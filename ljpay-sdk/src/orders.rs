@@ -95,7 +95,7 @@ impl<'a> Orders<'a> {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use ljpay_sdk::{Channel, CreateOrderRequest, Instructions};
     /// let sim = ljpay_sdk::testing::Simulator::start().await;
-    /// let client = sim.client()?;
+    /// let client = sim.client();
     /// let req = CreateOrderRequest::new("B-1001", 1999, Channel::WechatNative, "Pear tea");
     /// let outcome = client.orders().create(&req).await?;
     /// if let Some(Instructions::Qr(qr)) = outcome.instructions() {
@@ -114,8 +114,8 @@ impl<'a> Orders<'a> {
         let request = Request {
             op: &CREATE,
             reference: &req.biz_order_no,
-            path: PATH_CREATE.to_owned(),
-            body: Some(body),
+            path: PATH_CREATE.into(),
+            body: Some(body.into()),
         };
         let settle = || async {
             match self.get_by_biz_order_no(&req.biz_order_no).await {
@@ -145,7 +145,7 @@ impl<'a> Orders<'a> {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let sim = ljpay_sdk::testing::Simulator::start().await;
-    /// let e = sim.client()?.orders().get_by_biz_order_no("B-404").await.unwrap_err();
+    /// let e = sim.client().orders().get_by_biz_order_no("B-404").await.unwrap_err();
     /// assert_eq!(e.code(), Some(&ljpay_sdk::ErrorCode::OrderNotFound));
     /// # Ok(()) }
     /// # #[cfg(not(feature = "testing"))]
@@ -165,7 +165,7 @@ impl<'a> Orders<'a> {
     /// # #[tokio::main(flavor = "current_thread")]
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let sim = ljpay_sdk::testing::Simulator::start().await;
-    /// let e = sim.client()?.orders().get_by_order_no("lp_404").await.unwrap_err();
+    /// let e = sim.client().orders().get_by_order_no("lp_404").await.unwrap_err();
     /// assert_eq!(e.status(), Some(404));
     /// # Ok(()) }
     /// # #[cfg(not(feature = "testing"))]
@@ -177,10 +177,13 @@ impl<'a> Orders<'a> {
     }
 
     async fn get(&self, prefix: &str, key: &str) -> Result<OrderInfo, Error> {
+        let mut path = String::with_capacity(prefix.len() + key.len() * 3);
+        path.push_str(prefix);
+        path.extend(utf8_percent_encode(key, SEGMENT));
         let request = Request {
             op: &GET,
             reference: key,
-            path: format!("{prefix}{}", encode_path_segment(key)),
+            path: path.into(),
             body: None,
         };
         self.client
@@ -201,7 +204,7 @@ impl<'a> Orders<'a> {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use ljpay_sdk::{Channel, CreateOrderRequest, OrderStatus};
     /// let sim = ljpay_sdk::testing::Simulator::start().await;
-    /// let client = sim.client()?;
+    /// let client = sim.client();
     /// client.orders().create(&CreateOrderRequest::new("B-7", 100, Channel::AlipayQr, "tea")).await?;
     /// client.orders().cancel("B-7").await?;
     /// assert_eq!(client.orders().get_by_biz_order_no("B-7").await?.status, OrderStatus::Canceled);
@@ -220,8 +223,8 @@ impl<'a> Orders<'a> {
         let request = Request {
             op: &CANCEL,
             reference: biz_order_no,
-            path: PATH_CANCEL.to_owned(),
-            body: Some(body),
+            path: PATH_CANCEL.into(),
+            body: Some(body.into()),
         };
         let settle = || async {
             match self.get_by_biz_order_no(biz_order_no).await {

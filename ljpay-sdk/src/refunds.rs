@@ -45,7 +45,7 @@ impl<'a> Refunds<'a> {
     /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// use ljpay_sdk::{Channel, CreateOrderRequest, Error, RefundRequest, RefundStatus};
     /// let sim = ljpay_sdk::testing::Simulator::start().await;
-    /// let client = sim.client()?;
+    /// let client = sim.client();
     /// client.orders().create(&CreateOrderRequest::new("B-1001", 1000, Channel::AlipayQr, "tea")).await?;
     /// sim.mark_paid("B-1001")?;
     /// let req = RefundRequest::new("B-1001", "R-1001-1", 500).reason("damaged");
@@ -67,8 +67,8 @@ impl<'a> Refunds<'a> {
         let request = Request {
             op: &REFUND,
             reference: &req.out_refund_no,
-            path: PATH_REFUND.to_owned(),
-            body: Some(body),
+            path: PATH_REFUND.into(),
+            body: Some(body.into()),
         };
         // The spec has no refund lookup: an unknown outcome stays unknown.
         let no_lookup: Option<fn() -> std::future::Ready<Settled<RefundResponse>>> = None;

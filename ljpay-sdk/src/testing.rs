@@ -21,7 +21,7 @@
 //! use ljpay_sdk::{Channel, CreateOrderRequest, OrderStatus};
 //!
 //! let sim = Simulator::start().await;
-//! let client = sim.client()?;
+//! let client = sim.client();
 //! let req = CreateOrderRequest::new("B-1", 1000, Channel::WechatNative, "tea");
 //! client.orders().create(&req).await?;
 //! sim.mark_paid("B-1")?; // the state change alone; `pay` also delivers the webhook
@@ -245,7 +245,7 @@ impl Shared {
 /// let sim = Simulator::start().await;
 /// // The next signed request gets a 503 without being processed.
 /// sim.inject_fault(Fault::Respond { status: 503, body: "maintenance".into() });
-/// let e = sim.client()?.orders().get_by_order_no("lp_1").await.unwrap_err();
+/// let e = sim.client().orders().get_by_order_no("lp_1").await.unwrap_err();
 /// assert_eq!(e.status(), Some(404), "the query was retried after the 503");
 /// assert_eq!(sim.stats().requests, 2);
 /// # Ok(()) }
@@ -254,6 +254,19 @@ pub struct Simulator {
     server: MockServer,
     shared: Arc<Shared>,
     http: reqwest::Client,
+    client: Client,
+}
+
+/// The builder of the simulator's own clients: its URL and credentials, short backoffs.
+fn client_builder(base_url: &str, shared: &Shared) -> ClientBuilder {
+    Client::builder()
+        .base_url(base_url)
+        .site_code(shared.site_code.as_str())
+        .secret(shared.secret.clone())
+        .retry_policy(
+            RetryPolicy::default()
+                .with_backoff(Duration::from_millis(5), Duration::from_millis(20)),
+        )
 }
 
 impl fmt::Debug for Simulator {
@@ -273,6 +286,21 @@ impl Simulator {
     }
 
     /// Starts a simulator with the given site code and secret.
+    ///
+    /// # Panics
+    ///
+    /// When the site code is not non-empty visible ASCII or the secret is empty: no client
+    /// could talk to such a site (the panic carries the builder's [`Error::Config`] message).
+    /// This is what lets [`Simulator::client`] and [`Simulator::verifier`] return their value
+    /// directly.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = ljpay_sdk::testing::Simulator::start_with("shop-7", "a-test-secret").await;
+    /// assert_eq!(sim.client().site_code(), "shop-7");
+    /// # }
+    /// ```
     pub async fn start_with(site_code: impl Into<String>, secret: impl Into<Secret>) -> Simulator {
         let shared = Arc::new(Shared {
             site_code: site_code.into(),
@@ -290,10 +318,14 @@ impl Simulator {
             .timeout(Duration::from_secs(10))
             .build()
             .unwrap_or_default();
+        let client = client_builder(&server.uri(), &shared)
+            .build()
+            .unwrap_or_else(|e| panic!("Simulator::start_with: {e}"));
         Simulator {
             server,
             shared,
             http,
+            client,
         }
     }
 
@@ -312,27 +344,57 @@ impl Simulator {
         &self.shared.secret
     }
 
-    /// A client builder configured for this simulator, with short retry backoffs.
+    /// A client builder configured for this simulator, with short retry backoffs, to change a
+    /// setting before building.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), ljpay_sdk::Error> {
+    /// let sim = ljpay_sdk::testing::Simulator::start().await;
+    /// let client = sim.client_builder().max_body_bytes(64 * 1024).build()?;
+    /// # let _ = client;
+    /// # Ok(()) }
+    /// ```
     pub fn client_builder(&self) -> ClientBuilder {
-        Client::builder()
-            .base_url(self.base_url())
-            .site_code(self.site_code())
-            .secret(self.secret().clone())
-            .retry_policy(
-                RetryPolicy::default()
-                    .with_backoff(Duration::from_millis(5), Duration::from_millis(20)),
-            )
+        client_builder(&self.base_url(), &self.shared)
     }
 
-    /// A client for this simulator.
-    pub fn client(&self) -> Result<Client, Error> {
-        self.client_builder().build()
+    /// A ready client for this simulator (short retry backoffs); every call shares one
+    /// connection pool.
+    ///
+    /// Not a `Result`: the simulator's own configuration (a loopback `http` URL, its site code
+    /// and secret) is fixed and checked when it starts, so there is nothing left to fail at
+    /// run time. Adjust a setting with [`Simulator::client_builder`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = ljpay_sdk::testing::Simulator::start().await;
+    /// let client = sim.client();
+    /// assert_eq!(client.site_code(), sim.site_code());
+    /// # }
+    /// ```
+    pub fn client(&self) -> Client {
+        self.client.clone()
     }
 
     /// A webhook verifier with the merchant's site code and secret, as the merchant's handler
     /// builds it (300 s window, in-memory replay guard).
-    pub fn verifier(&self) -> Result<Verifier, Error> {
+    ///
+    /// Not a `Result`, for the same reason as [`Simulator::client`]: the simulator's site code
+    /// and secret were checked when it started and are never empty.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = ljpay_sdk::testing::Simulator::start().await;
+    /// let verifier = sim.verifier();
+    /// # let _ = verifier;
+    /// # }
+    /// ```
+    pub fn verifier(&self) -> Verifier {
         Verifier::new(self.site_code(), self.secret().clone())
+            .unwrap_or_else(|e| unreachable!("the simulator's site code and secret are set: {e}"))
     }
 
     /// Where [`Simulator::pay`] and [`Simulator::redeliver`] POST the signed webhook (the
@@ -459,13 +521,13 @@ impl Simulator {
     ///     let processed = Processed::default();
     ///     let app = Router::new()
     ///         .route("/hooks/ljpay", post(ljpay_webhook))
-    ///         .with_state((Arc::new(sim.verifier()?), processed.clone()));
+    ///         .with_state((Arc::new(sim.verifier()), processed.clone()));
     ///     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     ///     sim.set_callback_url(&format!("http://{}/hooks/ljpay", listener.local_addr()?))?;
     ///     tokio::spawn(async move { axum::serve(listener, app).await });
     ///
     ///     // 2. Your checkout creates an order with a ready client.
-    ///     let client = sim.client()?;
+    ///     let client = sim.client();
     ///     let req = CreateOrderRequest::new("B-1001", 12_800, Channel::WechatNative, "Pear tea");
     ///     client.orders().create(&req).await?;
     ///

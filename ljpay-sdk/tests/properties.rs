@@ -69,7 +69,7 @@ mod against_the_simulator {
             let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
             rt.block_on(async {
                 let sim = Simulator::start().await;
-                let client = sim.client().unwrap();
+                let client = sim.client();
                 let req = CreateOrderRequest::new(biz.clone(), 7, Channel::WechatNative, "s");
                 client.orders().create(&req).await.unwrap();
                 let got = client.orders().get_by_biz_order_no(&biz).await.unwrap();

@@ -63,8 +63,8 @@ async fn merchant_endpoint(config: Verifier) -> (String, Received) {
 #[tokio::test]
 async fn order_lifecycle_with_webhook() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
-    let (hook_url, seen) = merchant_endpoint(sim.verifier().unwrap()).await;
+    let client = sim.client();
+    let (hook_url, seen) = merchant_endpoint(sim.verifier()).await;
     sim.set_callback_url(&hook_url).unwrap();
 
     let mut meta = serde_json::Map::new();
@@ -200,7 +200,7 @@ async fn order_lifecycle_with_webhook() {
 #[tokio::test]
 async fn cancel_instructions_and_reuse_after_cancel() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let req = CreateOrderRequest::new("B-200", 50, Channel::AlipayPc, "s")
         .return_url("https://shop.example/back");
     let out = client.orders().create(&req).await.unwrap();
@@ -366,7 +366,7 @@ async fn base_url_with_a_prefix_works_against_the_simulator() {
 #[tokio::test]
 async fn disabled_site_and_channel() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     sim.disable_channel(Channel::AlipayPage);
     let req = CreateOrderRequest::new("B-400", 10, Channel::AlipayPc, "s")
         .return_url("https://shop.example/r");
@@ -397,7 +397,7 @@ async fn disabled_site_and_channel() {
 #[tokio::test]
 async fn pay_without_a_callback_url_is_an_error_and_changes_nothing() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     client
         .orders()
         .create(&CreateOrderRequest::new(
@@ -413,7 +413,7 @@ async fn pay_without_a_callback_url_is_an_error_and_changes_nothing() {
         other => panic!("expected a configuration error, got {other:?}"),
     }
     assert_eq!(sim.order("B-600").unwrap().status, OrderStatus::Pending);
-    let (url, _) = merchant_endpoint(sim.verifier().unwrap()).await;
+    let (url, _) = merchant_endpoint(sim.verifier()).await;
     sim.set_callback_url(&url).unwrap();
     assert!(
         matches!(sim.redeliver("B-600").await, Err(Error::Validation { .. })),
@@ -487,7 +487,7 @@ async fn lost_cancel_answer_is_resolved_by_lookup() {
 #[tokio::test]
 async fn an_old_expired_order_is_never_taken_for_this_create() {
     let sim = Simulator::start().await;
-    let client = sim.client().unwrap();
+    let client = sim.client();
     let req = CreateOrderRequest::new("B-700", 10, Channel::AlipayQr, "s");
     let old = client.orders().create(&req).await.unwrap();
     sim.expire("B-700").unwrap();

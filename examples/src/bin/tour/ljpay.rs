@@ -64,9 +64,9 @@ async fn create(flow: &mut Flow, client: &Client, biz: &str) -> Result<(), StepE
 async fn simulated(flow: &mut Flow, merchant: &Merchant) -> Result<(), StepError> {
     let sim = Simulator::start().await;
     sim.set_callback_url(&merchant.url("/ljpay/webhook"))?;
-    let verifier = sim.verifier()?.with_replay_guard(merchant.replay_guard());
+    let verifier = sim.verifier().with_replay_guard(merchant.replay_guard());
     merchant.configure(|v| v.ljpay = Some(verifier));
-    let client = sim.client()?;
+    let client = sim.client();
     let biz = biz_order_no();
 
     create(flow, &client, &biz).await?;
