@@ -14,8 +14,8 @@
 //! ```text
 //! ecpay checkout --trade-no T1 --amount 100 --item-name 'Tea#Cake' --trade-desc Order --return-url https://shop.example/return [--choose-payment Credit] [--json]
 //! ecpay verify-callback [--kind payment|order|payment-info|period] [--replay-store redis://127.0.0.1:6379] < body.txt
-//! ecpay query-trade --trade-no T1
-//! ecpay query-payment-info --trade-no T1
+//! ecpay query-trade --trade-no T1 [--platform-id 3002599]
+//! ecpay query-payment-info --trade-no T1 [--platform-id 3002599]
 //! ecpay do-action --merchant-trade-no T1 --trade-no 2601011000000001 --action C --amount 100
 //! ecpay period-info --trade-no SUB1  |  ecpay period-action --trade-no SUB1 --action reauth|cancel
 //! ecpay credit-trade --credit-refund-id 11111111 --amount 299 --check-code 59997889
@@ -40,7 +40,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use ecpay_sdk::aio::{
-    CheckoutRequest, CreditAction, DoActionRequest, Payment, PaymentMethod, TradeDate,
+    CheckoutRequest, CreditAction, DoActionRequest, Payment, PaymentMethod, TradeDate, TradeQuery,
 };
 use ecpay_sdk::demo::OrderRequest;
 use ecpay_sdk::merchant::MerchantCheckoutRequest;
@@ -114,6 +114,27 @@ enum ActionArg {
     N,
 }
 
+/// The trade a query names, and the platform a platform's sub-merchant queries through.
+#[derive(clap::Args)]
+struct TradeQueryArgs {
+    /// The MerchantTradeNo.
+    #[arg(long)]
+    trade_no: String,
+    /// PlatformID: the platform's MerchantID, for a platform's sub-merchant (empty otherwise).
+    #[arg(long)]
+    platform_id: Option<String>,
+}
+
+impl TradeQueryArgs {
+    fn into_query(self) -> TradeQuery {
+        let q = TradeQuery::new(self.trade_no);
+        match self.platform_id {
+            Some(p) => q.platform(p),
+            None => q,
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum Command {
     /// Build and sign an AIO checkout; print the auto-submitting HTML form (or `--json`).
@@ -128,7 +149,7 @@ enum Command {
         trade_desc: String,
         #[arg(long)]
         return_url: String,
-        /// Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL or ALL (default).
+        /// Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL, WeiXin or ALL (default).
         #[arg(long, default_value = "ALL")]
         choose_payment: String,
         /// `yyyy/MM/dd HH:mm:ss` (default: now, Taiwan time).
@@ -148,14 +169,14 @@ enum Command {
     },
     /// QueryTradeInfo/V5 (`--trade-no` is the MerchantTradeNo).
     QueryTrade {
-        #[arg(long)]
-        trade_no: String,
+        #[command(flatten)]
+        query: TradeQueryArgs,
     },
     /// QueryPaymentInfo: the ATM account / CVS code / barcodes of a trade (`--trade-no` is the
     /// MerchantTradeNo).
     QueryPaymentInfo {
-        #[arg(long)]
-        trade_no: String,
+        #[command(flatten)]
+        query: TradeQueryArgs,
     },
     /// CreditDetail/DoAction: close, refund, cancel or abandon a credit card trade (never
     /// retried; exit 5 when the outcome is unknown: query the trade before repeating it).
@@ -272,7 +293,7 @@ enum Command {
         trade_desc: String,
         #[arg(long)]
         return_url: String,
-        /// Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL or ALL (default).
+        /// Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL, WeiXin or ALL (default).
         #[arg(long, default_value = "ALL")]
         choose_payment: String,
     },
@@ -411,7 +432,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let method =
                 PaymentMethod::parse(&choose_payment).ok_or_else(|| Error::Validation {
                     field: "ChoosePayment".into(),
-                    reason: "one of Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL, ALL"
+                    reason: "one of Credit, WebATM, ATM, CVS, BARCODE, ApplePay, TWQR, BNPL, WeiXin, ALL"
                         .into(),
                 })?;
             let date = trade_date.map_or_else(TradeDate::now_taiwan, TradeDate::from);
@@ -427,11 +448,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
         }
         Command::VerifyCallback { .. } => Ok(()),
-        Command::QueryTrade { trade_no } => {
-            cli::print_json(&client.aio().query_trade_info(&trade_no).await?)
+        Command::QueryTrade { query } => {
+            cli::print_json(&client.aio().query_trade_info(query.into_query()).await?)
         }
-        Command::QueryPaymentInfo { trade_no } => {
-            cli::print_json(&client.aio().query_payment_info(&trade_no).await?)
+        Command::QueryPaymentInfo { query } => {
+            cli::print_json(&client.aio().query_payment_info(query.into_query()).await?)
         }
         Command::DoAction {
             merchant_trade_no,
