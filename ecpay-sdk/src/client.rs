@@ -510,12 +510,11 @@ impl Client {
         let url = self.inner.aio_base.url(path);
         let http = self.http();
         self.send(call, || {
-            let mut form = fields(creds);
+            let form = fields(creds);
             let mac = creds.mac(&form);
-            form.push((ecpay::CHECK_MAC_VALUE.into(), mac));
             let mut req = reqwest::Request::new(reqwest::Method::POST, url.clone());
             req.headers_mut().insert(CONTENT_TYPE, FORM);
-            *req.body_mut() = Some(Bytes::from(encode_form(&form)).into());
+            *req.body_mut() = Some(Bytes::from(encode_form(&form, &mac)).into());
             Ok(reqwest::RequestBuilder::from_parts(http.clone(), req))
         })
         .await
@@ -592,13 +591,14 @@ impl Client {
     }
 }
 
-/// The form body as `application/x-www-form-urlencoded` (what `RequestBuilder::form` writes),
-/// into one `String` sized for it.
-fn encode_form(form: &[(String, String)]) -> String {
+/// The form body and its `CheckMacValue` last, as `application/x-www-form-urlencoded` (what
+/// `RequestBuilder::form` writes), into one `String` sized for it.
+fn encode_form(form: &[(String, String)], mac: &str) -> String {
     let size: usize = form.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-    let mut out = String::with_capacity(size + size / 2);
+    let mut out = String::with_capacity(size + size / 2 + mac.len() + 16);
     url::form_urlencoded::Serializer::new(&mut out)
         .extend_pairs(form)
+        .append_pair(ecpay::CHECK_MAC_VALUE, mac)
         .finish();
     out
 }
@@ -774,5 +774,42 @@ mod tests {
             .credentials(own)
             .build()
             .is_ok());
+    }
+
+    /// The body written by hand is the one `RequestBuilder::form` wrote before (serde_urlencoded
+    /// over the fields with `CheckMacValue` pushed last): the gateway recomputes the MAC over
+    /// exactly these decoded pairs.
+    #[test]
+    fn form_body_is_what_reqwest_form_wrote() {
+        let cases: [(&str, &[(&str, &str)]); 3] = [
+            ("empty", &[]),
+            (
+                "query",
+                &[
+                    ("MerchantID", "3002607"),
+                    ("MerchantTradeNo", "M1"),
+                    ("TimeStamp", "1782347899"),
+                ],
+            ),
+            (
+                "escapes",
+                &[
+                    ("ItemName", "咖啡 x2#熱"),
+                    ("ReturnURL", "https://shop.example/r?a=1&b=2"),
+                    ("Remark", "100% *ok*~"),
+                ],
+            ),
+        ];
+        for (name, pairs) in cases {
+            let form: Vec<(String, String)> = pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect();
+            let mac = "0123456789ABCDEF";
+            let mut old = form.clone();
+            old.push((ecpay::CHECK_MAC_VALUE.into(), mac.into()));
+            let want = serde_urlencoded::to_string(&old).unwrap();
+            assert_eq!(encode_form(&form, mac), want, "{name}");
+        }
     }
 }
