@@ -197,6 +197,13 @@ async fn period_action_table() {
             |r| matches!(r, Err(Error::OutcomeUnknown { operation: "CreditCardPeriodAction", reference, .. }) if reference == "SUB1"),
         ),
         (
+            // Not ECPay's handler answering (it answers 200): a proxy's 404 or 403 says nothing
+            // about whether the action ran, as DoAction has always treated it.
+            "404 from in front of ECPay: outcome unknown, never repeated",
+            ResponseTemplate::new(404).set_body_string("Not Found"),
+            |r| matches!(r, Err(Error::OutcomeUnknown { operation: "CreditCardPeriodAction", reference, .. }) if reference == "SUB1"),
+        ),
+        (
             "no RtnCode: outcome unknown",
             ResponseTemplate::new(200).set_body_string("<html>busy</html>"),
             |r| matches!(r, Err(Error::OutcomeUnknown { .. })),

@@ -264,71 +264,15 @@ impl Aio<'_> {
     /// ECPay and no readable answer came (a timeout, a 5xx, an answer without `RtnCode`), the
     /// error is [`Error::OutcomeUnknown`]: query the trade before trying again.
     pub async fn do_action(&self, req: &DoActionRequest) -> Result<DoActionResult> {
-        check_trade_no(&req.merchant_trade_no)?;
-        if req.trade_no.is_empty() || req.trade_no.len() > 20 {
-            return Err(Error::validation("TradeNo", "must be 1 to 20 characters"));
-        }
-        if req.total_amount == 0 {
-            return Err(Error::validation(
-                "TotalAmount",
-                "must be a positive integer",
-            ));
-        }
-        let platform = req
-            .platform_id
-            .as_deref()
-            .map(|p| wire::check_platform_id(Some(p)))
-            .transpose()?;
-        let call = Call::once("DoAction", &req.merchant_trade_no);
-        let resp = self
-            .client
-            .send_signed_form(call, query::DO_ACTION_PATH, |creds| {
-                let mut f = vec![
-                    ("MerchantID".into(), creds.merchant_id().to_owned()),
-                    ("MerchantTradeNo".into(), req.merchant_trade_no.clone()),
-                    ("TradeNo".into(), req.trade_no.clone()),
-                    ("Action".into(), req.action.as_str().to_owned()),
-                    ("TotalAmount".into(), req.total_amount.to_string()),
-                ];
-                if let Some(p) = &platform {
-                    f.push(("PlatformID".into(), p.clone()));
-                }
-                f
-            })
-            .await?;
-        let unknown = |reason: String| Error::OutcomeUnknown {
-            operation: call.operation,
-            reference: req.merchant_trade_no.clone(),
-            reason,
-        };
-        if resp.status != 200 {
-            // ECPay answers DoAction with 200; anything else did not come from its handler,
-            // and says nothing about whether the action ran.
-            return Err(unknown(format!("answered HTTP {}", resp.status)));
-        }
-        let pairs = webhook::parse_form(resp.body.trim().as_bytes());
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone());
-        let Some(rtn_code) = get("RtnCode").and_then(|v| v.trim().parse::<i64>().ok()) else {
-            return Err(unknown(format!(
-                "the answer has no integer RtnCode: {}",
-                snippet(&resp.body)
-            )));
-        };
-        let rtn_msg = get("RtnMsg").unwrap_or_default();
-        if rtn_code != 1 {
-            return Err(Error::Api {
-                status: resp.status,
-                code: ErrorCode::Rtn(rtn_code),
-                message: snippet(&rtn_msg),
-            });
-        }
-        Ok(DoActionResult {
-            merchant_id: get("MerchantID").unwrap_or_default(),
-            merchant_trade_no: get("MerchantTradeNo").unwrap_or_default(),
-            trade_no: get("TradeNo").unwrap_or_default(),
-            rtn_code,
-            rtn_msg,
-        })
+        wire::post_once(
+            self.client,
+            query::DO_ACTION_PATH,
+            "DoAction",
+            &req.merchant_trade_no,
+            |merchant_id| req.fields(merchant_id),
+            DoActionResult::decode,
+        )
+        .await
     }
 
     /// Reads a signed raw answer (see [`read_signed_raw`]).

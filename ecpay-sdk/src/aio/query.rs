@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::aio::wire;
 use crate::client::Credentials;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::webhook::{PaymentInfo, PaymentTypeCode, Taken};
 
 /// Path of QueryTradeInfo V5.
@@ -343,6 +343,33 @@ pub struct DoActionRequest {
     pub platform_id: Option<String>,
 }
 
+impl DoActionRequest {
+    /// The signed fields, after ECPay's rules are checked (nothing is sent when one is broken).
+    pub(crate) fn fields(&self, merchant_id: &str) -> Result<Vec<(String, String)>> {
+        crate::aio::check_trade_no(&self.merchant_trade_no)?;
+        if self.trade_no.is_empty() || self.trade_no.len() > 20 {
+            return Err(Error::validation("TradeNo", "must be 1 to 20 characters"));
+        }
+        if self.total_amount == 0 {
+            return Err(Error::validation(
+                "TotalAmount",
+                "must be a positive integer",
+            ));
+        }
+        let mut f = vec![
+            ("MerchantID".into(), merchant_id.to_owned()),
+            ("MerchantTradeNo".into(), self.merchant_trade_no.clone()),
+            ("TradeNo".into(), self.trade_no.clone()),
+            ("Action".into(), self.action.as_str().to_owned()),
+            ("TotalAmount".into(), self.total_amount.to_string()),
+        ];
+        if let Some(p) = &self.platform_id {
+            f.push(("PlatformID".into(), wire::check_platform_id(Some(p))?));
+        }
+        Ok(f)
+    }
+}
+
 /// A DoAction answer with `RtnCode == 1` (anything else is returned as an error).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct DoActionResult {
@@ -356,4 +383,34 @@ pub struct DoActionResult {
     pub rtn_code: i64,
     /// `RtnMsg`
     pub rtn_msg: String,
+}
+
+impl DoActionResult {
+    /// Decodes ECPay's DoAction answer (a form: `MerchantID=…&RtnCode=1&RtnMsg=…`);
+    /// `RtnCode` other than 1 is [`Error::Api`], no integer `RtnCode` is [`Error::Decode`].
+    ///
+    /// ```
+    /// use ecpay_sdk::aio::DoActionResult;
+    /// let r = DoActionResult::decode(200, b"MerchantID=3002607&MerchantTradeNo=T3&TradeNo=2601011000000003&RtnCode=1&RtnMsg=")?;
+    /// assert_eq!(r.trade_no, "2601011000000003");
+    /// assert!(DoActionResult::decode(200, b"MerchantID=3002607&RtnCode=10200121&RtnMsg=x").is_err());
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
+    pub fn decode(status: u16, body: &[u8]) -> Result<Self> {
+        let text = String::from_utf8_lossy(body);
+        let pairs = crate::webhook::parse_form(text.trim().as_bytes());
+        let rtn_code = wire::rtn_code(&pairs, &text, "DoAction")?;
+        let get = |k: &str| wire::field(&pairs, k).unwrap_or_default().to_owned();
+        let rtn_msg = get("RtnMsg");
+        if rtn_code != 1 {
+            return Err(wire::api_error(status, rtn_code, &rtn_msg));
+        }
+        Ok(DoActionResult {
+            merchant_id: get("MerchantID"),
+            merchant_trade_no: get("MerchantTradeNo"),
+            trade_no: get("TradeNo"),
+            rtn_code,
+            rtn_msg,
+        })
+    }
 }

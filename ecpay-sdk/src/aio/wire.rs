@@ -233,9 +233,10 @@ pub(crate) async fn post(
 
 /// A state-changing operation on the payment host, sent once ([`Repeat::Never`]): its
 /// `fields(merchant_id)` are checked before anything is sent, a signed answer must verify, and
-/// an answer `decode` cannot read is `Error::OutcomeUnknown`: the call was sent, cannot be
-/// repeated, and an answer without a readable `RtnCode` says nothing about whether it took
-/// effect.
+/// an answer that is not ECPay's (not HTTP 200: ECPay answers these calls with 200, so another
+/// status came from something in front of it) or that `decode` cannot read is
+/// `Error::OutcomeUnknown`: the call was sent, cannot be repeated, and such an answer says
+/// nothing about whether it took effect.
 pub(crate) async fn post_once<T>(
     client: &Client,
     path: &str,
@@ -246,6 +247,11 @@ pub(crate) async fn post_once<T>(
 ) -> Result<T> {
     let creds = client.require_credentials()?.clone();
     fields(creds.merchant_id())?;
+    let unknown = |reason: String| Error::OutcomeUnknown {
+        operation,
+        reference: reference.to_owned(),
+        reason,
+    };
     let answer = post(
         client,
         Host::Payment,
@@ -256,14 +262,17 @@ pub(crate) async fn post_once<T>(
         // Checked just above; the same request gives the same fields.
         || fields(creds.merchant_id()).unwrap_or_default(),
     )
-    .await?;
+    .await
+    .map_err(|e| match e {
+        Error::Api {
+            code: ErrorCode::Http(status),
+            ..
+        } => unknown(format!("answered HTTP {status}")),
+        other => other,
+    })?;
     verify_if_signed(&crate::aio::parse_raw_pairs(&answer.text()), &creds)?;
     decode(answer.status, &answer.body).map_err(|e| match e {
-        Error::Decode { reason, .. } => Error::OutcomeUnknown {
-            operation,
-            reference: reference.to_owned(),
-            reason,
-        },
+        Error::Decode { reason, .. } => unknown(reason),
         other => other,
     })
 }
