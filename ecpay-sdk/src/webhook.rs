@@ -41,6 +41,7 @@
 //! # Ok::<(), ecpay_sdk::Error>(()) }).unwrap();
 //! ```
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::time::SystemTime;
 
@@ -303,25 +304,24 @@ impl PeriodRenewal {
 pub trait Callback: Sized + Serialize {
     /// The kind's name in event keys and messages: `payment`, `order`, `payment-info`, `period`.
     const KIND: &'static str;
-    /// Decodes verified pairs.
+    /// Decodes verified pairs (each name once: the signature check refused repeats).
     #[doc(hidden)]
-    fn decode(pairs: Vec<(String, String)>) -> Result<Self>;
+    fn decode(pairs: FormPairs<'_>) -> Result<Self>;
     /// `MerchantTradeNo`, then `TradeNo` (or `Gwsr` for a renewal), then `RtnCode`.
     #[doc(hidden)]
-    fn key_parts(&self) -> (String, String, String);
+    fn key_parts(&self) -> (&str, &str, i64);
 }
+
+/// Form pairs as received: borrowed from the body where nothing had to be unescaped.
+pub type FormPairs<'a> = Vec<(Cow<'a, str>, Cow<'a, str>)>;
 
 impl Callback for PaymentResult {
     const KIND: &'static str = "payment";
-    fn decode(pairs: Vec<(String, String)>) -> Result<Self> {
-        decode_payment_result(pairs, "ReturnURL callback")
+    fn decode(pairs: FormPairs<'_>) -> Result<Self> {
+        payment_result(Taken::from_unique(pairs, "ReturnURL callback"))
     }
-    fn key_parts(&self) -> (String, String, String) {
-        (
-            self.merchant_trade_no.clone(),
-            self.trade_no.clone(),
-            self.rtn_code.to_string(),
-        )
+    fn key_parts(&self) -> (&str, &str, i64) {
+        (&self.merchant_trade_no, &self.trade_no, self.rtn_code)
     }
 }
 
@@ -333,39 +333,31 @@ pub struct OrderResult(pub PaymentResult);
 
 impl Callback for OrderResult {
     const KIND: &'static str = "order";
-    fn decode(pairs: Vec<(String, String)>) -> Result<Self> {
-        decode_payment_result(pairs, "OrderResultURL post").map(OrderResult)
+    fn decode(pairs: FormPairs<'_>) -> Result<Self> {
+        payment_result(Taken::from_unique(pairs, "OrderResultURL post")).map(OrderResult)
     }
-    fn key_parts(&self) -> (String, String, String) {
+    fn key_parts(&self) -> (&str, &str, i64) {
         self.0.key_parts()
     }
 }
 
 impl Callback for PaymentInfo {
     const KIND: &'static str = "payment-info";
-    fn decode(pairs: Vec<(String, String)>) -> Result<Self> {
-        decode_payment_info(pairs, "PaymentInfoURL callback")
+    fn decode(pairs: FormPairs<'_>) -> Result<Self> {
+        payment_info(Taken::from_unique(pairs, "PaymentInfoURL callback"))
     }
-    fn key_parts(&self) -> (String, String, String) {
-        (
-            self.merchant_trade_no.clone(),
-            self.trade_no.clone(),
-            self.rtn_code.to_string(),
-        )
+    fn key_parts(&self) -> (&str, &str, i64) {
+        (&self.merchant_trade_no, &self.trade_no, self.rtn_code)
     }
 }
 
 impl Callback for PeriodRenewal {
     const KIND: &'static str = "period";
-    fn decode(pairs: Vec<(String, String)>) -> Result<Self> {
-        decode_period_renewal(pairs)
+    fn decode(pairs: FormPairs<'_>) -> Result<Self> {
+        period_renewal(Taken::from_unique(pairs, "PeriodReturnURL callback"))
     }
-    fn key_parts(&self) -> (String, String, String) {
-        (
-            self.merchant_trade_no.clone(),
-            self.gwsr.clone(),
-            self.rtn_code.to_string(),
-        )
+    fn key_parts(&self) -> (&str, &str, i64) {
+        (&self.merchant_trade_no, &self.gwsr, self.rtn_code)
     }
 }
 
@@ -444,7 +436,7 @@ impl Verifier {
     /// Verifies a body of kind `E` (no store): the signature, that it names this merchant,
     /// then every field `E` needs.
     pub fn verify_as<E: Callback>(&self, body: &[u8]) -> Result<E> {
-        let pairs = parse_form(body);
+        let pairs = form_pairs(body);
         verify_pairs(&pairs, &self.credentials)?;
         E::decode(pairs)
     }
@@ -521,8 +513,17 @@ impl Verifier {
 /// # Ok::<(), ecpay_sdk::Error>(())
 /// ```
 pub fn event_key<E: Callback>(event: &E) -> String {
+    use std::io::Write as _;
     let (no, trade, rtn) = event.key_parts();
-    ReplayGuard::event_key(GATEWAY, &[E::KIND, &no, &trade, &rtn])
+    // `RtnCode` as `i64::to_string` writes it, on the stack (20 bytes hold `i64::MIN`).
+    let mut digits = [0u8; 20];
+    let mut rest = &mut digits[..];
+    let len = match write!(rest, "{rtn}") {
+        Ok(()) => 20 - rest.len(),
+        Err(_) => 0,
+    };
+    let rtn = std::str::from_utf8(&digits[..len]).unwrap_or_default();
+    ReplayGuard::event_key(GATEWAY, &[E::KIND, no, trade, rtn])
 }
 
 /// Parses an `application/x-www-form-urlencoded` body into ordered pairs.
@@ -534,17 +535,27 @@ pub fn parse_form(body: &[u8]) -> Vec<(String, String)> {
     url::form_urlencoded::parse(body).into_owned().collect()
 }
 
+/// [`parse_form`] without the copies: a name or value is owned only where it had escapes.
+fn form_pairs(body: &[u8]) -> FormPairs<'_> {
+    let mut pairs = Vec::with_capacity(1 + body.iter().filter(|&&b| b == b'&').count());
+    pairs.extend(url::form_urlencoded::parse(body));
+    pairs
+}
+
 /// Verifies the `CheckMacValue` of received pairs and that they name this merchant.
-pub(crate) fn verify_pairs(pairs: &[(String, String)], credentials: &Credentials) -> Result<()> {
+pub(crate) fn verify_pairs<K: AsRef<str>, V: AsRef<str>>(
+    pairs: &[(K, V)],
+    credentials: &Credentials,
+) -> Result<()> {
     ecpay::verify(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
         credentials.hash_key(),
         credentials.hash_iv(),
         HashAlgorithm::Sha256,
     )
     .map_err(Error::Signature)?;
-    match pairs.iter().find(|(k, _)| k == "MerchantID") {
-        Some((_, id)) if id == credentials.merchant_id() => Ok(()),
+    match pairs.iter().find(|(k, _)| k.as_ref() == "MerchantID") {
+        Some((_, id)) if id.as_ref() == credentials.merchant_id() => Ok(()),
         Some(_) => Err(Error::Signature(VerifyError::Malformed {
             field: "MerchantID".into(),
             reason: "names another merchant".into(),
@@ -575,36 +586,66 @@ pub fn sign_form<K: AsRef<str>, V: AsRef<str>>(
 }
 
 /// Takes fields out of verified pairs; every missing or malformed field is `Error::Decode`.
-pub(crate) struct Taken {
-    map: BTreeMap<String, String>,
+/// A handful of pairs: a linear search beats building a map, and a field stays borrowed from
+/// the body until the event keeps it.
+pub(crate) struct Taken<'a> {
+    pairs: FormPairs<'a>,
     context: &'static str,
 }
 
-impl Taken {
+impl Taken<'static> {
+    /// Owned pairs, as parsed answers arrive; a name given twice keeps its last value.
     pub(crate) fn new(pairs: Vec<(String, String)>, context: &'static str) -> Self {
-        let mut map: BTreeMap<String, String> = pairs.into_iter().collect();
-        map.remove(ecpay::CHECK_MAC_VALUE);
-        Self { map, context }
+        let mut unique: FormPairs<'static> = Vec::with_capacity(pairs.len());
+        for (k, v) in pairs {
+            match unique.iter_mut().find(|(name, _)| *name == k) {
+                Some(slot) => slot.1 = Cow::Owned(v),
+                None => unique.push((Cow::Owned(k), Cow::Owned(v))),
+            }
+        }
+        Taken::from_unique(unique, context)
+    }
+}
+
+impl<'a> Taken<'a> {
+    /// Pairs whose names are unique (a verified callback: the signature check refuses repeats).
+    pub(crate) fn from_unique(mut pairs: FormPairs<'a>, context: &'static str) -> Self {
+        pairs.retain(|(k, _)| k != ecpay::CHECK_MAC_VALUE);
+        Self { pairs, context }
     }
 
     fn bad(&self, field: &str, reason: &str) -> Error {
         Error::decode(format!("{}: `{field}` {reason}", self.context), "")
     }
 
-    pub(crate) fn opt(&mut self, k: &str) -> String {
-        self.map.remove(k).unwrap_or_default()
+    fn take(&mut self, k: &str) -> Option<Cow<'a, str>> {
+        let at = self.pairs.iter().position(|(name, _)| name == k)?;
+        Some(self.pairs.swap_remove(at).1)
     }
 
-    pub(crate) fn req(&mut self, k: &str) -> Result<String> {
-        match self.map.remove(k) {
+    pub(crate) fn opt(&mut self, k: &str) -> String {
+        self.take(k).map(Cow::into_owned).unwrap_or_default()
+    }
+
+    /// Whether `k` is present with the value `1` (`SimulatePaid`).
+    fn flag(&mut self, k: &str) -> bool {
+        self.take(k).is_some_and(|v| v == "1")
+    }
+
+    fn required(&mut self, k: &str) -> Result<Cow<'a, str>> {
+        match self.take(k) {
             Some(v) if !v.is_empty() => Ok(v),
             Some(_) => Err(self.bad(k, "is empty")),
             None => Err(self.bad(k, "is missing")),
         }
     }
 
+    pub(crate) fn req(&mut self, k: &str) -> Result<String> {
+        self.required(k).map(Cow::into_owned)
+    }
+
     fn number<T: std::str::FromStr>(&mut self, k: &str, what: &str) -> Result<T> {
-        let v = self.req(k)?;
+        let v = self.required(k)?;
         v.trim().parse().map_err(|_| self.bad(k, what))
     }
 
@@ -621,7 +662,7 @@ impl Taken {
     }
 
     pub(crate) fn opt_amount(&mut self, k: &str) -> Result<u64> {
-        match self.map.remove(k) {
+        match self.take(k) {
             None => Ok(0),
             Some(v) if v.trim().is_empty() => Ok(0),
             Some(v) => v
@@ -632,7 +673,7 @@ impl Taken {
     }
 
     pub(crate) fn decimal(&mut self, k: &str) -> Result<Option<Decimal>> {
-        match self.map.remove(k) {
+        match self.take(k) {
             None => Ok(None),
             Some(v) if v.trim().is_empty() => Ok(None),
             Some(v) => v
@@ -653,16 +694,15 @@ impl Taken {
     }
 
     pub(crate) fn rest(self) -> BTreeMap<String, String> {
-        self.map
+        self.pairs
+            .into_iter()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect()
     }
 }
 
 /// Decodes verified pairs into a [`PaymentResult`] (no verification here).
-pub(crate) fn decode_payment_result(
-    pairs: Vec<(String, String)>,
-    context: &'static str,
-) -> Result<PaymentResult> {
-    let mut t = Taken::new(pairs, context);
+fn payment_result(mut t: Taken<'_>) -> Result<PaymentResult> {
     Ok(PaymentResult {
         merchant_id: t.req("MerchantID")?,
         merchant_trade_no: t.req("MerchantTradeNo")?,
@@ -675,7 +715,7 @@ pub(crate) fn decode_payment_result(
         payment_type: PaymentTypeCode(t.req("PaymentType")?),
         payment_type_charge_fee: t.decimal("PaymentTypeChargeFee")?,
         trade_date: t.opt("TradeDate"),
-        simulate_paid: t.opt("SimulatePaid") == "1",
+        simulate_paid: t.flag("SimulatePaid"),
         custom_fields: t.custom_fields(),
         extra: t.rest(),
     })
@@ -686,7 +726,10 @@ pub(crate) fn decode_payment_info(
     pairs: Vec<(String, String)>,
     context: &'static str,
 ) -> Result<PaymentInfo> {
-    let mut t = Taken::new(pairs, context);
+    payment_info(Taken::new(pairs, context))
+}
+
+fn payment_info(mut t: Taken<'_>) -> Result<PaymentInfo> {
     let payment_type = PaymentTypeCode(t.req("PaymentType")?);
     let code = match payment_type.method() {
         Some(PaymentMethod::Atm) => PaymentCode::Atm {
@@ -721,8 +764,7 @@ pub(crate) fn decode_payment_info(
 }
 
 /// Decodes verified pairs into a [`PeriodRenewal`] (fields of ECPay `?p=5631`).
-pub(crate) fn decode_period_renewal(pairs: Vec<(String, String)>) -> Result<PeriodRenewal> {
-    let mut t = Taken::new(pairs, "PeriodReturnURL callback");
+fn period_renewal(mut t: Taken<'_>) -> Result<PeriodRenewal> {
     Ok(PeriodRenewal {
         merchant_id: t.req("MerchantID")?,
         merchant_trade_no: t.req("MerchantTradeNo")?,
@@ -738,7 +780,7 @@ pub(crate) fn decode_period_renewal(pairs: Vec<(String, String)>) -> Result<Peri
         auth_code: t.opt("AuthCode"),
         first_auth_amount: t.amount("FirstAuthAmount")?,
         total_success_times: t.count("TotalSuccessTimes")?,
-        simulate_paid: t.opt("SimulatePaid") == "1",
+        simulate_paid: t.flag("SimulatePaid"),
         custom_fields: t.custom_fields(),
         extra: t.rest(),
     })

@@ -4,11 +4,26 @@
 //! verification. Every request is a distinct signed callback (new nonce, new event key), signed
 //! before the timer starts, and posted by 64 concurrent tasks over one shared reqwest client.
 //!
+//! The bare handler does what a merchant's handler minimally must: it decodes the body into
+//! the merchant's own typed struct of the fields it acts on (`serde_json` for the JSON
+//! gateways, `serde_urlencoded` for ECPay's form, as axum's `Json`/`Form` extractors would),
+//! and answers. It does not verify, so it does nothing the SDK path could skip.
+//!
+//! Allocations per callback are counted by a counting global allocator (a thread-local counter,
+//! so the count costs no shared cache line): each handler's future is polled inside a wrapper
+//! that adds what the polling thread allocated during each poll. Axum's extraction of headers
+//! and body is the same for both routes and is not in the count.
+//!
 //! Run: `cargo bench -p examples --bench webhooks`. Target: ≥ 90 % of bare with the memory
 //! store, ≥ 50 % with Redis. Besides criterion's timings (one sample = 4 000 callbacks) it
-//! prints the paired ratios.
+//! prints the paired ratios. `WEBHOOKS_DIRECT=1` runs only the in-process table (the verify
+//! call and the bare decode in a loop, no HTTP: for callgrind and allocation counts), and
+//! `WEBHOOKS_GATEWAY=ecpay` (or ljpay, octopus, wattt) keeps one gateway.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::Cell;
+use std::future::Future;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,6 +40,124 @@ use sign_core::Secret;
 const TASKS: usize = 64;
 const BATCH: usize = 4_000;
 const SECRET: &str = "bench-webhook-secret";
+
+/// Counts allocations per thread; see the module docs.
+struct Counting;
+
+thread_local! {
+    static ALLOCS: Cell<u64> = const { Cell::new(0) };
+}
+
+fn count_one() {
+    // `try_with`: the allocator also runs while thread-locals are torn down.
+    let _ = ALLOCS.try_with(|c| c.set(c.get() + 1));
+}
+
+fn allocs_here() -> u64 {
+    ALLOCS.try_with(Cell::get).unwrap_or(0)
+}
+
+// SAFETY: every call is forwarded to `System` unchanged; only a counter is bumped.
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        System.alloc(layout)
+    }
+    unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
+        count_one();
+        System.alloc_zeroed(layout)
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
+        count_one();
+        System.realloc(ptr, layout, new_size)
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        System.dealloc(ptr, layout)
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// Allocations made inside the handlers, per side (bare, memory, redis).
+static HANDLER_ALLOCS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+const BARE: usize = 0;
+const MEMORY: usize = 1;
+const REDIS: usize = 2;
+
+/// Polls `f`, adding what each poll allocated on the polling thread to `HANDLER_ALLOCS[side]`.
+async fn counted<F: Future>(side: usize, f: F) -> F::Output {
+    let mut f = std::pin::pin!(f);
+    let mut n = 0u64;
+    let out = std::future::poll_fn(|cx| {
+        let before = allocs_here();
+        let r = f.as_mut().poll(cx);
+        n += allocs_here().wrapping_sub(before);
+        r
+    })
+    .await;
+    HANDLER_ALLOCS[side].fetch_add(n, Ordering::Relaxed);
+    out
+}
+
+/// The merchant's own structs for the bare handler: the fields it acts on, owned.
+mod merchant {
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Ljpay {
+        pub order_no: String,
+        pub biz_order_no: String,
+        pub status: String,
+        pub channel: Option<String>,
+        pub amount_fen: Option<i64>,
+        pub paid_amount_fen: Option<i64>,
+        pub paid_at: Option<i64>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    #[allow(dead_code)]
+    pub struct Octopus {
+        pub event_type: String,
+        pub transaction_id: Option<String>,
+        pub order_id: String,
+        pub status: String,
+        pub amount: serde_json::Number,
+        pub currency: String,
+        pub timestamp: String,
+        pub merchant_id: Option<String>,
+    }
+
+    #[derive(Deserialize)]
+    #[allow(dead_code)]
+    pub struct Wattt {
+        pub orderid: String,
+        pub amount: serde_json::Number,
+        pub status: String,
+        pub uid: String,
+        pub sign: String,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(rename_all = "PascalCase")]
+    #[allow(dead_code)]
+    pub struct Ecpay {
+        #[serde(rename = "MerchantID")]
+        pub merchant_id: String,
+        pub merchant_trade_no: String,
+        pub rtn_code: i64,
+        pub rtn_msg: String,
+        pub trade_no: String,
+        pub trade_amt: u64,
+        pub payment_date: String,
+        pub payment_type: String,
+        pub trade_date: String,
+        pub simulate_paid: String,
+        pub check_mac_value: String,
+    }
+}
 
 /// One signed callback, ready to post.
 #[derive(Clone)]
@@ -164,51 +297,94 @@ impl Verifiers {
 }
 
 async fn verified(
-    State((gateway, v)): State<(Gateway, Arc<Verifiers>)>,
+    State((gateway, v, side)): State<(Gateway, Arc<Verifiers>, usize)>,
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let first = match gateway {
+    counted(side, async move {
+        let first = verify_one(gateway, &v, &headers, &body).await;
+        match first {
+            Ok(true) => (StatusCode::OK, "ok").into_response(),
+            // Every callback of the bench is distinct: a repeat or an error is a bench bug.
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "not first").into_response(),
+        }
+    })
+    .await
+}
+
+/// The SDK path: `verify_and_record`; `Ok(true)` for a first delivery.
+async fn verify_one(
+    gateway: Gateway,
+    v: &Verifiers,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Result<bool, String> {
+    match gateway {
         Gateway::Ljpay => v
             .ljpay
-            .verify_and_record("POST", "/verified", &headers, &body)
+            .verify_and_record("POST", "/verified", headers, body)
             .await
             .map(|r| r.is_first())
             .map_err(|e| e.to_string()),
         Gateway::Octopus => v
             .octopus
-            .verify_and_record(&headers, &body)
+            .verify_and_record(headers, body)
             .await
             .map(|r| r.is_first())
             .map_err(|e| e.to_string()),
         Gateway::Wattt => v
             .wattt
-            .verify_and_record(&body[..])
+            .verify_and_record(body)
             .await
             .map(|r| r.is_first())
             .map_err(|e| e.to_string()),
         Gateway::Ecpay => v
             .ecpay
-            .verify_and_record(&body)
+            .verify_and_record(body)
             .await
             .map(|r| r.is_first())
             .map_err(|e| e.to_string()),
-    };
-    match first {
-        Ok(true) => (StatusCode::OK, "ok").into_response(),
-        // Every callback of the bench is distinct: a repeat or an error is a bench bug.
-        _ => (StatusCode::INTERNAL_SERVER_ERROR, "not first").into_response(),
     }
 }
 
-async fn bare(headers: HeaderMap, body: Bytes) -> Response {
-    std::hint::black_box((headers, body));
-    (StatusCode::OK, "ok").into_response()
+/// The bare path: decode the body into the merchant's struct; `true` when it decoded.
+fn decode_bare(gateway: Gateway, body: &[u8]) -> bool {
+    match gateway {
+        Gateway::Ljpay => serde_json::from_slice::<merchant::Ljpay>(body)
+            .map(|m| std::hint::black_box(m))
+            .is_ok(),
+        Gateway::Octopus => serde_json::from_slice::<merchant::Octopus>(body)
+            .map(|m| std::hint::black_box(m))
+            .is_ok(),
+        Gateway::Wattt => serde_json::from_slice::<merchant::Wattt>(body)
+            .map(|m| std::hint::black_box(m))
+            .is_ok(),
+        Gateway::Ecpay => serde_urlencoded::from_bytes::<merchant::Ecpay>(body)
+            .map(|m| std::hint::black_box(m))
+            .is_ok(),
+    }
 }
 
-/// A server with `/bare` and `/verified` for `gateway`, its verifiers on `guard`.
-async fn server(gateway: Gateway, guard: ReplayGuard) -> String {
-    let state = (gateway, Arc::new(Verifiers::new(guard)));
+async fn bare(
+    State((gateway, _, _)): State<(Gateway, Arc<Verifiers>, usize)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    counted(BARE, async move {
+        std::hint::black_box(&headers);
+        if decode_bare(gateway, &body) {
+            (StatusCode::OK, "ok").into_response()
+        } else {
+            (StatusCode::INTERNAL_SERVER_ERROR, "not decoded").into_response()
+        }
+    })
+    .await
+}
+
+/// A server with `/bare` and `/verified` for `gateway`, its verifiers on `guard`; `side`
+/// says where `/verified` counts its allocations.
+async fn server(gateway: Gateway, guard: ReplayGuard, side: usize) -> String {
+    let state = (gateway, Arc::new(Verifiers::new(guard)), side);
     let app = Router::new()
         .route("/bare", post(bare))
         .route("/verified", post(verified))
@@ -221,6 +397,73 @@ async fn server(gateway: Gateway, guard: ReplayGuard) -> String {
         let _ = axum::serve(listener, app).await;
     });
     format!("http://{addr}")
+}
+
+/// In process, no HTTP: `n` distinct callbacks through `verify_and_record` (a fresh memory
+/// guard) and through the bare decode, 3 rounds each, interleaved. Returns the median
+/// nanoseconds per callback and the allocations per callback, (bare, sdk).
+fn direct(g: Gateway, n: usize, start: usize) -> ((f64, f64), (f64, f64)) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    let mut bare_ns = Vec::new();
+    let mut sdk_ns = Vec::new();
+    let (mut bare_allocs, mut sdk_allocs) = (0.0, 0.0);
+    for round in 0..3 {
+        let calls: Vec<(HeaderMap, Bytes)> = (0..n)
+            .map(|i| {
+                let s = g.sign(start + round * n + i);
+                let mut h = HeaderMap::new();
+                for (k, v) in &s.headers {
+                    h.insert(*k, v.parse().expect("header value"));
+                }
+                (h, s.body)
+            })
+            .collect();
+        let v = Verifiers::new(ReplayGuard::memory());
+        let a0 = allocs_here();
+        let t0 = Instant::now();
+        for (_, body) in &calls {
+            assert!(decode_bare(g, body), "bare decode");
+        }
+        bare_ns.push(t0.elapsed().as_nanos() as f64 / n as f64);
+        bare_allocs = (allocs_here() - a0) as f64 / n as f64;
+        let a0 = allocs_here();
+        let t0 = Instant::now();
+        rt.block_on(async {
+            for (h, body) in &calls {
+                assert_eq!(verify_one(g, &v, h, body).await, Ok(true));
+            }
+        });
+        sdk_ns.push(t0.elapsed().as_nanos() as f64 / n as f64);
+        sdk_allocs = (allocs_here() - a0) as f64 / n as f64;
+    }
+    bare_ns.sort_by(f64::total_cmp);
+    sdk_ns.sort_by(f64::total_cmp);
+    ((bare_ns[1], bare_allocs), (sdk_ns[1], sdk_allocs))
+}
+
+fn gateways() -> Vec<Gateway> {
+    let only = std::env::var("WEBHOOKS_GATEWAY").ok();
+    [
+        Gateway::Ljpay,
+        Gateway::Octopus,
+        Gateway::Wattt,
+        Gateway::Ecpay,
+    ]
+    .into_iter()
+    .filter(|g| only.as_deref().is_none_or(|o| o == g.name()))
+    .collect()
+}
+
+fn print_direct(n: usize) {
+    println!("\nIn process, no HTTP ({n} distinct callbacks a round, 3 rounds, medians):");
+    println!("| gateway | bare decode ns | verify_and_record ns | allocs bare | allocs SDK |");
+    println!("|---|---|---|---|---|");
+    for (i, g) in gateways().into_iter().enumerate() {
+        let ((bn, ba), (sn, sa)) = direct(g, n, 1_000_000_000 + i * 10 * n);
+        println!("| {} | {bn:.0} | {sn:.0} | {ba:.1} | {sa:.1} |", g.name());
+    }
 }
 
 /// Posts `batch` to `url` from `TASKS` tasks; returns the elapsed time. Panics on any non-200.
@@ -250,6 +493,10 @@ async fn post_all(http: &reqwest::Client, url: &str, batch: Arc<Vec<Signed>>) ->
 }
 
 fn bench(c: &mut Criterion) {
+    if std::env::var_os("WEBHOOKS_DIRECT").is_some() {
+        print_direct(20_000);
+        return;
+    }
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -273,20 +520,15 @@ fn bench(c: &mut Criterion) {
     group.measurement_time(Duration::from_secs(5));
     group.throughput(criterion::Throughput::Elements(BATCH as u64));
     let mut report = Vec::new();
-    for g in [
-        Gateway::Ljpay,
-        Gateway::Octopus,
-        Gateway::Wattt,
-        Gateway::Ecpay,
-    ] {
-        let memory = rt.block_on(server(g, ReplayGuard::memory()));
+    for g in gateways() {
+        let memory = rt.block_on(server(g, ReplayGuard::memory(), MEMORY));
         let redis_guard = rt.block_on(async {
             let store = RedisStore::connect(&redis.url())
                 .await
                 .expect("redis store");
             ReplayGuard::new(store.with_prefix(format!("bench:{}:", g.name())))
         });
-        let on_redis = rt.block_on(server(g, redis_guard));
+        let on_redis = rt.block_on(server(g, redis_guard, REDIS));
         let targets = [
             ("bare", format!("{memory}/bare")),
             ("memory", format!("{memory}/verified")),
@@ -304,7 +546,10 @@ fn bench(c: &mut Criterion) {
                 })
             });
         }
-        // Three paired rounds for the ratios.
+        // Three paired rounds for the ratios (and the allocation counts).
+        for a in &HANDLER_ALLOCS {
+            a.store(0, Ordering::Relaxed);
+        }
         let mut rates = [Vec::new(), Vec::new(), Vec::new()];
         for _ in 0..3 {
             for (i, (_, url)) in targets.iter().enumerate() {
@@ -318,19 +563,29 @@ fn bench(c: &mut Criterion) {
             v[v.len() / 2]
         };
         let [mut b, mut m, mut r] = rates;
-        report.push((g.name(), median(&mut b), median(&mut m), median(&mut r)));
+        let per_call =
+            |side: usize| HANDLER_ALLOCS[side].load(Ordering::Relaxed) as f64 / (3 * BATCH) as f64;
+        report.push((
+            g.name(),
+            median(&mut b),
+            median(&mut m),
+            median(&mut r),
+            [per_call(BARE), per_call(MEMORY), per_call(REDIS)],
+        ));
     }
     group.finish();
-    println!("\nVerified webhooks per second, {TASKS} posting tasks, 3 paired rounds (medians):");
-    println!("| gateway | bare/s | memory/s | memory ratio | redis/s | redis ratio |");
-    println!("|---|---|---|---|---|---|");
-    for (name, b, m, r) in report {
+    println!("\nVerified webhooks per second, {TASKS} posting tasks, 3 paired rounds (medians);");
+    println!("allocations per callback inside the handler (bare / memory / redis):");
+    println!("| gateway | bare/s | memory/s | memory ratio | redis/s | redis ratio | allocs bare / mem / redis |");
+    println!("|---|---|---|---|---|---|---|");
+    for (name, b, m, r, [ab, am, ar]) in report {
         println!(
-            "| {name} | {b:.0} | {m:.0} | {:.3} | {r:.0} | {:.3} |",
+            "| {name} | {b:.0} | {m:.0} | {:.3} | {r:.0} | {:.3} | {ab:.1} / {am:.1} / {ar:.1} |",
             m / b,
             r / b
         );
     }
+    print_direct(20_000);
 }
 
 criterion_group!(benches, bench);

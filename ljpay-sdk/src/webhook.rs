@@ -208,9 +208,14 @@ impl Verifier {
         raw_body: &[u8],
         now_unix: i64,
     ) -> Result<WebhookEvent, Error> {
-        let method = method.as_ref().to_ascii_uppercase();
-        self.check(&method, path_with_query, headers, raw_body, now_unix)?;
-        WebhookEvent::from_json(raw_body)
+        self.checked(
+            method.as_ref(),
+            path_with_query,
+            headers,
+            raw_body,
+            now_unix,
+        )
+        .map(|(_, event)| event)
     }
 
     /// [`Verifier::verify_and_record_at`] against the current time.
@@ -307,9 +312,13 @@ impl Verifier {
         raw_body: &[u8],
         now_unix: i64,
     ) -> Result<Received<WebhookEvent>, Error> {
-        let method = method.as_ref().to_ascii_uppercase();
-        let verified = self.check(&method, path_with_query, headers, raw_body, now_unix)?;
-        let event = WebhookEvent::from_json(raw_body)?;
+        let (verified, event) = self.checked(
+            method.as_ref(),
+            path_with_query,
+            headers,
+            raw_body,
+            now_unix,
+        )?;
         let now = unix_to_system(now_unix);
         let nonce_key = ReplayGuard::nonce_key(GATEWAY, &[verified.site, verified.nonce]);
         let until = unix_to_system(verified.nonce_expires_unix);
@@ -324,6 +333,25 @@ impl Verifier {
             .await
             .map_err(guard_error)?;
         Ok(Received::new(event, delivery, key))
+    }
+
+    /// Headers, window and signature, then the typed body.
+    fn checked<'h>(
+        &self,
+        method: &str,
+        path_with_query: &str,
+        headers: &'h HeaderMap,
+        raw_body: &[u8],
+        now_unix: i64,
+    ) -> Result<(VerifiedRequest<'h>, WebhookEvent), Error> {
+        // Signed upper case; a caller's `post` is copied only when it is not already.
+        let method: std::borrow::Cow<'_, str> = if method.bytes().any(|b| b.is_ascii_lowercase()) {
+            method.to_ascii_uppercase().into()
+        } else {
+            method.into()
+        };
+        let verified = self.check(&method, path_with_query, headers, raw_body, now_unix)?;
+        Ok((verified, WebhookEvent::from_json(raw_body)?))
     }
 
     fn check<'h>(
@@ -416,39 +444,138 @@ pub struct WebhookEvent {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Deserialize)]
-struct KnownFields {
-    order_no: String,
-    biz_order_no: String,
-    status: OrderStatus,
-    #[serde(default)]
-    channel: Option<Channel>,
-    #[serde(default)]
-    amount_fen: Option<i64>,
-    #[serde(default)]
-    paid_amount_fen: Option<i64>,
-    #[serde(default)]
-    refunded_fen: Option<i64>,
-    #[serde(default)]
-    channel_trade_no: Option<String>,
-    #[serde(default, deserialize_with = "lenient_time")]
-    paid_at: Option<DateTime<Utc>>,
-    #[serde(default)]
-    metadata: Option<Box<RawValue>>,
+/// The body in one pass: the known fields typed, every other one into `extra`. Rules as a
+/// derived struct would apply them: a known field twice is an error, `order_no`, `biz_order_no`
+/// and `status` are required, `null` is an absent optional field; an unknown field sent twice
+/// keeps its last value.
+struct Decoded(WebhookEvent);
+
+/// A field name: one of the known ones (no copy), or another one (owned, for `extra`).
+enum Field {
+    OrderNo,
+    BizOrderNo,
+    Status,
+    Channel,
+    AmountFen,
+    PaidAmountFen,
+    RefundedFen,
+    ChannelTradeNo,
+    PaidAt,
+    Metadata,
+    Other(String),
 }
 
-const KNOWN: [&str; 10] = [
-    "order_no",
-    "biz_order_no",
-    "status",
-    "channel",
-    "amount_fen",
-    "paid_amount_fen",
-    "refunded_fen",
-    "channel_trade_no",
-    "paid_at",
-    "metadata",
-];
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Field, E> {
+                Ok(match v {
+                    "order_no" => Field::OrderNo,
+                    "biz_order_no" => Field::BizOrderNo,
+                    "status" => Field::Status,
+                    "channel" => Field::Channel,
+                    "amount_fen" => Field::AmountFen,
+                    "paid_amount_fen" => Field::PaidAmountFen,
+                    "refunded_fen" => Field::RefundedFen,
+                    "channel_trade_no" => Field::ChannelTradeNo,
+                    "paid_at" => Field::PaidAt,
+                    "metadata" => Field::Metadata,
+                    other => Field::Other(other.to_owned()),
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+/// `paid_at` through [`lenient_time`].
+struct PaidAt(Option<DateTime<Utc>>);
+
+impl<'de> Deserialize<'de> for PaidAt {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        lenient_time(d).map(PaidAt)
+    }
+}
+
+impl<'de> Deserialize<'de> for Decoded {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Decoded;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a webhook event object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> Result<Decoded, M::Error> {
+                use serde::de::Error as _;
+                fn once<T, E: serde::de::Error>(
+                    slot: &mut Option<T>,
+                    name: &'static str,
+                    value: T,
+                ) -> Result<(), E> {
+                    match slot.replace(value) {
+                        None => Ok(()),
+                        Some(_) => Err(E::duplicate_field(name)),
+                    }
+                }
+                let (mut order_no, mut biz_order_no, mut status) = (None, None, None);
+                let (mut channel, mut amount_fen, mut paid_amount_fen, mut refunded_fen) =
+                    (None, None, None, None);
+                let (mut channel_trade_no, mut paid_at, mut metadata) = (None, None, None);
+                let mut extra = Map::new();
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::OrderNo => once(&mut order_no, "order_no", map.next_value()?)?,
+                        Field::BizOrderNo => {
+                            once(&mut biz_order_no, "biz_order_no", map.next_value()?)?
+                        }
+                        Field::Status => once(&mut status, "status", map.next_value()?)?,
+                        Field::Channel => once(&mut channel, "channel", map.next_value()?)?,
+                        Field::AmountFen => once(&mut amount_fen, "amount_fen", map.next_value()?)?,
+                        Field::PaidAmountFen => {
+                            once(&mut paid_amount_fen, "paid_amount_fen", map.next_value()?)?
+                        }
+                        Field::RefundedFen => {
+                            once(&mut refunded_fen, "refunded_fen", map.next_value()?)?
+                        }
+                        Field::ChannelTradeNo => {
+                            once(&mut channel_trade_no, "channel_trade_no", map.next_value()?)?
+                        }
+                        Field::PaidAt => {
+                            once(&mut paid_at, "paid_at", map.next_value::<PaidAt>()?.0)?
+                        }
+                        Field::Metadata => once(&mut metadata, "metadata", map.next_value()?)?,
+                        Field::Other(name) => {
+                            extra.insert(name, map.next_value()?);
+                        }
+                    }
+                }
+                Ok(Decoded(WebhookEvent {
+                    order_no: order_no.ok_or_else(|| M::Error::missing_field("order_no"))?,
+                    biz_order_no: biz_order_no
+                        .ok_or_else(|| M::Error::missing_field("biz_order_no"))?,
+                    status: status.ok_or_else(|| M::Error::missing_field("status"))?,
+                    channel: channel.flatten(),
+                    amount_fen: amount_fen.flatten(),
+                    paid_amount_fen: paid_amount_fen.flatten(),
+                    refunded_fen: refunded_fen.flatten(),
+                    channel_trade_no: channel_trade_no.flatten(),
+                    paid_at: paid_at.flatten(),
+                    metadata: metadata.flatten(),
+                    extra,
+                }))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
 
 fn lenient_time<'de, D: Deserializer<'de>>(d: D) -> Result<Option<DateTime<Utc>>, D::Error> {
     use serde::de::Error as _;
@@ -498,24 +625,9 @@ impl WebhookEvent {
             reason: format!("the webhook body: {e}"),
             body_snippet: snippet(raw_body),
         };
-        let known: KnownFields = serde_json::from_slice(raw_body).map_err(bad)?;
-        let mut extra: Map<String, Value> = serde_json::from_slice(raw_body).map_err(bad)?;
-        for k in KNOWN {
-            extra.remove(k);
-        }
-        Ok(WebhookEvent {
-            order_no: known.order_no,
-            biz_order_no: known.biz_order_no,
-            status: known.status,
-            channel: known.channel,
-            amount_fen: known.amount_fen,
-            paid_amount_fen: known.paid_amount_fen,
-            refunded_fen: known.refunded_fen,
-            channel_trade_no: known.channel_trade_no,
-            paid_at: known.paid_at,
-            metadata: known.metadata,
-            extra,
-        })
+        serde_json::from_slice::<Decoded>(raw_body)
+            .map(|d| d.0)
+            .map_err(bad)
     }
 }
 

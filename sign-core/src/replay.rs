@@ -33,6 +33,7 @@
 //! # });
 //! ```
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::fmt;
 use std::future::Future;
@@ -96,6 +97,14 @@ pub trait ReplayStore: Send + Sync {
     /// Removes `key`, so the next delivery of that event is [`Delivery::First`] again. For a
     /// handler whose processing failed after the delivery was recorded.
     fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+
+    /// The store itself when it is a [`MemoryStore`], so that [`ReplayGuard`] records in it
+    /// without boxing a future for an answer that is already there. Other stores keep the
+    /// default (`None`).
+    #[doc(hidden)]
+    fn as_memory(&self) -> Option<&MemoryStore> {
+        None
+    }
 }
 
 impl<S: ReplayStore + ?Sized> ReplayStore for Arc<S> {
@@ -110,6 +119,10 @@ impl<S: ReplayStore + ?Sized> ReplayStore for Arc<S> {
 
     fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).forget(key)
+    }
+
+    fn as_memory(&self) -> Option<&MemoryStore> {
+        (**self).as_memory()
     }
 }
 
@@ -146,7 +159,40 @@ struct MemoryState {
     by_expiry: BTreeSet<(SystemTime, Arc<str>)>,
 }
 
+/// Slots reserved on the first insert: a store in use skips its first rehashes, and the many
+/// default stores that are built and replaced at once (`Verifier::new(..).with_replay_guard(..)`)
+/// allocate nothing.
+const FIRST_RESERVE: usize = 16 * 1024;
+
 impl MemoryState {
+    /// Record unless present: one hash of the key (the entry API takes the owned key, which a
+    /// first delivery, the common case, stores anyway).
+    fn record(
+        &mut self,
+        key: &str,
+        now: SystemTime,
+        expires_at: SystemTime,
+        capacity: usize,
+    ) -> Result<Recorded, StoreError> {
+        self.purge(now);
+        let full = self.by_key.len() >= capacity;
+        if self.by_key.capacity() == 0 {
+            self.by_key.reserve(capacity.min(FIRST_RESERVE));
+        }
+        match self.by_key.entry(Arc::from(key)) {
+            Entry::Occupied(_) => Ok(Recorded::Seen),
+            // Nothing to keep: a message this old cannot pass the window again.
+            Entry::Vacant(_) if expires_at <= now => Ok(Recorded::First),
+            Entry::Vacant(_) if full => Err(StoreError::Full { capacity }),
+            Entry::Vacant(slot) => {
+                let key = slot.key().clone();
+                slot.insert(expires_at);
+                self.by_expiry.insert((expires_at, key));
+                Ok(Recorded::First)
+            }
+        }
+    }
+
     fn purge(&mut self, now: SystemTime) {
         while let Some(first) = self.by_expiry.first() {
             if first.0 > now {
@@ -214,24 +260,7 @@ impl MemoryStore {
         now: SystemTime,
         expires_at: SystemTime,
     ) -> Result<Recorded, StoreError> {
-        let mut state = self.lock();
-        state.purge(now);
-        if state.by_key.contains_key(key) {
-            return Ok(Recorded::Seen);
-        }
-        if expires_at <= now {
-            // Nothing to keep: a message this old cannot pass the window again.
-            return Ok(Recorded::First);
-        }
-        if state.by_key.len() >= self.capacity {
-            return Err(StoreError::Full {
-                capacity: self.capacity,
-            });
-        }
-        let key: Arc<str> = Arc::from(key);
-        state.by_key.insert(key.clone(), expires_at);
-        state.by_expiry.insert((expires_at, key));
-        Ok(Recorded::First)
+        self.lock().record(key, now, expires_at, self.capacity)
     }
 }
 
@@ -264,6 +293,10 @@ impl ReplayStore for MemoryStore {
     fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         self.lock().remove(key);
         Box::pin(std::future::ready(Ok(())))
+    }
+
+    fn as_memory(&self) -> Option<&MemoryStore> {
+        Some(self)
     }
 }
 
@@ -444,7 +477,7 @@ impl ReplayGuard {
         now: SystemTime,
         expires_at: SystemTime,
     ) -> Result<(), GuardError> {
-        match self.store.record(key, now, expires_at).await? {
+        match self.record(key, now, expires_at).await? {
             Recorded::First => Ok(()),
             Recorded::Seen => Err(GuardError::Replayed),
         }
@@ -458,10 +491,22 @@ impl ReplayGuard {
         now: SystemTime,
     ) -> Result<Delivery, GuardError> {
         let until = now + self.event_retention;
-        Ok(match self.store.record(key, now, until).await? {
+        Ok(match self.record(key, now, until).await? {
             Recorded::First => Delivery::First,
             Recorded::Seen => Delivery::Repeat,
         })
+    }
+
+    async fn record(
+        &self,
+        key: &str,
+        now: SystemTime,
+        expires_at: SystemTime,
+    ) -> Result<Recorded, StoreError> {
+        match self.store.as_memory() {
+            Some(memory) => memory.record_sync(key, now, expires_at),
+            None => self.store.record(key, now, expires_at).await,
+        }
     }
 
     /// Forgets an event key (see [`Received::key`]).
@@ -471,21 +516,33 @@ impl ReplayGuard {
 }
 
 fn key(gateway: &str, kind: &str, parts: &[&str]) -> String {
-    let mut out = String::with_capacity(
-        gateway.len() + kind.len() + 2 + parts.iter().map(|p| p.len() + 1).sum::<usize>(),
-    );
+    let escapes = |p: &str| p.bytes().filter(|b| matches!(b, b':' | b'%')).count();
+    let len = gateway.len()
+        + 1
+        + kind.len()
+        + parts
+            .iter()
+            .map(|p| 1 + p.len() + 2 * escapes(p))
+            .sum::<usize>();
+    let mut out = String::with_capacity(len);
     out.push_str(gateway);
     out.push(':');
     out.push_str(kind);
     for part in parts {
         out.push(':');
-        for c in part.chars() {
-            match c {
-                ':' => out.push_str("%3A"),
-                '%' => out.push_str("%25"),
-                c => out.push(c),
-            }
+        // Runs between the two escaped bytes are copied whole; both are ASCII, so every
+        // split falls on a character boundary.
+        let mut rest = *part;
+        while let Some(at) = rest.find([':', '%']) {
+            out.push_str(&rest[..at]);
+            out.push_str(if rest.as_bytes()[at] == b':' {
+                "%3A"
+            } else {
+                "%25"
+            });
+            rest = &rest[at + 1..];
         }
+        out.push_str(rest);
     }
     out
 }
@@ -564,5 +621,77 @@ mod tests {
             ReplayGuard::event_key("g", &["a"]),
             ReplayGuard::nonce_key("g", &["a"])
         );
+    }
+
+    /// Event and nonce keys are stored in Redis across a fleet: a deploy that changed one
+    /// byte would let a re-delivery through as `First`. Expected values written by hand from
+    /// DESIGN.md (the parts per gateway) and the escaping rule above (`gateway:kind:part…`,
+    /// `:` → `%3A`, `%` → `%25`, every other character as is).
+    #[test]
+    fn keys_pinned_byte_for_byte() {
+        let pinned = [
+            (
+                ReplayGuard::event_key("ljpay", &["lp_1", "PAID"]),
+                "ljpay:event:lp_1:PAID",
+            ),
+            (
+                ReplayGuard::event_key("ljpay", &["lp_1", "PARTIAL_REFUNDED", "r:1%"]),
+                "ljpay:event:lp_1:PARTIAL_REFUNDED:r%3A1%25",
+            ),
+            (
+                ReplayGuard::nonce_key("ljpay", &["site:a", "00ff"]),
+                "ljpay:nonce:site%3Aa:00ff",
+            ),
+            (
+                ReplayGuard::event_key("octopus", &["order", "o:1", "payment.completed"]),
+                "octopus:event:order:o%3A1:payment.completed",
+            ),
+            (
+                ReplayGuard::event_key("wattt", &["serial_no", "P%1", "success"]),
+                "wattt:event:serial_no:P%251:success",
+            ),
+            (
+                ReplayGuard::event_key("ecpay", &["period", "訂單::1", "11940001", "-1"]),
+                "ecpay:event:period:訂單%3A%3A1:11940001:-1",
+            ),
+            (ReplayGuard::event_key("g", &[]), "g:event"),
+            (ReplayGuard::event_key("g", &["", "%:"]), "g:event::%25%3A"),
+        ];
+        for (got, want) in pinned {
+            assert_eq!(got, want);
+            assert_eq!(got.capacity(), got.len(), "sized once: {got}");
+        }
+    }
+
+    /// The escaping as first written, one character at a time: the run-copying `key` must
+    /// give the same bytes for every input.
+    fn reference_key(gateway: &str, kind: &str, parts: &[&str]) -> String {
+        let mut out = format!("{gateway}:{kind}");
+        for part in parts {
+            out.push(':');
+            for c in part.chars() {
+                match c {
+                    ':' => out.push_str("%3A"),
+                    '%' => out.push_str("%25"),
+                    c => out.push(c),
+                }
+            }
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn key_matches_the_reference(parts in proptest::collection::vec("[a-z:%綠_.\\-]{0,12}", 0..5)) {
+            let parts: Vec<&str> = parts.iter().map(String::as_str).collect();
+            proptest::prop_assert_eq!(
+                ReplayGuard::event_key("ecpay", &parts),
+                reference_key("ecpay", "event", &parts)
+            );
+            proptest::prop_assert_eq!(
+                ReplayGuard::nonce_key("ljpay", &parts),
+                reference_key("ljpay", "nonce", &parts)
+            );
+        }
     }
 }

@@ -426,9 +426,7 @@ fn verify_secret(payload: Payload<'_>, secret: &Secret) -> Result<Notification> 
             if looks_like_json(body) {
                 // Numbers are checked exactly as written in the body.
                 sign_core::wattt::verify_json_body(body, secret)?;
-                let map: Map<String, Value> =
-                    serde_json::from_slice(body).map_err(|e| not_json(e, body))?;
-                typed(map, body)
+                typed_body(body)
             } else {
                 let params = parse_form(body)?;
                 sign_core::wattt::verify_params(
@@ -598,24 +596,151 @@ fn params_to_map(params: Vec<(String, String)>) -> Map<String, Value> {
         .collect()
 }
 
-fn typed(mut map: Map<String, Value>, body: &[u8]) -> Result<Notification> {
-    map.remove(sign_core::wattt::SIGN_FIELD);
-    let declared = match map.get("type") {
-        Some(Value::String(t)) => match t.to_ascii_lowercase().as_str() {
-            "collection" => Some(NotificationKind::Collection),
-            "payout" => Some(NotificationKind::Payout),
-            _ => None,
-        },
+/// The notification straight from a JSON body whose signature passed, in one pass: the same
+/// fields, rules and `kind` as [`typed`] gives from the parsed object (the signature check has
+/// refused a repeated name, so no field is met twice).
+fn typed_body(body: &[u8]) -> Result<Notification> {
+    serde_json::from_slice::<Decoded>(body)
+        .map(|d| d.0)
+        .map_err(|e| Error::decode(format!("a notification field is malformed: {e}"), body))
+}
+
+/// The lenient field readers of [`Notification`], each as a type [`Decoded`] can ask for.
+struct OptString(Option<String>);
+struct OptI64(Option<i64>);
+struct OptDecimal(Option<Decimal>);
+
+impl<'de> Deserialize<'de> for OptString {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        crate::de::opt_string(d).map(OptString)
+    }
+}
+impl<'de> Deserialize<'de> for OptI64 {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        crate::de::opt_i64(d).map(OptI64)
+    }
+}
+impl<'de> Deserialize<'de> for OptDecimal {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        de_opt_decimal(d).map(OptDecimal)
+    }
+}
+
+/// A field name: a typed one, `sign` (dropped), or another one (owned, for `extra`).
+enum Field {
+    Orderid,
+    SerialNo,
+    MerchantOrderNo,
+    Amount,
+    Status,
+    Uid,
+    Timestamp,
+    Sign,
+    Other(String),
+}
+
+impl<'de> Deserialize<'de> for Field {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Field;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a field name")
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> std::result::Result<Field, E> {
+                Ok(match v {
+                    "orderid" => Field::Orderid,
+                    "serial_no" => Field::SerialNo,
+                    "merchant_order_no" => Field::MerchantOrderNo,
+                    "amount" => Field::Amount,
+                    "status" => Field::Status,
+                    "uid" => Field::Uid,
+                    "timestamp" => Field::Timestamp,
+                    sign_core::wattt::SIGN_FIELD => Field::Sign,
+                    other => Field::Other(other.to_owned()),
+                })
+            }
+        }
+        d.deserialize_identifier(V)
+    }
+}
+
+struct Decoded(Notification);
+
+impl<'de> Deserialize<'de> for Decoded {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Decoded;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a JSON object")
+            }
+            fn visit_map<M: serde::de::MapAccess<'de>>(
+                self,
+                mut map: M,
+            ) -> std::result::Result<Decoded, M::Error> {
+                let mut n = Notification {
+                    kind: NotificationKind::Unknown,
+                    orderid: None,
+                    serial_no: None,
+                    merchant_order_no: None,
+                    amount: None,
+                    status: None,
+                    uid: None,
+                    timestamp: None,
+                    extra: Map::new(),
+                };
+                while let Some(field) = map.next_key::<Field>()? {
+                    match field {
+                        Field::Orderid => n.orderid = map.next_value::<OptString>()?.0,
+                        Field::SerialNo => n.serial_no = map.next_value::<OptString>()?.0,
+                        Field::MerchantOrderNo => {
+                            n.merchant_order_no = map.next_value::<OptString>()?.0
+                        }
+                        Field::Amount => n.amount = map.next_value::<OptDecimal>()?.0,
+                        Field::Status => n.status = map.next_value()?,
+                        Field::Uid => n.uid = map.next_value::<OptString>()?.0,
+                        Field::Timestamp => n.timestamp = map.next_value::<OptI64>()?.0,
+                        Field::Sign => {
+                            map.next_value::<serde::de::IgnoredAny>()?;
+                        }
+                        Field::Other(name) => {
+                            n.extra.insert(name, map.next_value()?);
+                        }
+                    }
+                }
+                n.kind = kind_of(&n);
+                Ok(Decoded(n))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// `type` when it names a kind, else which reference the notification carries.
+fn kind_of(n: &Notification) -> NotificationKind {
+    let declared = match n.extra.get("type") {
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("collection") => {
+            Some(NotificationKind::Collection)
+        }
+        Some(Value::String(t)) if t.eq_ignore_ascii_case("payout") => {
+            Some(NotificationKind::Payout)
+        }
         _ => None,
     };
-    let mut n: Notification = serde_json::from_value(Value::Object(map))
-        .map_err(|e| Error::decode(format!("a notification field is malformed: {e}"), body))?;
-    n.kind = declared.unwrap_or(if n.serial_no.is_some() {
+    declared.unwrap_or(if n.serial_no.is_some() {
         NotificationKind::Payout
     } else if n.orderid.is_some() {
         NotificationKind::Collection
     } else {
         NotificationKind::Unknown
-    });
+    })
+}
+
+fn typed(mut map: Map<String, Value>, body: &[u8]) -> Result<Notification> {
+    map.remove(sign_core::wattt::SIGN_FIELD);
+    let mut n: Notification = serde_json::from_value(Value::Object(map))
+        .map_err(|e| Error::decode(format!("a notification field is malformed: {e}"), body))?;
+    n.kind = kind_of(&n);
     Ok(n)
 }
