@@ -21,7 +21,7 @@ use sha2::{Digest, Sha256};
 use crate::compare::hex_digest_matches;
 use crate::error::{required, VerifyError};
 use crate::hmac_hex::{hex_string, is_hex_of_len, Sink, URL_ENCODE};
-use crate::pair::{with_collected, with_pairs};
+use crate::pair::{with_pairs, INLINE};
 use crate::{ParamPair, Secret};
 
 /// The name of the field that carries the signature.
@@ -109,37 +109,41 @@ fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[usize]) -> R) -> R {
             .then_with(|| x.cmp(y))
             .then(a.cmp(&b))
     };
-    if pairs.len() > usize::from(u8::MAX) {
-        let mut order: Vec<usize> = (0..pairs.len()).collect();
-        order.sort_unstable_by(|&a, &b| full(a, b));
+    let n = pairs.len();
+    if n > INLINE {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| full(a, b));
         return f(&order);
     }
-    // Each key as one number: its first 15 bytes lowercased, then its position. Sorting
-    // those orders the keys as `full` does, except among keys whose 15-byte prefixes are
-    // equal, which the pass below puts right.
-    let keys = pairs
-        .iter()
-        .enumerate()
-        // i < 256, checked above
-        .map(|(i, (name, _))| lowered_prefix(name.as_bytes()) & !0xff | i as u128);
-    with_collected(keys, 0, |keys| {
-        insertion_sort(keys, |a, b| a < b);
-        let positions = keys.iter().map(|key| usize::from(key.to_be_bytes()[15]));
-        with_collected(positions, 0, |order| {
-            let mut start = 0;
-            while start < keys.len() {
-                let same = keys[start..]
-                    .iter()
-                    .take_while(|k| *k >> 8 == keys[start] >> 8)
-                    .count();
-                if same > 1 {
-                    insertion_sort(&mut order[start..start + same], |&a, &b| full(a, b).is_lt());
-                }
-                start += same;
-            }
-            f(order)
-        })
-    })
+    // Each key as one number: its first 15 bytes lowercased, then its position (< 48), so
+    // no two are equal. Ordering those orders the keys as `full` does, except among keys
+    // whose 15-byte prefixes are equal, which the pass below puts right.
+    let mut keys = [0u128; INLINE];
+    for (i, (key, (name, _))) in keys.iter_mut().zip(pairs).enumerate() {
+        *key = lowered_prefix(name.as_bytes()) & !0xff | i as u128;
+    }
+    let keys = &keys[..n];
+    // Each key's rank is how many keys are smaller: a count with no branch on the data,
+    // where an insertion sort mispredicts once per key.
+    let mut order = [0usize; INLINE];
+    for (i, key) in keys.iter().enumerate() {
+        let rank = keys.iter().filter(|other| *other < key).count();
+        order[rank] = i;
+    }
+    let order = &mut order[..n];
+    let mut start = 0;
+    while start < n {
+        let prefix = keys[order[start]] >> 8;
+        let same = order[start..]
+            .iter()
+            .take_while(|&&i| keys[i] >> 8 == prefix)
+            .count();
+        if same > 1 {
+            insertion_sort(&mut order[start..start + same], |&a, &b| full(a, b).is_lt());
+        }
+        start += same.max(1);
+    }
+    f(order)
 }
 
 /// The first 16 bytes of `name`, ASCII-lowercased and zero-padded, as a big-endian number.

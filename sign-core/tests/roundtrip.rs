@@ -139,6 +139,26 @@ proptest! {
         prop_assert_eq!(ecpay::url_encode(&key), one);
     }
 
+    /// One long value, shifted by a key of every length, so each kind of byte lands at every
+    /// position of the encoder's 16-byte chunks, across its 256-byte passes and its 1 KiB
+    /// buffer of encoded bytes.
+    #[test]
+    fn ecpay_chunked_encoder_matches_reference_at_every_alignment(
+        lead in "[A-Za-z0-9]{0,40}",
+        value in "[A-Za-z0-9 ./:&=~_*()!'%+促銷😀é]{0,700}",
+        key in "[ -~]{0,20}",
+        iv in "[ -~]{0,20}",
+    ) {
+        let p = vec![(lead.clone(), value.clone()), (format!("{lead}b"), value.clone())];
+        let (k, v) = (Secret::new(key.clone()), Secret::new(iv.clone()));
+        for (alg, md5) in [(HashAlgorithm::Sha256, false), (HashAlgorithm::Md5, true)] {
+            prop_assert_eq!(
+                ecpay::check_mac_value(&p, &k, &v, alg),
+                reference_check_mac_value(&p, &key, &iv, md5)
+            );
+        }
+    }
+
     #[test]
     fn ecpay_verify_accepts_exactly_the_reference_mac(p in unicode_params(), key in unicode_text(), iv in unicode_text(), md5 in any::<bool>()) {
         let alg = if md5 { HashAlgorithm::Md5 } else { HashAlgorithm::Sha256 };
