@@ -69,23 +69,13 @@ const JSON: HeaderValue = HeaderValue::from_static("application/json");
 ///     .unwrap();
 /// assert_eq!(client.base_url(), "https://pay.ljmatrix.cn");
 /// ```
-#[derive(Default)]
+// `Debug` is derived: `Secret` prints as `Secret(***)`.
+#[derive(Debug, Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
     site_code: Option<String>,
     secret: Option<Secret>,
     transport: TransportConfig,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("site_code", &self.site_code)
-            .field("secret", &self.secret.as_ref().map(|_| "Secret(***)"))
-            .field("transport", &self.transport)
-            .finish()
-    }
 }
 
 impl ClientBuilder {
@@ -445,6 +435,8 @@ impl Client {
         );
         let mut request = reqwest::Request::new(req.op.method.clone(), url);
         let headers = request.headers_mut();
+        // Room for ours, the client's defaults and hyper's (host, content-length) at once.
+        headers.reserve(10);
         headers.insert(SITE, inner.site_header.clone());
         // Digits, hex and `sha256=`: always valid header values, moved in without a copy.
         if let Ok(v) = HeaderValue::try_from(signed.timestamp) {

@@ -107,7 +107,9 @@ impl<'a> Orders<'a> {
     /// ```
     pub async fn create(&self, req: &CreateOrderRequest) -> Result<CreateOrderOutcome, Error> {
         validate::create_order(req)?;
-        let body = serde_json::to_vec(req).map_err(|e| Error::Validation {
+        // A typical order fits without the buffer growing.
+        let mut body = Vec::with_capacity(256);
+        serde_json::to_writer(&mut body, req).map_err(|e| Error::Validation {
             field: "metadata",
             reason: format!("cannot be serialized: {e}"),
         })?;
