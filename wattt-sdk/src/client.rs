@@ -2,24 +2,40 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime};
+use std::time::Duration;
 
+use bytes::Bytes;
+use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value};
-use sign_core::policy::{parse_retry_after, Attempt, BaseUrl, Verdict};
+use sign_core::policy::{Attempt, BaseUrl, Verdict};
+use sign_core::transport::{Exchange, Transport, TransportConfig};
 use sign_core::Secret;
 use tracing::Instrument;
+use url::Url;
 
 use crate::error::{snippet, ApiCode, Error, Result};
 use crate::operation::{Operation, OPERATIONS};
 use crate::signer::{Signer, WatttSign};
 pub use sign_core::policy::RetryPolicy;
+/// Default cap on a response body (1 MiB); a larger body is an error, never cut silently.
+///
+/// ```
+/// assert_eq!(wattt_sdk::DEFAULT_MAX_BODY_BYTES, 1 << 20);
+/// ```
+pub use sign_core::transport::DEFAULT_MAX_BODY_BYTES;
 
 /// The server listed in the spec (`https://api-test.wattt.asia`, described there as
 /// "正式商戶 API Host", the merchant API host). [`Environment::Production`] is this host.
+///
+/// ```
+/// assert_eq!(wattt_sdk::SPEC_SERVER_URL, wattt_sdk::Environment::Production.base_url());
+/// ```
 pub const SPEC_SERVER_URL: &str = "https://api-test.wattt.asia";
 
-/// Default cap on a response body (1 MiB); a larger body is an error, never cut silently.
-pub const DEFAULT_MAX_BODY_BYTES: usize = 1 << 20;
+/// Sent as `User-Agent` by the client the builder makes (not by your own `http_client`).
+const USER_AGENT: &str = concat!("wattt-sdk/", env!("CARGO_PKG_VERSION"));
+
+const JSON: HeaderValue = HeaderValue::from_static("application/json");
 
 /// Where the client sends requests, when not an explicit [`ClientBuilder::base_url`].
 ///
@@ -35,6 +51,10 @@ pub enum Environment {
 
 impl Environment {
     /// The base URL of this environment.
+    ///
+    /// ```
+    /// assert!(wattt_sdk::Environment::Production.base_url().starts_with("https://"));
+    /// ```
     pub fn base_url(self) -> &'static str {
         match self {
             Environment::Production => SPEC_SERVER_URL,
@@ -59,47 +79,52 @@ impl Environment {
 /// assert!(matches!(e, Err(wattt_sdk::Error::Config { field: "secret", .. })));
 /// # Ok::<(), wattt_sdk::Error>(())
 /// ```
+// `Debug` is derived: `Secret` and every `Signer` keep key material out of it.
 #[must_use]
+#[derive(Debug, Default)]
 pub struct ClientBuilder {
     base_url: Option<String>,
     uid: Option<String>,
     secret: Option<Secret>,
     signer: Option<Arc<dyn Signer>>,
-    http: Option<reqwest::Client>,
-    connect_timeout: Duration,
-    timeout: Duration,
-    retry: RetryPolicy,
-    max_body_bytes: usize,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("base_url", &self.base_url)
-            .field("uid", &self.uid)
-            .field("secret", &self.secret)
-            .field("signer", &self.signer)
-            .field("timeout", &self.timeout)
-            .field("retry", &self.retry)
-            .finish_non_exhaustive()
-    }
+    transport: TransportConfig,
 }
 
 impl ClientBuilder {
     /// The API host, e.g. `https://api-test.wattt.asia`. HTTPS only; `http` is accepted for
     /// loopback hosts (tests, the simulator). A path prefix is kept.
+    ///
+    /// ```
+    /// let c = wattt_sdk::Client::builder()
+    ///     .base_url("https://gw.example/wattt/").credentials("ABCDE", "s").build()?;
+    /// assert_eq!(c.base_url().to_string(), "https://gw.example/wattt");
+    /// # Ok::<(), wattt_sdk::Error>(())
+    /// ```
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = Some(url.into());
         self
     }
 
     /// The base URL of `env` (overridden by [`ClientBuilder::base_url`]).
+    ///
+    /// ```
+    /// use wattt_sdk::{Client, Environment};
+    /// let c = Client::builder().environment(Environment::Production).credentials("ABCDE", "s").build()?;
+    /// assert_eq!(c.base_url().to_string(), Environment::Production.base_url());
+    /// # Ok::<(), wattt_sdk::Error>(())
+    /// ```
     pub fn environment(self, env: Environment) -> Self {
         self.base_url(env.base_url())
     }
 
     /// The merchant `uid` and API secret; signs with the default contract ([`WatttSign`]).
     /// An empty secret is refused by [`ClientBuilder::build`].
+    ///
+    /// ```
+    /// let secret = std::env::var("WATTT_SECRET").unwrap_or_else(|_| "from-your-vault".into());
+    /// let builder = wattt_sdk::Client::builder().credentials("ABCDE", secret);
+    /// assert!(!format!("{builder:?}").contains("from-your-vault"));
+    /// ```
     pub fn credentials(mut self, uid: impl Into<String>, secret: impl Into<Secret>) -> Self {
         self.uid = Some(uid.into());
         self.secret = Some(secret.into());
@@ -108,51 +133,41 @@ impl ClientBuilder {
     }
 
     /// The merchant `uid` alone (use with [`ClientBuilder::signer`]).
+    ///
+    /// ```
+    /// let c = wattt_sdk::Client::builder()
+    ///     .environment(wattt_sdk::Environment::Production)
+    ///     .uid("ABCDE")
+    ///     .signer(wattt_sdk::WatttSign::new("s"))
+    ///     .build()?;
+    /// assert_eq!(c.uid(), "ABCDE");
+    /// # Ok::<(), wattt_sdk::Error>(())
+    /// ```
     pub fn uid(mut self, uid: impl Into<String>) -> Self {
         self.uid = Some(uid.into());
         self
     }
 
     /// A custom signer in place of the default contract.
+    ///
+    /// ```
+    /// let builder = wattt_sdk::Client::builder().uid("ABCDE").signer(wattt_sdk::WatttSign::new("s"));
+    /// # let _ = builder;
+    /// ```
     pub fn signer(mut self, signer: impl Signer + 'static) -> Self {
         self.signer = Some(Arc::new(signer));
         self.secret = None;
         self
     }
 
-    /// Use this `reqwest::Client` (its redirect and TLS settings are then yours; the
-    /// per-attempt [`ClientBuilder::timeout`] still applies).
-    pub fn http_client(mut self, http: reqwest::Client) -> Self {
-        self.http = Some(http);
-        self
-    }
-
-    /// Connect timeout of the built-in HTTP client (default 5 s).
-    pub fn connect_timeout(mut self, t: Duration) -> Self {
-        self.connect_timeout = t;
-        self
-    }
-
-    /// Time one attempt may take, answer body included (default 10 s).
-    pub fn timeout(mut self, t: Duration) -> Self {
-        self.timeout = t;
-        self
-    }
-
-    /// When and how often queries are retried (default [`RetryPolicy::default`]). A call that
-    /// creates something is sent again only when an attempt certainly never reached Wattt.
-    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
-        self.retry = policy;
-        self
-    }
-
-    /// Largest response body accepted (default [`DEFAULT_MAX_BODY_BYTES`]).
-    pub fn max_body_bytes(mut self, n: usize) -> Self {
-        self.max_body_bytes = n;
-        self
-    }
+    sign_core::transport_setters!(transport, "wattt_sdk::Client::builder()", "");
 
     /// Check the configuration and build the client.
+    ///
+    /// ```
+    /// let e = wattt_sdk::Client::builder().credentials("ABCDE", "s").build().unwrap_err();
+    /// assert_eq!(e.to_string(), "configuration: `base_url` is required");
+    /// ```
     pub fn build(self) -> Result<Client> {
         let raw = self
             .base_url
@@ -175,29 +190,21 @@ impl ClientBuilder {
             (None, Some(secret)) => Arc::new(WatttSign::new(secret)),
             (None, None) => return Err(Error::config("secret", "is required (or a signer)")),
         };
-        if self.timeout.is_zero() {
+        let transport = self
+            .transport
+            .build(USER_AGENT)
+            .map_err(|e| Error::config("http_client", format!("cannot be built: {e}")))?;
+        if transport.timeout().is_zero() {
             return Err(Error::config("timeout", "must be longer than zero"));
         }
-        let http = match self.http {
-            Some(h) => h,
-            None => reqwest::Client::builder()
-                .redirect(reqwest::redirect::Policy::none())
-                .connect_timeout(self.connect_timeout)
-                .user_agent(concat!("wattt-sdk/", env!("CARGO_PKG_VERSION")))
-                .build()
-                .map_err(|e| Error::config("http_client", format!("cannot be built: {e}")))?,
-        };
-        let urls = OPERATIONS.iter().map(|o| base.join(o.path)).collect();
+        let urls = OPERATIONS.iter().map(|o| base.url(o.path)).collect();
         Ok(Client {
             inner: Arc::new(Inner {
                 urls,
                 base,
                 uid,
                 signer,
-                http,
-                timeout: self.timeout,
-                retry: self.retry,
-                max_body_bytes: self.max_body_bytes,
+                transport,
             }),
         })
     }
@@ -222,14 +229,11 @@ pub struct Client {
 
 pub(crate) struct Inner {
     base: BaseUrl,
-    /// One URL per entry of [`OPERATIONS`].
-    urls: Vec<String>,
+    /// One URL per entry of [`OPERATIONS`], parsed once.
+    urls: Vec<Url>,
     uid: String,
     signer: Arc<dyn Signer>,
-    http: reqwest::Client,
-    timeout: Duration,
-    retry: RetryPolicy,
-    max_body_bytes: usize,
+    transport: Transport,
 }
 
 impl fmt::Debug for Client {
@@ -238,7 +242,7 @@ impl fmt::Debug for Client {
             .field("base_url", &self.inner.base.to_string())
             .field("uid", &self.inner.uid)
             .field("signer", &self.inner.signer)
-            .field("retry", &self.inner.retry)
+            .field("retry", self.inner.transport.retry_policy())
             .finish_non_exhaustive()
     }
 }
@@ -252,50 +256,54 @@ pub(crate) struct Envelope {
     pub data: Value,
     /// Top-level fields other than `ok`, `message`, `data`.
     pub rest: Map<String, Value>,
-    pub body: Vec<u8>,
-}
-
-/// How one attempt ended: the retry policy's view of it, and what it gave.
-struct Tried {
-    outcome: Attempt,
-    result: Result<Envelope>,
+    pub body: Bytes,
 }
 
 impl Client {
     /// Start building a client.
+    ///
+    /// ```
+    /// let e = wattt_sdk::Client::builder().build().unwrap_err();
+    /// assert!(matches!(e, wattt_sdk::Error::Config { field: "base_url", .. }));
+    /// ```
     pub fn builder() -> ClientBuilder {
-        ClientBuilder {
-            base_url: None,
-            uid: None,
-            secret: None,
-            signer: None,
-            http: None,
-            connect_timeout: Duration::from_secs(5),
-            timeout: Duration::from_secs(10),
-            retry: RetryPolicy::default(),
-            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
-        }
+        ClientBuilder::default()
     }
 
     /// The configured merchant `uid`.
+    ///
+    /// ```
+    /// let c = wattt_sdk::Client::builder()
+    ///     .environment(wattt_sdk::Environment::Production).credentials("ABCDE", "s").build()?;
+    /// assert_eq!(c.uid(), "ABCDE");
+    /// # Ok::<(), wattt_sdk::Error>(())
+    /// ```
     pub fn uid(&self) -> &str {
         &self.inner.uid
     }
 
     /// The configured base URL (origin and path prefix).
+    ///
+    /// ```
+    /// let c = wattt_sdk::Client::builder()
+    ///     .base_url("http://127.0.0.1:8080/gw").credentials("ABCDE", "s").build()?;
+    /// assert_eq!(c.base_url().prefix(), "/gw");
+    /// # Ok::<(), wattt_sdk::Error>(())
+    /// ```
     pub fn base_url(&self) -> &BaseUrl {
         &self.inner.base
     }
 
-    fn url(&self, op: &Operation) -> String {
+    fn url(&self, op: &Operation) -> Url {
         match OPERATIONS.iter().position(|o| o == op) {
             Some(i) => self.inner.urls[i].clone(),
-            None => self.inner.base.join(op.path),
+            None => self.inner.base.url(op.path),
         }
     }
 
-    /// The one send path: sign afresh, send, time, cap, classify, and let the retry policy
-    /// decide. `reference` is the merchant reference an unknown outcome names.
+    /// The one send path: sign afresh, send through the shared transport (timed, capped),
+    /// classify with Wattt's rules, and let the retry policy decide. `reference` is the
+    /// merchant reference an unknown outcome names.
     pub(crate) async fn send(
         &self,
         op: &Operation,
@@ -322,185 +330,162 @@ impl Client {
         fields: &Map<String, Value>,
         reference: &str,
     ) -> Result<Envelope> {
-        let policy = &self.inner.retry;
-        let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            let tried = self.attempt(op, fields).await;
-            let span = tracing::Span::current();
-            span.record("attempts", attempt);
-            span.record("latency_ms", started.elapsed().as_millis() as u64);
-            match policy.decide(op.idempotency, attempt, started.elapsed(), &tried.outcome) {
-                Verdict::Done | Verdict::GiveUp => return tried.result,
-                Verdict::RetryAfter(wait) => {
-                    tracing::debug!(attempt, wait_ms = wait.as_millis() as u64, "retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Verdict::Throttled { retry_after } => {
-                    return Err(Error::RateLimited {
-                        retry_after,
-                        operation: op.name,
-                    })
-                }
-                Verdict::OutcomeUnknown => {
-                    let reason = match tried.result {
-                        Err(e) => e.to_string(),
-                        Ok(_) => "the answer could not be trusted".to_owned(),
-                    };
-                    return Err(Error::OutcomeUnknown {
-                        operation: op.name,
-                        reference: reference.to_owned(),
-                        reason,
-                    });
-                }
-            }
-        }
-    }
-
-    /// One signed attempt (fresh timestamp and sign every time), bounded by the timeout.
-    async fn attempt(&self, op: &Operation, fields: &Map<String, Value>) -> Tried {
-        let request = match self.request(op, fields) {
-            Ok(r) => r,
-            Err(e) => {
-                return Tried {
-                    outcome: Attempt::Answered,
-                    result: Err(e),
-                }
-            }
-        };
-        let timeout = self.inner.timeout;
-        match tokio::time::timeout(timeout, self.exchange(op, request)).await {
-            Ok(tried) => tried,
-            Err(_) => Tried {
-                outcome: Attempt::MaybeSent,
-                result: Err(Error::Timeout {
-                    what: format!(
-                        "the {} answer ({} ms per attempt)",
-                        op.name,
-                        timeout.as_millis()
-                    ),
-                }),
-            },
-        }
-    }
-
-    fn request(
-        &self,
-        op: &Operation,
-        fields: &Map<String, Value>,
-    ) -> Result<reqwest::RequestBuilder> {
-        let timestamp = chrono::Utc::now().timestamp();
-        let req = if op.method == "GET" {
-            let ts = timestamp.to_string();
-            let mut pairs: Vec<(&str, &str)> =
-                vec![("uid", self.inner.uid.as_str()), ("timestamp", &ts)];
-            for (k, v) in fields {
-                if let Value::String(s) = v {
-                    pairs.push((k.as_str(), s.as_str()));
-                }
-            }
-            let sign = self.inner.signer.sign_params(&pairs);
-            pairs.push((sign_core::wattt::SIGN_FIELD, &sign));
-            self.inner.http.get(self.url(op)).query(&pairs)
-        } else {
+        let transport = &self.inner.transport;
+        // The body's fields without the per-attempt ones, prepared once for every attempt.
+        let mut body = (op.method != "GET").then(|| {
             let mut body = fields.clone();
             body.insert("uid".into(), Value::String(self.inner.uid.clone()));
-            body.insert("timestamp".into(), Value::from(timestamp));
-            body.remove(sign_core::wattt::SIGN_FIELD);
-            // Sign what is sent: this map is signed and then serialized unchanged.
-            let sign = self.inner.signer.sign_json(&body);
-            body.insert(sign_core::wattt::SIGN_FIELD.into(), Value::String(sign));
-            let bytes = serde_json::to_vec(&body).map_err(|e| {
-                Error::decode(format!("cannot encode the {} request: {e}", op.name), b"")
-            })?;
-            self.inner
-                .http
-                .post(self.url(op))
-                .header(http::header::CONTENT_TYPE, "application/json")
-                .body(bytes)
+            body
+        });
+        // The decoded answer of the latest attempt that was answered, decoded once.
+        let mut answered: Option<Result<Envelope>> = None;
+        let (verdict, exchange) = transport
+            .send(
+                op.idempotency,
+                transport.retry_policy(),
+                |_| match body.as_mut() {
+                    Some(body) => self.post(op, body),
+                    None => Ok(self.get(op, fields)),
+                },
+                |x| {
+                    answered = match x {
+                        Exchange::Answered {
+                            status,
+                            retry_after,
+                            body,
+                        } => Some(answer(op, *status, *retry_after, body)),
+                        _ => None,
+                    };
+                    match x {
+                        // Wattt's rule: an answer over the cap is a final (unreadable) answer.
+                        Exchange::TooLarge { .. } => Attempt::Answered,
+                        other => other.attempt(op.idempotency),
+                    }
+                },
+            )
+            .await?;
+        let result = match (answered, exchange) {
+            (Some(result), _) => result,
+            (None, Exchange::NotSent(e) | Exchange::Lost(e)) => Err(Error::Transport {
+                source: e.without_url(),
+            }),
+            (None, Exchange::TimedOut) => Err(Error::Timeout {
+                what: format!(
+                    "the {} answer ({} ms per attempt)",
+                    op.name,
+                    transport.timeout().as_millis()
+                ),
+            }),
+            (None, Exchange::TooLarge { .. }) => Err(Error::decode(
+                format!(
+                    "the {} answer exceeds the {}-byte cap",
+                    op.name,
+                    transport.max_body_bytes()
+                ),
+                b"",
+            )),
+            (
+                None,
+                Exchange::Answered {
+                    status,
+                    retry_after,
+                    body,
+                },
+            ) => answer(op, status, retry_after, &body),
         };
-        Ok(req.header(http::header::ACCEPT, "application/json"))
+        match verdict {
+            Verdict::Throttled { retry_after } => Err(Error::RateLimited {
+                retry_after,
+                operation: op.name,
+            }),
+            Verdict::OutcomeUnknown => {
+                let reason = match result {
+                    Err(e) => e.to_string(),
+                    Ok(_) => "the answer could not be trusted".to_owned(),
+                };
+                Err(Error::OutcomeUnknown {
+                    operation: op.name,
+                    reference: reference.to_owned(),
+                    reason,
+                })
+            }
+            // Done, GiveUp (`send` never returns RetryAfter).
+            _ => result,
+        }
     }
 
-    async fn exchange(&self, op: &Operation, request: reqwest::RequestBuilder) -> Tried {
-        let mut resp = match request.send().await {
-            Ok(r) => r,
-            Err(source) => {
-                let outcome = if source.is_connect() || source.is_builder() {
-                    Attempt::NotSent
-                } else {
-                    Attempt::MaybeSent
-                };
-                return Tried {
-                    outcome,
-                    result: Err(Error::Transport {
-                        source: source.without_url(),
-                    }),
-                };
-            }
-        };
-        let status = resp.status().as_u16();
-        tracing::Span::current().record("status", status);
-        if status == 429 {
-            let retry_after = resp
-                .headers()
-                .get(http::header::RETRY_AFTER)
-                .and_then(|v| v.to_str().ok())
-                .and_then(|v| parse_retry_after(v, SystemTime::now()));
-            return Tried {
-                outcome: Attempt::Throttled { retry_after },
-                result: Err(Error::RateLimited {
-                    retry_after,
-                    operation: op.name,
-                }),
-            };
-        }
-        let limit = self.inner.max_body_bytes;
-        let mut body = Vec::new();
-        loop {
-            match resp.chunk().await {
-                Ok(Some(chunk)) => {
-                    if body.len() + chunk.len() > limit {
-                        return Tried {
-                            outcome: Attempt::Answered,
-                            result: Err(Error::decode(
-                                format!("the {} answer exceeds the {limit}-byte cap", op.name),
-                                &body,
-                            )),
-                        };
-                    }
-                    body.extend_from_slice(&chunk);
-                }
-                Ok(None) => break,
-                Err(source) => {
-                    // A body cut short: the server may have acted on the request.
-                    return Tried {
-                        outcome: Attempt::MaybeSent,
-                        result: Err(Error::Transport {
-                            source: source.without_url(),
-                        }),
-                    };
-                }
+    /// One `GET` attempt: `uid`, a fresh `timestamp` and the string fields in the query,
+    /// signed.
+    fn get(&self, op: &Operation, fields: &Map<String, Value>) -> reqwest::RequestBuilder {
+        let ts = chrono::Utc::now().timestamp().to_string();
+        let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(fields.len() + 3);
+        pairs.push(("uid", self.inner.uid.as_str()));
+        pairs.push(("timestamp", &ts));
+        for (k, v) in fields {
+            if let Value::String(s) = v {
+                pairs.push((k.as_str(), s.as_str()));
             }
         }
-        let outcome = if status >= 500 {
-            Attempt::ServerError
-        } else {
-            Attempt::Answered
-        };
-        Tried {
-            outcome,
-            result: decode_envelope(op.name, status, body),
-        }
+        let sign = self.inner.signer.sign_params(&pairs);
+        pairs.push((sign_core::wattt::SIGN_FIELD, &sign));
+        self.inner
+            .transport
+            .http()
+            .get(self.url(op))
+            .query(&pairs)
+            .header(ACCEPT, JSON)
     }
+
+    /// One `POST` attempt: `body` with a fresh `timestamp` and its `sign`.
+    fn post(
+        &self,
+        op: &Operation,
+        body: &mut Map<String, Value>,
+    ) -> Result<reqwest::RequestBuilder> {
+        body.insert(
+            "timestamp".into(),
+            Value::from(chrono::Utc::now().timestamp()),
+        );
+        body.remove(sign_core::wattt::SIGN_FIELD);
+        // Sign what is sent: this map is signed and then serialized unchanged.
+        let sign = self.inner.signer.sign_json(body);
+        body.insert(sign_core::wattt::SIGN_FIELD.into(), Value::String(sign));
+        let bytes = serde_json::to_vec(&*body).map_err(|e| {
+            Error::decode(format!("cannot encode the {} request: {e}", op.name), b"")
+        })?;
+        Ok(self
+            .inner
+            .transport
+            .http()
+            .post(self.url(op))
+            .header(CONTENT_TYPE, JSON)
+            .header(ACCEPT, JSON)
+            .body(bytes))
+    }
+}
+
+/// Wattt's reading of an answer: 429 is the rate limit (its body is not read), anything else
+/// the `{ok, message, data}` envelope.
+fn answer(
+    op: &Operation,
+    status: u16,
+    retry_after: Option<Duration>,
+    body: &Bytes,
+) -> Result<Envelope> {
+    if status == 429 {
+        return Err(Error::RateLimited {
+            retry_after,
+            operation: op.name,
+        });
+    }
+    decode_envelope(op.name, status, body.clone())
 }
 
 /// Interpret a response body as the `{ok, message, data}` envelope.
 pub(crate) fn decode_envelope(
     operation: &'static str,
     status: u16,
-    body: Vec<u8>,
+    body: Bytes,
 ) -> Result<Envelope> {
     let success = (200..300).contains(&status);
     let no_envelope = |reason: &str, body: &[u8]| {
@@ -614,7 +599,7 @@ mod tests {
                 .credentials("U", "S")
                 .build()
                 .unwrap();
-            assert_eq!(c.url(&op), want, "{base}");
+            assert_eq!(c.url(&op).as_str(), want, "{base}");
         }
     }
 
@@ -623,7 +608,7 @@ mod tests {
         let ok = decode_envelope(
             "t",
             200,
-            br#"{"ok":1,"message":"success","data":{"a":1},"url":"u"}"#.to_vec(),
+            Bytes::from_static(br#"{"ok":1,"message":"success","data":{"a":1},"url":"u"}"#),
         )
         .unwrap();
         assert_eq!(ok.data, serde_json::json!({"a":1}));
@@ -646,7 +631,7 @@ mod tests {
             ("ok 2", 200, br#"{"ok":2}"#, "api"),
         ];
         for (name, status, body, want) in cases {
-            let got = decode_envelope("t", status, body.to_vec());
+            let got = decode_envelope("t", status, Bytes::copy_from_slice(body));
             let fits = match (&got, want) {
                 (
                     Err(Error::Api {
@@ -670,6 +655,6 @@ mod tests {
             };
             assert!(fits, "{name}: {got:?}");
         }
-        assert!(decode_envelope("t", 200, br#"{"ok":"1"}"#.to_vec()).is_ok());
+        assert!(decode_envelope("t", 200, Bytes::from_static(br#"{"ok":"1"}"#)).is_ok());
     }
 }

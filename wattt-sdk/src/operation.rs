@@ -132,7 +132,8 @@ pub const OPERATIONS: &[Operation] = &[
 #[doc(hidden)]
 pub fn decode_answer(op: &Operation, status: u16, body: &[u8]) -> crate::Result<()> {
     use crate::*;
-    let mut env = crate::client::decode_envelope(op.name, status, body.to_vec())?;
+    let mut env =
+        crate::client::decode_envelope(op.name, status, bytes::Bytes::copy_from_slice(body))?;
     match *op {
         o if o == ops::PAYMENT_CHANNELS => {
             env.list_as::<PaymentChannels>(o.name, "channels").map(drop)
