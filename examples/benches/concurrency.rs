@@ -2,7 +2,8 @@
 //! to a local axum server (2 worker threads, same process), against bare reqwest making the same
 //! calls unsigned through one shared `reqwest::Client`.
 //!
-//! Run: `cargo bench -p examples --bench concurrency`. Besides criterion's timings (one sample =
+//! Run: `cargo bench -p examples --bench concurrency` (`CONCURRENCY_ONLY=ljpay,wattt` for some
+//! gateways only). Besides criterion's timings (one sample =
 //! 10 000 calls), it prints per gateway: throughput against bare, p50/p99 latency ratios, the TCP
 //! connections the server accepted (connection reuse: never one per call) and heap allocations
 //! per call (a counting global allocator; server-side allocations are the same for both sides,
@@ -175,8 +176,52 @@ fn bare_client() -> reqwest::Client {
         .expect("reqwest client")
 }
 
+/// A call from a closure that makes its future.
+fn call<Fut>(f: impl Fn() -> Fut + Send + Sync + 'static) -> Call
+where
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    Arc::new(move || Box::pin(f()))
+}
+
+/// The bare side of a gateway: the request `request()` builds (unsigned), sent through the
+/// shared `reqwest::Client`, its whole body decoded by `decode` as the SDK decodes it.
+fn bare(
+    request: impl Fn() -> reqwest::RequestBuilder + Send + Sync + 'static,
+    decode: fn(&[u8]),
+) -> Call {
+    call(move || {
+        let request = request();
+        async move {
+            let bytes = request
+                .send()
+                .await
+                .expect("send")
+                .bytes()
+                .await
+                .expect("body");
+            decode(&bytes);
+        }
+    })
+}
+
+fn json<T: serde::de::DeserializeOwned>(bytes: &[u8]) {
+    let v: T = serde_json::from_slice(bytes).expect("decode");
+    std::hint::black_box(v);
+}
+
+/// As `Response::text` (reqwest without its `charset` feature) and then the form decode.
+fn form(bytes: &[u8]) {
+    let text = String::from_utf8_lossy(bytes).into_owned();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(&text).expect("decode");
+    std::hint::black_box(pairs);
+}
+
+const JSON: &str = "application/json";
+
 fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
-    let bare = bare_client();
+    let http = bare_client();
+    let url = |path: &str| format!("{base}{path}");
 
     let ljpay = ljpay_sdk::Client::builder()
         .base_url(base)
@@ -193,84 +238,55 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         )
         .client_ip("203.0.113.9"),
     );
-    let ljpay_body = serde_json::to_vec(&*ljpay_req).expect("json");
-    let ljpay_sdk_call: Call = {
+    let ljpay_body = bytes::Bytes::from(serde_json::to_vec(&*ljpay_req).expect("json"));
+    let ljpay_sdk_call = call(move || {
         let (client, req) = (ljpay.clone(), ljpay_req.clone());
-        Arc::new(move || {
-            let (client, req) = (client.clone(), req.clone());
-            Box::pin(async move {
-                let out = client.orders().create(&req).await.expect("ljpay create");
-                std::hint::black_box(out);
-            })
-        })
-    };
-    let ljpay_bare: Call = {
-        let (http, url, body) = (
-            bare.clone(),
-            format!("{base}/api/v1/order/create"),
-            bytes::Bytes::from(ljpay_body),
-        );
-        Arc::new(move || {
-            let (http, url, body) = (http.clone(), url.clone(), body.clone());
-            Box::pin(async move {
-                let bytes = http
-                    .post(url)
-                    .header("content-type", "application/json")
-                    .body(body)
-                    .send()
-                    .await
-                    .expect("send")
-                    .bytes()
-                    .await
-                    .expect("body");
-                let out: ljpay_sdk::CreateOrderResponse =
-                    serde_json::from_slice(&bytes).expect("decode");
-                std::hint::black_box(out);
-            })
-        })
+        async move {
+            let out = client.orders().create(&req).await.expect("ljpay create");
+            std::hint::black_box(out);
+        }
+    });
+    let ljpay_bare = {
+        let (http, url) = (http.clone(), url("/api/v1/order/create"));
+        bare(
+            move || {
+                http.post(url.clone())
+                    .header("content-type", JSON)
+                    .body(ljpay_body.clone())
+            },
+            json::<ljpay_sdk::CreateOrderResponse>,
+        )
     };
 
     let octopus = octopus_sdk::Client::builder()
-        .base_url(format!("{base}/api"))
+        .base_url(url("/api"))
         .environment(octopus_sdk::Environment::Sandbox)
         .api_token("token")
         .api_key("key")
         .merchant("m1", "secret")
         .build()
         .expect("octopus client");
-    let octopus_sdk_call: Call = Arc::new(move || {
+    let octopus_sdk_call = call(move || {
         let client = octopus.clone();
-        Box::pin(async move {
+        async move {
             let p = client
                 .payments()
                 .get("payment-uuid-123")
                 .await
                 .expect("octopus get");
             std::hint::black_box(p);
-        })
+        }
     });
-    let octopus_bare: Call = {
-        let (http, url) = (
-            bare.clone(),
-            format!("{base}/api/payments/payment-uuid-123"),
-        );
-        Arc::new(move || {
-            let (http, url) = (http.clone(), url.clone());
-            Box::pin(async move {
-                let bytes = http
-                    .get(url)
+    let octopus_bare = {
+        let (http, url) = (http.clone(), url("/api/payments/payment-uuid-123"));
+        bare(
+            move || {
+                http.get(url.clone())
                     .header("authorization", "Bearer token")
                     .header("x-api-key", "key")
-                    .send()
-                    .await
-                    .expect("send")
-                    .bytes()
-                    .await
-                    .expect("body");
-                let v: serde_json::Value = serde_json::from_slice(&bytes).expect("decode");
-                std::hint::black_box(v);
-            })
-        })
+            },
+            json::<serde_json::Value>,
+        )
     };
 
     let wattt = wattt_sdk::Client::builder()
@@ -278,32 +294,23 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         .credentials("ABCDE", "bench-secret")
         .build()
         .expect("wattt client");
-    let wattt_sdk_call: Call = Arc::new(move || {
+    let wattt_sdk_call = call(move || {
         let client = wattt.clone();
-        Box::pin(async move {
+        async move {
             let b = client.balance().await.expect("wattt balance");
             std::hint::black_box(b);
-        })
+        }
     });
-    let wattt_bare: Call = {
-        let (http, url) = (bare.clone(), format!("{base}/api/v1/merchant/balance"));
-        Arc::new(move || {
-            let (http, url) = (http.clone(), url.clone());
-            Box::pin(async move {
-                let bytes = http
-                    .post(url)
-                    .header("content-type", "application/json")
+    let wattt_bare = {
+        let (http, url) = (http.clone(), url("/api/v1/merchant/balance"));
+        bare(
+            move || {
+                http.post(url.clone())
+                    .header("content-type", JSON)
                     .body(r#"{"timestamp":1782347899,"uid":"ABCDE"}"#)
-                    .send()
-                    .await
-                    .expect("send")
-                    .bytes()
-                    .await
-                    .expect("body");
-                let v: serde_json::Value = serde_json::from_slice(&bytes).expect("decode");
-                std::hint::black_box(v);
-            })
-        })
+            },
+            json::<serde_json::Value>,
+        )
     };
 
     let ecpay = ecpay_sdk::Client::builder()
@@ -311,37 +318,27 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         .credentials(ecpay_sdk::Credentials::stage())
         .build()
         .expect("ecpay client");
-    let ecpay_sdk_call: Call = Arc::new(move || {
+    let ecpay_sdk_call = call(move || {
         let client = ecpay.clone();
-        Box::pin(async move {
+        async move {
             let t = client
                 .aio()
                 .query_trade_info("M1")
                 .await
                 .expect("ecpay query");
             std::hint::black_box(t);
-        })
+        }
     });
-    let ecpay_bare: Call = {
-        let (http, url) = (bare, format!("{base}/Cashier/QueryTradeInfo/V5"));
-        Arc::new(move || {
-            let (http, url) = (http.clone(), url.clone());
-            Box::pin(async move {
-                let text = http
-                    .post(url)
+    let ecpay_bare = {
+        let url = url("/Cashier/QueryTradeInfo/V5");
+        bare(
+            move || {
+                http.post(url.clone())
                     .header("content-type", "application/x-www-form-urlencoded")
                     .body("MerchantID=3002607&MerchantTradeNo=M1&TimeStamp=1782347899")
-                    .send()
-                    .await
-                    .expect("send")
-                    .text()
-                    .await
-                    .expect("body");
-                let pairs: Vec<(String, String)> =
-                    serde_urlencoded::from_str(&text).expect("decode");
-                std::hint::black_box(pairs);
-            })
-        })
+            },
+            form,
+        )
     };
 
     vec![
@@ -360,7 +357,15 @@ fn bench(c: &mut Criterion) {
         .expect("runtime");
     let accepted = Arc::new(AtomicUsize::new(0));
     let base = rt.block_on(server(accepted.clone(), ecpay_answer()));
-    let gateways = calls(&base);
+    // `CONCURRENCY_ONLY=ljpay,wattt` measures only those gateways (the machine is shared).
+    let only = std::env::var("CONCURRENCY_ONLY").ok();
+    let gateways: Vec<_> = calls(&base)
+        .into_iter()
+        .filter(|(name, ..)| {
+            only.as_deref()
+                .is_none_or(|o| o.split(',').any(|g| g == *name))
+        })
+        .collect();
 
     let mut group = c.benchmark_group("concurrency_256_tasks_10000_calls");
     group.sample_size(10);
