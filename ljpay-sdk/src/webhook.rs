@@ -363,10 +363,10 @@ impl Verifier {
         now_unix: i64,
     ) -> Result<VerifiedRequest<'h>, Error> {
         let incoming = IncomingHeaders {
-            site: header(headers, HEADER_SITE)?,
-            timestamp: header(headers, HEADER_TIMESTAMP)?,
-            nonce: header(headers, HEADER_NONCE)?,
-            signature: header(headers, HEADER_SIGNATURE)?,
+            site: header(headers, &SITE, HEADER_SITE)?,
+            timestamp: header(headers, &TIMESTAMP, HEADER_TIMESTAMP)?,
+            nonce: header(headers, &NONCE, HEADER_NONCE)?,
+            signature: header(headers, &SIGNATURE, HEADER_SIGNATURE)?,
         };
         Ok(sign_core::ljpay::verify_signature(
             &self.secret,
@@ -631,8 +631,18 @@ impl WebhookEvent {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &'static str) -> Result<Option<&'a str>, Error> {
-    match headers.get(name) {
+// Looked up by `HeaderName`: a `&str` name is parsed again on every lookup.
+const SITE: HeaderName = HeaderName::from_static("x-pay-site");
+const TIMESTAMP: HeaderName = HeaderName::from_static("x-pay-timestamp");
+const NONCE: HeaderName = HeaderName::from_static("x-pay-nonce");
+const SIGNATURE: HeaderName = HeaderName::from_static("x-pay-signature");
+
+fn header<'a>(
+    headers: &'a HeaderMap,
+    key: &HeaderName,
+    name: &'static str,
+) -> Result<Option<&'a str>, Error> {
+    match headers.get(key) {
         None => Ok(None),
         Some(v) => v.to_str().map(Some).map_err(|_| {
             Error::Signature(VerifyError::Malformed {
@@ -681,4 +691,21 @@ pub fn sign_headers(
         }
     }
     map
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_sign_cores() {
+        for (key, name) in [
+            (&SITE, HEADER_SITE),
+            (&TIMESTAMP, HEADER_TIMESTAMP),
+            (&NONCE, HEADER_NONCE),
+            (&SIGNATURE, HEADER_SIGNATURE),
+        ] {
+            assert_eq!(key.as_str(), name.to_ascii_lowercase());
+        }
+    }
 }

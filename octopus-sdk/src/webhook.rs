@@ -45,7 +45,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
-use http::{HeaderMap, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use sign_core::octopus::{HEADER_SIGNATURE, HEADER_TIMESTAMP};
@@ -273,8 +273,8 @@ impl Verifier {
         raw_body: &[u8],
         now: DateTime<Utc>,
     ) -> Result<WebhookEvent> {
-        let signature = header(headers, HEADER_SIGNATURE)?;
-        let timestamp = header(headers, HEADER_TIMESTAMP)?;
+        let signature = header(headers, &SIGNATURE, HEADER_SIGNATURE)?;
+        let timestamp = header(headers, &TIMESTAMP, HEADER_TIMESTAMP)?;
         self.verify_parts_at(raw_body, signature, timestamp, now)
     }
 
@@ -392,8 +392,12 @@ impl Verifier {
     }
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Result<Option<&'a str>> {
-    let mut values = headers.get_all(name).iter();
+// Looked up by `HeaderName`: a `&str` name is parsed again on every lookup.
+const SIGNATURE: HeaderName = HeaderName::from_static("x-octopus-signature");
+const TIMESTAMP: HeaderName = HeaderName::from_static("x-octopus-timestamp");
+
+fn header<'a>(headers: &'a HeaderMap, key: &HeaderName, name: &str) -> Result<Option<&'a str>> {
+    let mut values = headers.get_all(key).iter();
     let first = values.next();
     if values.next().is_some() {
         return Err(Error::Signature(VerifyError::Malformed {
@@ -468,6 +472,12 @@ pub fn sign(raw_body: &[u8], secret: &Secret, at: DateTime<Utc>) -> HeaderMap {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_names_are_sign_cores() {
+        assert_eq!(SIGNATURE.as_str(), HEADER_SIGNATURE.to_ascii_lowercase());
+        assert_eq!(TIMESTAMP.as_str(), HEADER_TIMESTAMP.to_ascii_lowercase());
+    }
 
     #[test]
     fn ack_matches_the_struct() {

@@ -34,7 +34,7 @@
 //! ```
 
 use std::collections::hash_map::Entry;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -155,9 +155,15 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct MemoryState {
-    by_key: HashMap<Arc<str>, SystemTime>,
-    by_expiry: BTreeSet<(SystemTime, Arc<str>)>,
+    by_key: HashMap<Arc<str>, Expiry>,
+    /// Expiry order. Ties (keys recorded in the same second share an expiry) are broken by
+    /// the insertion number, never by comparing the keys themselves.
+    by_expiry: BTreeMap<Expiry, Arc<str>>,
+    inserted: u64,
 }
+
+/// When a key expires, and its insertion number.
+type Expiry = (SystemTime, u64);
 
 /// Slots reserved on the first insert: a store in use skips its first rehashes, and the many
 /// default stores that are built and replaced at once (`Verifier::new(..).with_replay_guard(..)`)
@@ -186,27 +192,28 @@ impl MemoryState {
             Entry::Vacant(_) if full => Err(StoreError::Full { capacity }),
             Entry::Vacant(slot) => {
                 let key = slot.key().clone();
-                slot.insert(expires_at);
-                self.by_expiry.insert((expires_at, key));
+                self.inserted += 1;
+                let at = (expires_at, self.inserted);
+                slot.insert(at);
+                self.by_expiry.insert(at, key);
                 Ok(Recorded::First)
             }
         }
     }
 
     fn purge(&mut self, now: SystemTime) {
-        while let Some(first) = self.by_expiry.first() {
-            if first.0 > now {
+        while let Some(first) = self.by_expiry.first_entry() {
+            if first.key().0 > now {
                 break;
             }
-            if let Some((_, key)) = self.by_expiry.pop_first() {
-                self.by_key.remove(&key);
-            }
+            let key = first.remove();
+            self.by_key.remove(&key);
         }
     }
 
     fn remove(&mut self, key: &str) {
-        if let Some((k, at)) = self.by_key.remove_entry(key) {
-            self.by_expiry.remove(&(at, k));
+        if let Some(at) = self.by_key.remove(key) {
+            self.by_expiry.remove(&at);
         }
     }
 }
