@@ -351,16 +351,16 @@ async fn verify_one(
 fn decode_bare(gateway: Gateway, body: &[u8]) -> bool {
     match gateway {
         Gateway::Ljpay => serde_json::from_slice::<merchant::Ljpay>(body)
-            .map(|m| std::hint::black_box(m))
+            .map(std::hint::black_box)
             .is_ok(),
         Gateway::Octopus => serde_json::from_slice::<merchant::Octopus>(body)
-            .map(|m| std::hint::black_box(m))
+            .map(std::hint::black_box)
             .is_ok(),
         Gateway::Wattt => serde_json::from_slice::<merchant::Wattt>(body)
-            .map(|m| std::hint::black_box(m))
+            .map(std::hint::black_box)
             .is_ok(),
         Gateway::Ecpay => serde_urlencoded::from_bytes::<merchant::Ecpay>(body)
-            .map(|m| std::hint::black_box(m))
+            .map(std::hint::black_box)
             .is_ok(),
     }
 }

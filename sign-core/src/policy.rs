@@ -746,7 +746,10 @@ mod tests {
         // before `BaseUrl::url` let it skip parsing the origin again.
         let cases = [
             ("https://pay.example", "/api/v1/order/create"),
-            ("https://gw.example/ljpay/", "/api/v1/order/query?order_no=A%201&x=%E4%B8%AD"),
+            (
+                "https://gw.example/ljpay/",
+                "/api/v1/order/query?order_no=A%201&x=%E4%B8%AD",
+            ),
             ("https://gw.example/a/b", "/api/orders/o-1/refunds"),
             ("http://127.0.0.1:8080", "/Cashier/QueryTradeInfo/V5"),
             ("https://xn--fsq.example/p", "/x/../y/./z?q"),

@@ -142,7 +142,10 @@ async fn one_attempt_reports_each_way_a_server_answers() {
 #[tokio::test]
 async fn a_silent_server_times_out_and_a_closed_port_is_not_sent() {
     let (url, seen) = raw_server(
-        vec![b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n".to_vec(), b"ok".to_vec()],
+        vec![
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\n".to_vec(),
+            b"ok".to_vec(),
+        ],
         Duration::from_secs(2),
     )
     .await;
@@ -151,7 +154,11 @@ async fn a_silent_server_times_out_and_a_closed_port_is_not_sent() {
         t.exchange(t.http().get(&url)).await,
         Exchange::TimedOut
     ));
-    assert_eq!(seen.load(Ordering::SeqCst), 1, "the request did reach the server");
+    assert_eq!(
+        seen.load(Ordering::SeqCst),
+        1,
+        "the request did reach the server"
+    );
 
     let closed = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}/", closed.local_addr().unwrap());
@@ -164,11 +171,24 @@ async fn a_silent_server_times_out_and_a_closed_port_is_not_sent() {
 
 #[tokio::test]
 async fn the_loop_builds_every_attempt_afresh_and_never_repeats_a_write_that_may_have_landed() {
-    let five_hundred = vec![b"HTTP/1.1 503 Busy\r\nconnection: close\r\ncontent-length: 0\r\n\r\n".to_vec()];
+    let five_hundred =
+        vec![b"HTTP/1.1 503 Busy\r\nconnection: close\r\ncontent-length: 0\r\n\r\n".to_vec()];
     // (case, idempotency, attempts allowed, expected verdict, expected requests made)
     let cases = [
-        ("a query answered 5xx is retried to the end", Idempotency::Idempotent, 3, Verdict::GiveUp, 3),
-        ("a write answered 5xx is sent once", Idempotency::NonIdempotent, 3, Verdict::OutcomeUnknown, 1),
+        (
+            "a query answered 5xx is retried to the end",
+            Idempotency::Idempotent,
+            3,
+            Verdict::GiveUp,
+            3,
+        ),
+        (
+            "a write answered 5xx is sent once",
+            Idempotency::NonIdempotent,
+            3,
+            Verdict::OutcomeUnknown,
+            1,
+        ),
     ];
     for (name, idempotency, attempts, want, made_want) in cases {
         let (url, seen) = raw_server(five_hundred.clone(), Duration::ZERO).await;
@@ -187,8 +207,16 @@ async fn the_loop_builds_every_attempt_afresh_and_never_repeats_a_write_that_may
             .await
             .unwrap();
         assert_eq!(verdict, want, "{name}");
-        assert_eq!(made, (1..=made_want).collect::<Vec<u32>>(), "{name}: attempts built");
-        assert_eq!(seen.load(Ordering::SeqCst), made_want as usize, "{name}: requests received");
+        assert_eq!(
+            made,
+            (1..=made_want).collect::<Vec<u32>>(),
+            "{name}: attempts built"
+        );
+        assert_eq!(
+            seen.load(Ordering::SeqCst),
+            made_want as usize,
+            "{name}: requests received"
+        );
         assert_eq!(last.status(), Some(503), "{name}");
     }
 }
@@ -215,7 +243,13 @@ async fn a_write_that_never_left_is_sent_again_and_an_error_of_make_stops_the_lo
         .send(
             Idempotency::Idempotent,
             &fast_retries(3),
-            |attempt| if attempt == 1 { Err("cannot sign") } else { Ok(t.http().get(&url)) },
+            |attempt| {
+                if attempt == 1 {
+                    Err("cannot sign")
+                } else {
+                    Ok(t.http().get(&url))
+                }
+            },
             |x| x.attempt(Idempotency::Idempotent),
         )
         .await
@@ -228,7 +262,10 @@ async fn a_gateway_rule_overrides_the_plain_classification() {
     // LJPay's final 502 (CHANNEL_API_ERROR) is an answer, not a server error: a write
     // answered so is final after one attempt, and its verdict is Done.
     let (url, seen) = raw_server(
-        vec![b"HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 5\r\n\r\nfinal".to_vec()],
+        vec![
+            b"HTTP/1.1 502 Bad Gateway\r\nconnection: close\r\ncontent-length: 5\r\n\r\nfinal"
+                .to_vec(),
+        ],
         Duration::ZERO,
     )
     .await;
