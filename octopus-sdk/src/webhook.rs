@@ -15,8 +15,8 @@
 //!   event is recorded under its event key, `transactionId` + `eventType`
 //!   (the order id stands in for a `transactionId` the event does not carry),
 //!   for the replay guard's retention (7 days by default);
-//!   [`Verifier::verify_and_record`] answers [`Delivery::First`] the first
-//!   time and [`Delivery::Repeat`] after, so the handler acknowledges a
+//!   [`Verifier::verify_and_record`] answers [`Delivery::First`](sign_core::replay::Delivery::First) the first
+//!   time and [`Delivery::Repeat`](sign_core::replay::Delivery::Repeat) after, so the handler acknowledges a
 //!   re-delivery without processing it twice. A store that does not answer is
 //!   [`Error::StoreUnavailable`]: answer 503 and the platform tries again.
 //!
