@@ -2,7 +2,8 @@
 //! to a local axum server (2 worker threads, same process), against bare reqwest making the same
 //! calls unsigned through one shared `reqwest::Client`.
 //!
-//! Run: `cargo bench -p examples --bench concurrency` (`CONCURRENCY_ONLY=ljpay,wattt` for some
+//! Run: `cargo bench -p examples --bench concurrency` (`CONCURRENCY_BARE_TIMEOUT=1` bounds the bare
+//! calls with the SDKs' per-attempt tokio timeout; `CONCURRENCY_ONLY=ljpay,wattt` for some
 //! gateways only). Besides criterion's timings (one sample =
 //! 10 000 calls), it prints per gateway: throughput against bare, p50/p99 latency ratios, the TCP
 //! connections the server accepted (connection reuse: never one per call) and heap allocations
@@ -186,21 +187,33 @@ where
 
 /// The bare side of a gateway: the request `request()` builds (unsigned), sent through the
 /// shared `reqwest::Client`, its whole body decoded by `decode` as the SDK decodes it.
+/// With `CONCURRENCY_BARE_TIMEOUT=1` the bare side also bounds each call with a 10 s
+/// `tokio::time::timeout`, as the SDKs bound every attempt: the part of the gap that timer is.
 fn bare(
     request: impl Fn() -> reqwest::RequestBuilder + Send + Sync + 'static,
     decode: fn(&[u8]),
 ) -> Call {
+    let bounded = std::env::var_os("CONCURRENCY_BARE_TIMEOUT").is_some();
     call(move || {
         let request = request();
         async move {
-            let bytes = request
-                .send()
-                .await
-                .expect("send")
-                .bytes()
-                .await
-                .expect("body");
-            decode(&bytes);
+            let exchange = async {
+                let bytes = request
+                    .send()
+                    .await
+                    .expect("send")
+                    .bytes()
+                    .await
+                    .expect("body");
+                decode(&bytes);
+            };
+            if bounded {
+                tokio::time::timeout(Duration::from_secs(10), exchange)
+                    .await
+                    .expect("within the timeout");
+            } else {
+                exchange.await;
+            }
         }
     })
 }
