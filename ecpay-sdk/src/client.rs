@@ -13,7 +13,7 @@ use reqwest::header::{HeaderValue, CONTENT_TYPE};
 use sign_core::ecpay::{self, HashAlgorithm};
 pub(crate) use sign_core::policy::Idempotency;
 pub use sign_core::policy::RetryPolicy;
-use sign_core::policy::{Attempt, BaseUrl, Verdict};
+use sign_core::policy::{BaseUrl, Verdict};
 use sign_core::transport::{Exchange, Transport, TransportConfig};
 pub use sign_core::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT};
 use sign_core::Secret;
@@ -553,7 +553,7 @@ impl Client {
             t.retry_policy()
         };
         let (verdict, last) = t
-            .send(call.idempotency, policy, |_| make(), classify)
+            .send(call.idempotency, policy, |_| make(), Exchange::attempt)
             .await?;
         match verdict {
             Verdict::Throttled { retry_after } => Err(Error::RateLimited {
@@ -601,16 +601,6 @@ fn encode_form(form: &[(String, String)], mac: &str) -> String {
         .append_pair(ecpay::CHECK_MAC_VALUE, mac)
         .finish();
     out
-}
-
-/// What one attempt means for the retry decision. An answer too large to read did reach the
-/// server: it is an answer (whether it may have taken effect is decided on the verdict).
-fn classify(x: &Exchange) -> Attempt {
-    match x {
-        Exchange::TooLarge { .. } => Attempt::Answered,
-        // Idempotency matters to the plain rules only for a body too large, handled above.
-        other => other.attempt(Idempotency::Idempotent),
-    }
 }
 
 /// An answer as text; the bytes are kept beside it only when they are not UTF-8 (a Big5 file),

@@ -363,7 +363,15 @@ impl Client {
                     }
                     other => {
                         answered = None;
-                        other.attempt(idempotency)
+                        match other {
+                            // A state-changing call answered at all may have taken effect.
+                            Exchange::TooLarge { .. }
+                                if idempotency == Idempotency::NonIdempotent =>
+                            {
+                                Attempt::MaybeSent
+                            }
+                            other => other.attempt(),
+                        }
                     }
                 },
             )

@@ -758,8 +758,7 @@ fn classify(x: &Exchange) -> Attempt {
         } if *status >= 400 && *status != 429 && is_rate_limit_code(body) => Attempt::Throttled {
             retry_after: *retry_after,
         },
-        // Idempotency matters to the plain rules only for a body too large, handled above.
-        other => other.attempt(Idempotency::Idempotent),
+        other => other.attempt(),
     }
 }
 

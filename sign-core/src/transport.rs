@@ -25,7 +25,7 @@
 //! let (verdict, last) = transport
 //!     .send(Idempotency::NonIdempotent, transport.retry_policy(), |_attempt| {
 //!         Ok::<_, ()>(transport.http().post("http://127.0.0.1:9/pay"))
-//!     }, |x| x.attempt(Idempotency::NonIdempotent))
+//!     }, |x| x.attempt())
 //!     .await
 //!     .unwrap();
 //! assert_eq!(verdict, Verdict::GiveUp);
@@ -299,19 +299,18 @@ pub enum Exchange {
 
 impl Exchange {
     /// The plain classification for [`RetryPolicy::decide`]: 429 is throttled, 5xx a server
-    /// error, a lost or timed-out answer maybe sent, and an answer too large to read is, for a
-    /// call that changes state, maybe applied. A gateway with more rules (a rate-limit code in
-    /// the body) matches those first and falls back on this.
+    /// error, a lost or timed-out answer maybe sent, and an answer too large to read an answer
+    /// (it did reach the server: whether a write took effect is the gateway's to say when it
+    /// maps the verdict). A gateway with more rules (a rate-limit code in the body) matches
+    /// those first and falls back on this.
     ///
     /// ```
-    /// use sign_core::policy::{Attempt, Idempotency};
+    /// use sign_core::policy::Attempt;
     /// use sign_core::transport::Exchange;
-    /// let x = Exchange::TooLarge { status: 200 };
-    /// assert_eq!(x.attempt(Idempotency::NonIdempotent), Attempt::MaybeSent);
-    /// assert_eq!(x.attempt(Idempotency::Idempotent), Attempt::Answered);
-    /// assert_eq!(Exchange::TimedOut.attempt(Idempotency::Idempotent), Attempt::MaybeSent);
+    /// assert_eq!(Exchange::TooLarge { status: 200 }.attempt(), Attempt::Answered);
+    /// assert_eq!(Exchange::TimedOut.attempt(), Attempt::MaybeSent);
     /// ```
-    pub fn attempt(&self, idempotency: Idempotency) -> Attempt {
+    pub fn attempt(&self) -> Attempt {
         match self {
             Exchange::Answered {
                 status: 429,
@@ -321,11 +320,7 @@ impl Exchange {
                 retry_after: *retry_after,
             },
             Exchange::Answered { status, .. } if *status >= 500 => Attempt::ServerError,
-            Exchange::Answered { .. } => Attempt::Answered,
-            Exchange::TooLarge { .. } if idempotency == Idempotency::NonIdempotent => {
-                Attempt::MaybeSent
-            }
-            Exchange::TooLarge { .. } => Attempt::Answered,
+            Exchange::Answered { .. } | Exchange::TooLarge { .. } => Attempt::Answered,
             Exchange::NotSent(_) => Attempt::NotSent,
             Exchange::Lost(_) | Exchange::TimedOut => Attempt::MaybeSent,
         }
@@ -474,7 +469,7 @@ impl Transport {
     ///     .send(Idempotency::Idempotent, &policy, |_| {
     ///         made += 1;
     ///         Ok::<_, ()>(t.http().get("http://127.0.0.1:9/"))
-    ///     }, |x| x.attempt(Idempotency::Idempotent))
+    ///     }, |x| x.attempt())
     ///     .await
     ///     .unwrap();
     /// assert_eq!((verdict, made), (Verdict::GiveUp, 2)); // a query that never left is sent again

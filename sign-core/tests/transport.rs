@@ -202,7 +202,7 @@ async fn the_loop_builds_every_attempt_afresh_and_never_repeats_a_write_that_may
                     made.push(attempt);
                     Ok::<_, ()>(t.http().post(&url).body(format!("attempt {attempt}")))
                 },
-                |x| x.attempt(idempotency),
+                |x| x.attempt(),
             )
             .await
             .unwrap();
@@ -232,7 +232,7 @@ async fn a_write_that_never_left_is_sent_again_and_an_error_of_make_stops_the_lo
             Idempotency::NonIdempotent,
             &fast_retries(3),
             |_| Ok::<_, ()>(t.http().post(&url)),
-            |x| x.attempt(Idempotency::NonIdempotent),
+            |x| x.attempt(),
         )
         .await
         .unwrap();
@@ -250,7 +250,7 @@ async fn a_write_that_never_left_is_sent_again_and_an_error_of_make_stops_the_lo
                     Ok(t.http().get(&url))
                 }
             },
-            |x| x.attempt(Idempotency::Idempotent),
+            |x| x.attempt(),
         )
         .await
         .unwrap_err();
@@ -277,7 +277,7 @@ async fn a_gateway_rule_overrides_the_plain_classification() {
             |_| Ok::<_, ()>(t.http().post(&url)),
             |x| match x {
                 Exchange::Answered { status: 502, .. } => Attempt::Answered,
-                other => other.attempt(Idempotency::NonIdempotent),
+                other => other.attempt(),
             },
         )
         .await

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value};
-use sign_core::policy::{Attempt, BaseUrl, Verdict};
+use sign_core::policy::{BaseUrl, Verdict};
 use sign_core::transport::{Exchange, Transport, TransportConfig};
 use sign_core::Secret;
 use tracing::Instrument;
@@ -356,11 +356,8 @@ impl Client {
                         } => Some(answer(op, *status, *retry_after, body)),
                         _ => None,
                     };
-                    match x {
-                        // Wattt's rule: an answer over the cap is a final (unreadable) answer.
-                        Exchange::TooLarge { .. } => Attempt::Answered,
-                        other => other.attempt(op.idempotency),
-                    }
+                    // An answer over the cap is a final (unreadable) answer.
+                    x.attempt()
                 },
             )
             .await?;
