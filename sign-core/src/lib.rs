@@ -55,6 +55,7 @@ pub mod testing;
 #[cfg(feature = "http")]
 pub mod transport;
 pub mod wattt;
+pub mod wire_enum;
 
 pub use compare::constant_time_eq;
 pub use error::VerifyError;

@@ -1,6 +1,6 @@
 //! Test support shared by the SDK crates' test suites (cargo feature `testing`; never needed in
-//! production): a real `redis-server` started on a free loopback port, and a deterministic
-//! mutator for hostile-input tests.
+//! production): a real `redis-server` started on a free loopback port, a deterministic
+//! mutator for hostile-input tests, and the lock the SDKs' simulators keep their state behind.
 //!
 //! ```
 //! // Needs Debian's `redis-server` on PATH (`.ci/run` installs it).
@@ -13,6 +13,7 @@ use std::io::{self, BufRead as _, BufReader, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 /// A `redis-server` process of the test's own, on a free 127.0.0.1 port, with no persistence.
@@ -297,6 +298,64 @@ impl Mutator {
     }
 }
 
+/// The mutex a simulator keeps its state behind: [`StateMutex::lock`] gives the guard directly,
+/// also after a panic poisoned the lock, so every SDK's simulator shares one locking rule
+/// instead of its own `lock().unwrap_or_else(..)` helper.
+///
+/// A simulator is test support: a panic while its lock is held happens in a test that has
+/// already failed, and the other tasks serving that test (the mock server's responders, the
+/// callback deliveries) keep answering from the state as it was, so the failure is reported
+/// by the test that caused it rather than as a cascade of `PoisonError`s. Its `Debug` never
+/// prints the state, which may hold merchants' secrets.
+///
+/// ```
+/// use sign_core::testing::StateMutex;
+///
+/// let deliveries = std::sync::Arc::new(StateMutex::new(Vec::<String>::new()));
+/// let d = deliveries.clone();
+/// let _ = std::thread::spawn(move || {
+///     let mut held = d.lock();
+///     held.push("first".into());
+///     panic!("a test thread fails while holding the lock: {}", held.len());
+/// })
+/// .join();
+/// assert_eq!(*deliveries.lock(), ["first"]); // poisoned, and still readable
+/// assert_eq!(format!("{deliveries:?}"), "StateMutex { .. }");
+/// ```
+#[derive(Default)]
+pub struct StateMutex<T>(Mutex<T>);
+
+impl<T> StateMutex<T> {
+    /// A lock around `value`.
+    ///
+    /// ```
+    /// let state = sign_core::testing::StateMutex::new(0_u64);
+    /// *state.lock() += 1;
+    /// assert_eq!(*state.lock(), 1);
+    /// ```
+    pub const fn new(value: T) -> Self {
+        StateMutex(Mutex::new(value))
+    }
+
+    /// Locks, blocking the thread until the lock is free; a poisoned lock is taken over as it
+    /// is (see the type's docs for why that is right for a simulator).
+    ///
+    /// ```
+    /// let state = sign_core::testing::StateMutex::new(String::from("a"));
+    /// state.lock().push('b');
+    /// assert_eq!(state.lock().as_str(), "ab");
+    /// ```
+    pub fn lock(&self) -> MutexGuard<'_, T> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<T> std::fmt::Debug for StateMutex<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StateMutex").finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -315,5 +374,27 @@ mod tests {
         // Four stacked mutations add at most 4 × 64 bytes.
         assert!(outs.iter().all(|o| o.len() <= seed.len() + 4 * 64));
         assert!(outs.iter().any(|o| o.as_slice() != seed));
+    }
+
+    /// The lock survives a poisoning panic and hands out the state as the panicking thread
+    /// left it (the expected value is what that thread wrote before panicking).
+    #[test]
+    fn state_mutex_recovers_a_poisoned_lock() {
+        let state = std::sync::Arc::new(StateMutex::new(vec![1]));
+        let s = state.clone();
+        let joined = std::thread::spawn(move || {
+            let mut held = s.lock();
+            held.push(2);
+            panic!("poison the lock while holding it ({} items)", held.len());
+        })
+        .join();
+        assert!(
+            joined.is_err(),
+            "the thread panicked while holding the lock"
+        );
+        assert!(state.0.is_poisoned(), "std's mutex is poisoned");
+        assert_eq!(*state.lock(), [1, 2]);
+        state.lock().push(3);
+        assert_eq!(*state.lock(), [1, 2, 3]);
     }
 }
