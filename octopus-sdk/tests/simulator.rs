@@ -1,4 +1,8 @@
 //! End-to-end tests of the client against the `testing` simulator.
+//!
+//! The setup every test repeats (an order, its payment, a merchant endpoint
+//! taking webhooks) is in the helpers below; cases that differ only in data
+//! are a table with the case name in every assertion message.
 
 mod common;
 
@@ -10,22 +14,81 @@ use octopus_sdk::orders::{CreateOrder, ListOrders, UpdateOrder};
 use octopus_sdk::payments::{CreatePayment, UpdatePaymentStatus};
 use octopus_sdk::testing::{Fault, FaultKind, Simulator, SimulatorConfig};
 use octopus_sdk::webhook::{self, TransactionStatus, WebhookEventType};
-use octopus_sdk::{ApiErrorCode, Error, OrderStatus, PaymentStatus, SortOrder};
+use octopus_sdk::{
+    ApiErrorCode, Client, Error, Order, OrderStatus, Payment, PaymentStatus, SortOrder,
+};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// An order for `amount`, created through the simulator's API.
+async fn order(c: &Client, description: &str, amount: &str) -> Order {
+    c.orders()
+        .create(&CreateOrder::new(description, dec(amount)))
+        .await
+        .expect("the simulator creates the order")
+}
+
+/// A new order and its pending payment for the same amount.
+async fn order_and_payment(c: &Client, description: &str, amount: &str) -> (Order, Payment) {
+    let o = order(c, description, amount).await;
+    let p = c
+        .payments()
+        .create(&CreatePayment::new(&o.id, dec(amount)))
+        .await
+        .expect("the simulator creates the payment");
+    (o, p)
+}
+
+/// A merchant endpoint at `at` that acknowledges webhooks with `webhook::ACK`
+/// and must receive exactly `deliveries` of them.
+async fn merchant_endpoint(at: &str, deliveries: u64) -> MockServer {
+    let merchant = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path(at))
+        .respond_with(ResponseTemplate::new(200).set_body_string(webhook::ACK))
+        .expect(deliveries)
+        .mount(&merchant)
+        .await;
+    merchant
+}
+
+/// The next POST to `at` takes effect, but its answer is lost: the client gets `status`.
+fn lose_the_answer(sim: &Simulator, at: &str, status: u16) {
+    sim.inject(Fault::new(
+        http::Method::POST,
+        at,
+        FaultKind::StatusAfterApply(status),
+    ));
+}
+
+/// Asserts that the call `step` failed with this API code.
+fn assert_code<T: std::fmt::Debug>(step: &str, r: Result<T, Error>, want: ApiErrorCode) {
+    let e = r.expect_err(step);
+    assert_eq!(e.api_code(), Some(&want), "{step}: {e:?}");
+}
+
+/// Asserts that the call `step` failed as `Error::Api` with this status and code.
+fn assert_refused<T: std::fmt::Debug>(
+    step: &str,
+    r: Result<T, Error>,
+    status: u16,
+    code: ApiErrorCode,
+) {
+    match r {
+        Err(Error::Api {
+            status: s, code: c, ..
+        }) => {
+            assert_eq!((s, c), (status, Some(code)), "{step}")
+        }
+        other => panic!("{step}: want Error::Api, got {other:?}"),
+    }
+}
 
 #[tokio::test]
 async fn full_flow_with_signed_webhook() {
     let sim = Simulator::start().await;
     let c = sim.client();
-    // A merchant endpoint receiving the webhook.
-    let merchant = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/webhook"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(webhook::ACK))
-        .expect(1)
-        .mount(&merchant)
-        .await;
+    let merchant = merchant_endpoint("/webhook", 1).await;
     sim.set_callback_url(format!("{}/webhook", merchant.uri()));
 
     let order = c
@@ -81,38 +144,63 @@ async fn full_flow_with_signed_webhook() {
     assert!(p.completed_at.is_some());
 }
 
+/// What the simulator answers a client with these credentials.
+enum Refusal {
+    Status(u16),
+    Code(ApiErrorCode),
+}
+
 #[tokio::test]
 async fn wrong_credentials_are_401() {
+    use Refusal::{Code, Status};
     let sim = Simulator::start().await;
-    let wrong_token = sim.client_builder().api_token("nope").build().unwrap();
-    let e = wrong_token.orders().get("x").await.unwrap_err();
-    assert!(matches!(e, Error::Api { status: 401, .. }), "{e:?}");
-    let wrong_key = sim.client_builder().api_key("nope").build().unwrap();
-    assert!(matches!(
-        wrong_key.orders().get("x").await,
-        Err(Error::Api { status: 401, .. })
-    ));
-    let wrong_secret = sim
-        .client_builder()
-        .merchant(sim.merchant_id().to_owned(), "wrong-secret")
-        .build()
-        .unwrap();
-    let e = wrong_secret.orders().get("x").await.unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::InvalidSignature));
-    let wrong_merchant = sim.client_builder().merchant("other", "x").build().unwrap();
-    let e = wrong_merchant.orders().get("x").await.unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::InvalidMerchantId));
-    let unsigned = octopus_sdk::Client::builder()
+    let b = || sim.client_builder();
+    let unsigned = Client::builder()
         .base_url(sim.base_url())
         .api_token(sim.api_token().clone())
         .api_key(sim.api_key().clone())
         .build()
         .unwrap();
-    let e = unsigned.orders().get("x").await.unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::InvalidSignature));
-    // And a right client reaches the handler (404 for an unknown order).
-    let e = sim.client().orders().get("x").await.unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::OrderNotFound));
+    let merchant = sim.merchant_id().to_owned();
+    let cases: Vec<(&str, Client, Refusal)> = vec![
+        (
+            "wrong api token",
+            b().api_token("nope").build().unwrap(),
+            Status(401),
+        ),
+        (
+            "wrong api key",
+            b().api_key("nope").build().unwrap(),
+            Status(401),
+        ),
+        (
+            "wrong merchant secret",
+            b().merchant(merchant, "wrong-secret").build().unwrap(),
+            Code(ApiErrorCode::InvalidSignature),
+        ),
+        (
+            "wrong merchant id",
+            b().merchant("other", "x").build().unwrap(),
+            Code(ApiErrorCode::InvalidMerchantId),
+        ),
+        ("unsigned", unsigned, Code(ApiErrorCode::InvalidSignature)),
+        // And a right client reaches the handler (404 for an unknown order).
+        (
+            "right credentials",
+            sim.client(),
+            Code(ApiErrorCode::OrderNotFound),
+        ),
+    ];
+    for (name, client, want) in cases {
+        let e = client.orders().get("x").await.expect_err(name);
+        match want {
+            Status(s) => assert!(
+                matches!(e, Error::Api { status, .. } if status == s),
+                "{name}: {e:?}"
+            ),
+            Code(code) => assert_eq!(e.api_code(), Some(&code), "{name}"),
+        }
+    }
 }
 
 #[tokio::test]
@@ -120,12 +208,7 @@ async fn signature_can_be_switched_off() {
     let mut cfg = SimulatorConfig::default();
     cfg.require_signature = false;
     let sim = Simulator::start_with(cfg).await;
-    let c = sim.client();
-    let o = c
-        .orders()
-        .create(&CreateOrder::new("x", dec("1")))
-        .await
-        .unwrap();
+    let o = order(&sim.client(), "x", "1").await;
     let reqs = sim.received_requests().await;
     assert!(reqs[0].headers.get("x-octopus-signature").is_none());
     assert_eq!(sim.order(&o.id).unwrap().amount, dec("1"));
@@ -135,125 +218,67 @@ async fn signature_can_be_switched_off() {
 async fn status_rules_and_error_codes() {
     let sim = Simulator::start().await;
     let c = sim.client();
-    let order = c
-        .orders()
-        .create(&CreateOrder::new("x", dec("10")))
-        .await
-        .unwrap();
-    // Payment amount must match the order.
-    let e = c
-        .payments()
-        .create(&CreatePayment::new(&order.id, dec("9")))
-        .await
-        .unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::InvalidAmount));
-    // Unknown order.
-    let e = c
-        .payments()
-        .create(&CreatePayment::new("missing", dec("9")))
-        .await
-        .unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::OrderNotFound));
-    let p = c
-        .payments()
-        .create(&CreatePayment::new(&order.id, dec("10")))
-        .await
-        .unwrap();
+    let pay = |order_id: &str, amount: &str| CreatePayment::new(order_id, dec(amount));
+    let order = order(&c, "x", "10").await;
+    let r = c.payments().create(&pay(&order.id, "9")).await;
+    assert_code(
+        "payment amount must match the order",
+        r,
+        ApiErrorCode::InvalidAmount,
+    );
+    let r = c.payments().create(&pay("missing", "9")).await;
+    assert_code("unknown order", r, ApiErrorCode::OrderNotFound);
+    let p = c.payments().create(&pay(&order.id, "10")).await.unwrap();
     // A second create resolves to the same payment (PAYMENT_ALREADY_EXISTS).
-    let again = c
-        .payments()
-        .create(&CreatePayment::new(&order.id, dec("10")))
-        .await
-        .unwrap();
+    let again = c.payments().create(&pay(&order.id, "10")).await.unwrap();
     assert_eq!(again.id, p.id);
     assert_eq!(sim.payments().len(), 1);
-    // Amount cannot change once a payment exists.
-    let e = c
-        .orders()
-        .update(
-            &order.id,
-            &UpdateOrder {
-                amount: Some(dec("11")),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::InvalidAmount));
+    let update = UpdateOrder {
+        amount: Some(dec("11")),
+        ..Default::default()
+    };
+    let r = c.orders().update(&order.id, &update).await;
+    assert_code(
+        "amount cannot change once a payment exists",
+        r,
+        ApiErrorCode::InvalidAmount,
+    );
     // pending -> failed is allowed; failed -> completed is not.
     let mut fail = UpdatePaymentStatus::new(PaymentStatus::Failed);
     fail.failure_reason = Some("card declined".into());
     let ch = c.payments().update_status(&p.id, &fail).await.unwrap();
     assert_eq!(ch.status, PaymentStatus::Failed);
     assert_eq!(ch.failure_reason.as_deref(), Some("card declined"));
-    let e = c.payments().simulate(&p.id).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Api {
-                status: 422,
-                code: Some(ApiErrorCode::ValidationError),
-                ..
-            }
-        ),
-        "{e:?}"
-    );
+    let r = c.payments().simulate(&p.id).await;
+    assert_refused("failed -> completed", r, 422, ApiErrorCode::ValidationError);
     // After a failed payment a new one may be created.
-    let p2 = c
-        .payments()
-        .create(&CreatePayment::new(&order.id, dec("10")))
-        .await
-        .unwrap();
+    let p2 = c.payments().create(&pay(&order.id, "10")).await.unwrap();
     assert_ne!(p2.id, p.id);
     // An expired payment cannot be simulated.
-    let o3 = c
-        .orders()
-        .create(&CreateOrder::new("z", dec("2")))
-        .await
-        .unwrap();
-    let p3 = c
-        .payments()
-        .create(&CreatePayment::new(&o3.id, dec("2")))
-        .await
-        .unwrap();
+    let (_, p3) = order_and_payment(&c, "z", "2").await;
     assert!(sim.expire_payment(&p3.id));
-    let e = c.payments().simulate(&p3.id).await.unwrap_err();
-    assert!(
-        matches!(
-            e,
-            Error::Api {
-                status: 410,
-                code: Some(ApiErrorCode::PaymentExpired),
-                ..
-            }
-        ),
-        "{e:?}"
+    let r = c.payments().simulate(&p3.id).await;
+    assert_refused(
+        "simulate an expired payment",
+        r,
+        410,
+        ApiErrorCode::PaymentExpired,
     );
-    assert_eq!(
-        c.payments()
-            .get(&p3.id)
-            .await
-            .unwrap()
-            .failure_reason
-            .as_deref(),
-        Some("expired")
-    );
-    let e = c.payments().get("nope").await.unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::PaymentNotFound));
-    // Completed orders cannot be updated.
+    let expired = c.payments().get(&p3.id).await.unwrap();
+    assert_eq!(expired.failure_reason.as_deref(), Some("expired"));
+    let r = c.payments().get("nope").await;
+    assert_code("unknown payment", r, ApiErrorCode::PaymentNotFound);
     c.payments().simulate(&p2.id).await.unwrap();
-    let e = c
-        .orders()
-        .update(
-            &order.id,
-            &UpdateOrder {
-                description: Some("y".into()),
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(e.api_code(), Some(&ApiErrorCode::ValidationError));
+    let update = UpdateOrder {
+        description: Some("y".into()),
+        ..Default::default()
+    };
+    let r = c.orders().update(&order.id, &update).await;
+    assert_code(
+        "completed orders cannot be updated",
+        r,
+        ApiErrorCode::ValidationError,
+    );
     // completed -> refunded.
     let r = c
         .payments()
@@ -315,11 +340,7 @@ async fn listing_filters_sorts_and_walks_every_page() {
 async fn gets_retry_through_injected_faults() {
     let sim = Simulator::start().await;
     let c = sim.client();
-    let o = c
-        .orders()
-        .create(&CreateOrder::new("x", dec("3")))
-        .await
-        .unwrap();
+    let o = order(&c, "x", "3").await;
     sim.inject(Fault::new(http::Method::GET, "/orders/", FaultKind::Status(503)).times(2));
     assert_eq!(c.orders().get(&o.id).await.unwrap().id, o.id);
     sim.inject(
@@ -349,16 +370,8 @@ async fn gets_retry_through_injected_faults() {
 async fn lost_create_payment_response_resolves_to_the_created_payment() {
     let sim = Simulator::start().await;
     let c = sim.client();
-    let o = c
-        .orders()
-        .create(&CreateOrder::new("x", dec("3")))
-        .await
-        .unwrap();
-    sim.inject(Fault::new(
-        http::Method::POST,
-        "/payments",
-        FaultKind::StatusAfterApply(502),
-    ));
+    let o = order(&c, "x", "3").await;
+    lose_the_answer(&sim, "/payments", 502);
     let p = c
         .payments()
         .create(&CreatePayment::new(&o.id, dec("3")))
@@ -372,11 +385,7 @@ async fn lost_create_payment_response_resolves_to_the_created_payment() {
 async fn lost_create_order_response_is_outcome_unknown() {
     let sim = Simulator::start().await;
     let c = sim.client();
-    sim.inject(Fault::new(
-        http::Method::POST,
-        "/orders",
-        FaultKind::StatusAfterApply(504),
-    ));
+    lose_the_answer(&sim, "/orders", 504);
     let e = c
         .orders()
         .create(&CreateOrder::new("x", dec("3")))
@@ -390,16 +399,7 @@ async fn lost_create_order_response_is_outcome_unknown() {
 async fn wait_for_payment_polls_until_final() {
     let sim = Simulator::start().await;
     let c = sim.client();
-    let o = c
-        .orders()
-        .create(&CreateOrder::new("x", dec("3")))
-        .await
-        .unwrap();
-    let p = c
-        .payments()
-        .create(&CreatePayment::new(&o.id, dec("3")))
-        .await
-        .unwrap();
+    let (_, p) = order_and_payment(&c, "x", "3").await;
     let waiter = {
         let c = c.clone();
         let id = p.id.clone();
@@ -414,16 +414,7 @@ async fn wait_for_payment_polls_until_final() {
     let done = waiter.await.unwrap().unwrap();
     assert_eq!(done.status, PaymentStatus::Completed);
     // And a timeout when nothing happens.
-    let o2 = c
-        .orders()
-        .create(&CreateOrder::new("y", dec("4")))
-        .await
-        .unwrap();
-    let p2 = c
-        .payments()
-        .create(&CreatePayment::new(&o2.id, dec("4")))
-        .await
-        .unwrap();
+    let (_, p2) = order_and_payment(&c, "y", "4").await;
     let e = c
         .payments()
         .wait_for_payment(&p2.id, Duration::from_millis(150))
@@ -438,16 +429,7 @@ async fn wait_for_payment_polls_until_final() {
 #[tokio::test]
 async fn pay_and_redeliver_return_the_merchants_reply() {
     let sim = Simulator::start().await;
-    let c = sim.client();
-    let o = c
-        .orders()
-        .create(&CreateOrder::new("x", dec("3")))
-        .await
-        .unwrap();
-    c.payments()
-        .create(&CreatePayment::new(&o.id, dec("3")))
-        .await
-        .unwrap();
+    let (o, _) = order_and_payment(&sim.client(), "x", "3").await;
     let e = sim.pay(&o.id).await.unwrap_err();
     assert!(
         matches!(
@@ -461,13 +443,7 @@ async fn pay_and_redeliver_return_the_merchants_reply() {
     );
     assert!(sim.webhook_deliveries().is_empty(), "nothing was delivered");
 
-    let merchant = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/hook"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(webhook::ACK))
-        .expect(2)
-        .mount(&merchant)
-        .await;
+    let merchant = merchant_endpoint("/hook", 2).await;
     sim.set_callback_url(format!("{}/hook", merchant.uri()));
     let reply = sim.pay(&o.id).await.unwrap();
     assert_eq!((reply.status, reply.body.as_str()), (200, webhook::ACK));
