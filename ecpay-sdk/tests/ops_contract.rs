@@ -8,6 +8,9 @@
 //! (`?p=2892` QueryCreditCardPeriodInfo, `?p=2900` CreditCardPeriodAction, `?p=2894`
 //! QueryTrade/V2, `?p=16599` TradeNoAio, `?p=2898` FundingReconDetail, Node `Capture`). The
 //! answers are built from the field lists those pages document.
+//!
+//! Operations that differ only in data are one table ([`signed_and_decoded`]); the tables of
+//! answers to one write follow it. Every row names itself in every assertion message.
 
 mod common;
 
@@ -20,8 +23,34 @@ use ecpay_sdk::aio::{
     TradeFileRequest,
 };
 use ecpay_sdk::{Client, Credentials, Error, ErrorCode, RetryPolicy};
+use serde_json::{json, Value};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
+
+/// A server that gives these answers to `POST {at}`, in order (each but the last answers once).
+async fn answering(at: &str, answers: Vec<ResponseTemplate>) -> MockServer {
+    let server = MockServer::start().await;
+    let last = answers.len();
+    for (i, answer) in answers.into_iter().enumerate() {
+        let mock = Mock::given(method("POST"))
+            .and(path(at))
+            .respond_with(answer);
+        let mock = if i + 1 < last {
+            mock.up_to_n_times(1)
+        } else {
+            mock
+        };
+        mock.with_priority(u8::try_from(i + 1).unwrap_or(u8::MAX))
+            .mount(&server)
+            .await;
+    }
+    server
+}
+
+/// The requests the server received, in order.
+async fn sent(server: &MockServer) -> Vec<Request> {
+    server.received_requests().await.expect("recorded")
+}
 
 fn client(server: &MockServer) -> Client {
     Client::builder()
@@ -40,6 +69,18 @@ fn client(server: &MockServer) -> Client {
 fn form(req: &Request) -> Vec<(String, String)> {
     url::form_urlencoded::parse(&req.body)
         .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// The fields a request must carry, written as its form: `Name=value` pairs joined by `&`,
+/// `Name=*` for a field that must be present with any value (a timestamp).
+fn wire(form: &'static str) -> Vec<(&'static str, Option<&'static str>)> {
+    form.split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, "*")) => (k, None),
+            Some((k, v)) => (k, Some(v)),
+            None => panic!("`{pair}` is not Name=value"),
+        })
         .collect()
 }
 
@@ -88,80 +129,208 @@ const PERIOD_INFO_JSON: &str = r#"{"MerchantID":"3002607","MerchantTradeNo":"SUB
 {"RtnCode":1,"amount":299,"gwsr":11111111,"process_date":"2026/01/01 10:00:00","auth_code":"777777","TradeNo":"2601011000000001"},
 {"RtnCode":1,"amount":"299","gwsr":"11111112","process_date":"2026/02/01 10:00:00","auth_code":"777778","TradeNo":"2602011000000002"}]}"#;
 
-#[tokio::test]
-async fn period_info_is_signed_decoded_and_retried_re_signed() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/Cashier/QueryCreditCardPeriodInfo"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/Cashier/QueryCreditCardPeriodInfo"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(PERIOD_INFO_JSON))
-        .with_priority(2)
-        .mount(&server)
-        .await;
-    let info = client(&server)
-        .aio()
-        .query_period_info("SUB20260101001")
-        .await
-        .expect("period info");
-    assert_eq!(info.exec_status, ExecStatus::Running);
-    assert_eq!(
-        (info.total_success_times, info.total_success_amount),
-        (2, 598)
-    );
-    assert_eq!(info.exec_log.len(), 2);
-    assert_eq!(
-        info.exec_log[1].amount, 299,
-        "a number sent as a string decodes"
-    );
-    assert_eq!(info.exec_log[1].gwsr, "11111112");
-    let reqs = server.received_requests().await.expect("recorded");
-    assert_eq!(reqs.len(), 2, "one retry after the 503");
-    for (i, r) in reqs.iter().enumerate() {
-        assert_signed(
-            &format!("period info attempt {}", i + 1),
-            r,
-            &[
-                ("MerchantID", Some("3002607")),
-                ("MerchantTradeNo", Some("SUB20260101001")),
-                ("TimeStamp", None),
-                ("PlatformID", Some("")),
-            ],
-        );
-    }
+/// An answer to QueryTrade/V2 in the shape `?p=2894` documents.
+const CREDIT_TRADE_JSON: &str = r#"{"RtnMsg":"","RtnValue":{"TradeID":"11111111","amount":"299","clsamt":"199","authtime":"2026/01/01 10:00:00",
+    "status":"已關帳","close_data":[{"status":"已關帳","amount":"299","sno":"1","datetime":"2026/01/02 20:15:00"},
+    {"status":"已關帳","amount":"-100","sno":"2","datetime":"2026/01/03 20:15:00"}]}}"#;
+
+/// One query or file download, with its request.
+enum Op {
+    PeriodInfo(PeriodInfoRequest),
+    CreditTrade(CreditTradeRequest),
+    TradeFile(TradeFileRequest),
+    FundingFile(FundingFileRequest),
+    CreateTrade(Box<ecpay_sdk::aio::CheckoutRequest>),
+    Capture(CaptureRequest),
 }
 
+/// Runs `op`; the answer summarised as JSON, so that a row can state what it must be.
+async fn run(op: &Op, c: &Client) -> Result<Value, Error> {
+    let aio = c.aio();
+    Ok(match op {
+        Op::PeriodInfo(req) => {
+            let info = aio.query_period_info(req.clone()).await?;
+            json!({"running": info.exec_status == ExecStatus::Running,
+                   "totals": [info.total_success_times, info.total_success_amount],
+                   "log": info.exec_log.len(),
+                   "log_1_amount": info.exec_log.get(1).map(|l| l.amount),
+                   "log_1_gwsr": info.exec_log.get(1).map(|l| l.gwsr.clone())})
+        }
+        Op::CreditTrade(req) => {
+            let t = aio.query_credit_trade(req).await?;
+            json!({"amounts": [t.amount, t.closed_amount],
+                   "close_1_amount": t.close_data.get(1).map(|d| d.amount), "status": t.status})
+        }
+        Op::TradeFile(req) => {
+            let file = aio.trade_file(req).await?;
+            json!({"rows": file.rows.len(),
+                   "row_0_trade_no": file.rows.first().map(|r| r.merchant_trade_no.clone())})
+        }
+        Op::FundingFile(req) => {
+            let file = aio.funding_file(req).await?;
+            json!({"rows": file.rows.len(), "row_1_amount": file.rows.get(1).map(|r| r.amount)})
+        }
+        Op::CreateTrade(req) => json!({"sp_token": aio.create_trade(req).await?.sp_token}),
+        Op::Capture(req) => json!({"allocation_date": aio.capture(req).await?.allocation_date}),
+    })
+}
+
+/// An answer to `CreateTrade`, signed with the stage keys by the sha2 helper.
+fn created_trade_answer() -> ResponseTemplate {
+    let answer: Vec<(String, String)> = [
+        ("RtnCode", "1"),
+        ("RtnMsg", "Success"),
+        ("MerchantID", "3002607"),
+        ("MerchantTradeNo", "SP20260101001"),
+        ("SPToken", "F0E1D2C3B4A5"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    let mut body = serde_json::Map::new();
+    for (k, v) in &answer {
+        body.insert(k.clone(), v.clone().into());
+    }
+    body.insert("CheckMacValue".into(), common::cmv_owned(&answer).into());
+    ResponseTemplate::new(200).set_body_json(Value::Object(body))
+}
+
+/// One row of [`signed_and_decoded`].
+struct Case {
+    name: &'static str,
+    path: &'static str,
+    /// ECPay's answers in order; one request per answer is expected.
+    answers: Vec<ResponseTemplate>,
+    op: Op,
+    /// Every field sent and signed, as [`wire`] reads them.
+    fields: &'static str,
+    /// JSON pointers into the summarised answer and their expected values.
+    decoded: Vec<(&'static str, Value)>,
+}
+
+fn cases() -> Vec<Case> {
+    let ok = |body: &'static str| ResponseTemplate::new(200).set_body_string(body);
+    let bytes = |body: &'static [u8]| ResponseTemplate::new(200).set_body_bytes(body.to_vec());
+    let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).expect("date");
+    let mut with_platform = PeriodInfoRequest::new("SUB20260101001");
+    with_platform.platform_id = Some("3002599".into());
+    let mut trade_file =
+        TradeFileRequest::new(MediaDateType::Paid, date(2026, 1, 1), date(2026, 1, 31));
+    trade_file.payment_type = Some("01".into());
+    trade_file.payment_status = Some(1);
+    let mut funding_file =
+        FundingFileRequest::new(FundingDateType::Enter, date(2026, 1, 2), date(2026, 1, 2));
+    funding_file.encoding = FileEncoding::Big5;
+    vec![
+        Case {
+            name: "period info, retried re-signed after a 503",
+            path: "/Cashier/QueryCreditCardPeriodInfo",
+            answers: vec![ResponseTemplate::new(503), ok(PERIOD_INFO_JSON)],
+            op: Op::PeriodInfo("SUB20260101001".into()),
+            fields: "MerchantID=3002607&MerchantTradeNo=SUB20260101001&TimeStamp=*&PlatformID=",
+            decoded: vec![
+                ("/running", json!(true)),
+                ("/totals", json!([2, 598])),
+                ("/log", json!(2)),
+                // A number sent as a string decodes.
+                ("/log_1_amount", json!(299)),
+                ("/log_1_gwsr", json!("11111112")),
+            ],
+        },
+        Case {
+            name: "period info, PlatformID signed",
+            path: "/Cashier/QueryCreditCardPeriodInfo",
+            answers: vec![ok(PERIOD_INFO_JSON)],
+            op: Op::PeriodInfo(with_platform),
+            fields: "MerchantID=3002607&MerchantTradeNo=SUB20260101001&TimeStamp=*&\
+                PlatformID=3002599",
+            decoded: vec![],
+        },
+        Case {
+            name: "credit trade",
+            path: "/CreditDetail/QueryTrade/V2",
+            // Answer shape from `?p=2894`: RtnMsg empty on success, RtnValue with the
+            // authorisation and its close_data.
+            answers: vec![ok(CREDIT_TRADE_JSON)],
+            op: Op::CreditTrade(CreditTradeRequest {
+                credit_refund_id: 11111111,
+                credit_amount: 299,
+                credit_check_code: 59997889,
+            }),
+            fields: "MerchantID=3002607&CreditRefundId=11111111&CreditAmount=299&\
+                CreditCheckCode=59997889",
+            decoded: vec![
+                ("/amounts", json!([299, 199])),
+                ("/close_1_amount", json!(-100)),
+                ("/status", json!("已關帳")),
+            ],
+        },
+        Case {
+            name: "trade file",
+            path: "/PaymentMedia/TradeNoAio",
+            answers: vec![bytes(include_bytes!("fixtures/trade_no_aio.csv"))],
+            op: Op::TradeFile(trade_file),
+            fields: "MerchantID=3002607&DateType=2&BeginDate=2026-01-01&EndDate=2026-01-31&\
+                PaymentType=01&PaymentStatus=1&MediaFormated=1",
+            decoded: vec![
+                ("/rows", json!(3)),
+                ("/row_0_trade_no", json!("ORD20260101001")),
+            ],
+        },
+        Case {
+            name: "funding file in Big5",
+            path: "/CreditDetail/FundingReconDetail",
+            answers: vec![bytes(include_bytes!("fixtures/funding_recon_big5.csv"))],
+            op: Op::FundingFile(funding_file),
+            fields: "MerchantID=3002607&PayDateType=enter&StartDate=2026-01-02&EndDate=2026-01-02",
+            // A refund is negative.
+            decoded: vec![("/rows", json!(2)), ("/row_1_amount", json!(-299))],
+        },
+        Case {
+            name: "create trade",
+            path: "/SP/CreateTrade",
+            answers: vec![created_trade_answer()],
+            op: Op::CreateTrade(Box::new(ecpay_sdk::aio::CheckoutRequest::new(
+                "SP20260101001",
+                "2026/01/01 12:00:00",
+                500,
+                "desc",
+                "Item",
+                "https://shop.example.com/r",
+            ))),
+            fields: "MerchantID=3002607&MerchantTradeNo=SP20260101001&\
+                MerchantTradeDate=2026/01/01 12:00:00&PaymentType=aio&TotalAmount=500&\
+                TradeDesc=desc&ItemName=Item&ReturnURL=https://shop.example.com/r&\
+                ChoosePayment=ALL&EncryptType=1",
+            decoded: vec![("/sp_token", json!("F0E1D2C3B4A5"))],
+        },
+    ]
+}
+
+/// Each query and file download: every field signed (CheckMacValue recomputed), one request
+/// per answer (a 503 is retried, re-signed), the answer decoded.
 #[tokio::test]
-async fn period_info_platform_id_is_signed() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/Cashier/QueryCreditCardPeriodInfo"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(PERIOD_INFO_JSON))
-        .mount(&server)
-        .await;
-    let mut req = PeriodInfoRequest::new("SUB20260101001");
-    req.platform_id = Some("3002599".into());
-    client(&server)
-        .aio()
-        .query_period_info(req)
-        .await
-        .expect("info");
-    let reqs = server.received_requests().await.expect("recorded");
-    assert_signed(
-        "platform",
-        &reqs[0],
-        &[
-            ("MerchantID", Some("3002607")),
-            ("MerchantTradeNo", Some("SUB20260101001")),
-            ("TimeStamp", None),
-            ("PlatformID", Some("3002599")),
-        ],
-    );
+async fn signed_and_decoded() {
+    for case in cases() {
+        let name = case.name;
+        let attempts = case.answers.len();
+        let server = answering(case.path, case.answers).await;
+        let got = run(&case.op, &client(&server))
+            .await
+            .unwrap_or_else(|e| panic!("case {name}: {e}"));
+        for (pointer, want) in &case.decoded {
+            assert_eq!(
+                got.pointer(pointer),
+                Some(want),
+                "case {name}: answer at {pointer}: {got}"
+            );
+        }
+        let reqs = sent(&server).await;
+        assert_eq!(reqs.len(), attempts, "case {name}: one request per answer");
+        for (i, r) in reqs.iter().enumerate() {
+            assert_signed(&format!("{name}, attempt {}", i + 1), r, &wire(case.fields));
+        }
+    }
 }
 
 /// Each case: what ECPay answers the period action, and what the call returns.
@@ -220,50 +389,36 @@ async fn period_action_table() {
         ),
     ];
     for (name, answer, check) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/Cashier/CreditCardPeriodAction"))
-            .respond_with(answer)
-            .mount(&server)
-            .await;
+        let server = answering("/Cashier/CreditCardPeriodAction", vec![answer]).await;
         let r = client(&server)
             .aio()
             .period_action(&PeriodActionRequest::new("SUB1", PeriodActionKind::Cancel))
             .await;
         assert!(check(&r), "case {name}: {r:?}");
-        let reqs = server.received_requests().await.expect("recorded");
+        let reqs = sent(&server).await;
         assert_eq!(reqs.len(), 1, "case {name}: sent exactly once");
         assert_signed(
             name,
             &reqs[0],
-            &[
-                ("MerchantID", Some("3002607")),
-                ("MerchantTradeNo", Some("SUB1")),
-                ("Action", Some("Cancel")),
-                ("TimeStamp", None),
-                ("PlatformID", Some("")),
-            ],
+            &wire("MerchantID=3002607&MerchantTradeNo=SUB1&Action=Cancel&TimeStamp=*&PlatformID="),
         );
     }
 }
 
 #[tokio::test]
 async fn period_action_reauth_wire_value() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/Cashier/CreditCardPeriodAction"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_string("MerchantID=3002607&MerchantTradeNo=SUB1&RtnCode=1&RtnMsg=OK"),
-        )
-        .mount(&server)
-        .await;
+    let server = answering(
+        "/Cashier/CreditCardPeriodAction",
+        vec![ResponseTemplate::new(200)
+            .set_body_string("MerchantID=3002607&MerchantTradeNo=SUB1&RtnCode=1&RtnMsg=OK")],
+    )
+    .await;
     client(&server)
         .aio()
         .period_action(&PeriodActionRequest::new("SUB1", PeriodActionKind::ReAuth))
         .await
         .expect("reauth");
-    let reqs = server.received_requests().await.expect("recorded");
+    let reqs = sent(&server).await;
     assert_eq!(
         form(&reqs[0])
             .iter()
@@ -274,54 +429,14 @@ async fn period_action_reauth_wire_value() {
 }
 
 #[tokio::test]
-async fn credit_trade_is_signed_and_decoded() {
-    // Answer shape from `?p=2894`: RtnMsg empty on success, RtnValue with the authorisation
-    // and its close_data.
-    let body = r#"{"RtnMsg":"","RtnValue":{"TradeID":"11111111","amount":"299","clsamt":"199","authtime":"2026/01/01 10:00:00",
-    "status":"已關帳","close_data":[{"status":"已關帳","amount":"299","sno":"1","datetime":"2026/01/02 20:15:00"},
-    {"status":"已關帳","amount":"-100","sno":"2","datetime":"2026/01/03 20:15:00"}]}}"#;
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/CreditDetail/QueryTrade/V2"))
-        .respond_with(ResponseTemplate::new(200).set_body_string(body))
-        .mount(&server)
-        .await;
-    let req = CreditTradeRequest {
-        credit_refund_id: 11111111,
-        credit_amount: 299,
-        credit_check_code: 59997889,
-    };
-    let t = client(&server)
-        .aio()
-        .query_credit_trade(&req)
-        .await
-        .expect("trade");
-    assert_eq!((t.amount, t.closed_amount), (299, 199));
-    assert_eq!(t.close_data[1].amount, -100);
-    assert_eq!(t.status, "已關帳");
-    let reqs = server.received_requests().await.expect("recorded");
-    assert_signed(
-        "credit trade",
-        &reqs[0],
-        &[
-            ("MerchantID", Some("3002607")),
-            ("CreditRefundId", Some("11111111")),
-            ("CreditAmount", Some("299")),
-            ("CreditCheckCode", Some("59997889")),
-        ],
-    );
-}
-
-#[tokio::test]
 async fn credit_trade_errors_are_typed() {
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/CreditDetail/QueryTrade/V2"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_string(r#"{"RtnMsg":"error_nopay","RtnValue":""}"#),
-        )
-        .mount(&server)
-        .await;
+    let server = answering(
+        "/CreditDetail/QueryTrade/V2",
+        vec![
+            ResponseTemplate::new(200).set_body_string(r#"{"RtnMsg":"error_nopay","RtnValue":""}"#)
+        ],
+    )
+    .await;
     let req = CreditTradeRequest {
         credit_refund_id: 1,
         credit_amount: 1,
@@ -351,12 +466,7 @@ async fn capture_is_signed_and_never_repeated() {
         ("500: outcome unknown", ResponseTemplate::new(500), false),
     ];
     for (name, answer, ok) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/Cashier/Capture"))
-            .respond_with(answer)
-            .mount(&server)
-            .await;
+        let server = answering("/Cashier/Capture", vec![answer]).await;
         let mut req = CaptureRequest::new("ORD1", 900, 100);
         req.platform_id = Some("3002599".into());
         req.remark = Some("partial".into());
@@ -373,141 +483,51 @@ async fn capture_is_signed_and_never_repeated() {
                 "case {name}: {r:?}"
             );
         }
-        let reqs = server.received_requests().await.expect("recorded");
+        let reqs = sent(&server).await;
         assert_eq!(reqs.len(), 1, "case {name}: sent exactly once");
         assert_signed(
             name,
             &reqs[0],
-            &[
-                ("MerchantID", Some("3002607")),
-                ("MerchantTradeNo", Some("ORD1")),
-                ("CaptureAMT", Some("900")),
-                ("UserRefundAMT", Some("100")),
-                ("PlatformID", Some("3002599")),
-                ("Remark", Some("partial")),
-            ],
+            &wire(
+                "MerchantID=3002607&MerchantTradeNo=ORD1&CaptureAMT=900&UserRefundAMT=100&\
+                PlatformID=3002599&Remark=partial",
+            ),
         );
     }
-}
-
-#[tokio::test]
-async fn trade_file_is_signed_and_decoded() {
-    let csv = include_bytes!("fixtures/trade_no_aio.csv");
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/PaymentMedia/TradeNoAio"))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(csv.to_vec()))
-        .mount(&server)
-        .await;
-    let d1 = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
-    let d2 = NaiveDate::from_ymd_opt(2026, 1, 31).expect("date");
-    let mut req = TradeFileRequest::new(MediaDateType::Paid, d1, d2);
-    req.payment_type = Some("01".into());
-    req.payment_status = Some(1);
-    let file = client(&server).aio().trade_file(&req).await.expect("file");
-    assert_eq!(file.rows.len(), 3);
-    assert_eq!(file.rows[0].merchant_trade_no, "ORD20260101001");
-    let reqs = server.received_requests().await.expect("recorded");
-    assert_signed(
-        "trade file",
-        &reqs[0],
-        &[
-            ("MerchantID", Some("3002607")),
-            ("DateType", Some("2")),
-            ("BeginDate", Some("2026-01-01")),
-            ("EndDate", Some("2026-01-31")),
-            ("PaymentType", Some("01")),
-            ("PaymentStatus", Some("1")),
-            ("MediaFormated", Some("1")),
-        ],
-    );
-}
-
-#[tokio::test]
-async fn funding_file_big5_is_signed_and_decoded() {
-    let csv = include_bytes!("fixtures/funding_recon_big5.csv");
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/CreditDetail/FundingReconDetail"))
-        .respond_with(ResponseTemplate::new(200).set_body_bytes(csv.to_vec()))
-        .mount(&server)
-        .await;
-    let d = NaiveDate::from_ymd_opt(2026, 1, 2).expect("date");
-    let mut req = FundingFileRequest::new(FundingDateType::Enter, d, d);
-    req.encoding = FileEncoding::Big5;
-    let file = client(&server)
-        .aio()
-        .funding_file(&req)
-        .await
-        .expect("file");
-    assert_eq!(file.rows.len(), 2);
-    assert_eq!(file.rows[1].amount, -299, "a refund is negative");
-    let reqs = server.received_requests().await.expect("recorded");
-    assert_signed(
-        "funding file",
-        &reqs[0],
-        &[
-            ("MerchantID", Some("3002607")),
-            ("PayDateType", Some("enter")),
-            ("StartDate", Some("2026-01-02")),
-            ("EndDate", Some("2026-01-02")),
-        ],
-    );
 }
 
 #[tokio::test]
 async fn nothing_is_sent_when_a_rule_is_broken() {
     let server = MockServer::start().await;
     let c = client(&server);
-    let aio = c.aio();
     let d = NaiveDate::from_ymd_opt(2026, 1, 2).expect("date");
-    let cases: Vec<(&str, Result<(), Error>, &str)> = vec![
+    let bad_platform = PeriodInfoRequest {
+        merchant_trade_no: "S1".into(),
+        platform_id: Some("x".into()),
+    };
+    let no_amount = CreditTradeRequest {
+        credit_refund_id: 1,
+        credit_amount: 0,
+        credit_check_code: 1,
+    };
+    let reversed = FundingFileRequest::new(FundingDateType::Fund, d, d.pred_opt().expect("day"));
+    let cases: Vec<(&str, Op, &str)> = vec![
         (
             "trade no",
-            aio.query_period_info("SUB-1").await.map(|_| ()),
+            Op::PeriodInfo("SUB-1".into()),
             "MerchantTradeNo",
         ),
-        (
-            "platform id",
-            aio.query_period_info(PeriodInfoRequest {
-                merchant_trade_no: "S1".into(),
-                platform_id: Some("x".into()),
-            })
-            .await
-            .map(|_| ()),
-            "PlatformID",
-        ),
+        ("platform id", Op::PeriodInfo(bad_platform), "PlatformID"),
         (
             "capture zero",
-            aio.capture(&CaptureRequest::new("O1", 0, 0))
-                .await
-                .map(|_| ()),
+            Op::Capture(CaptureRequest::new("O1", 0, 0)),
             "CaptureAMT",
         ),
-        (
-            "credit amount",
-            aio.query_credit_trade(&CreditTradeRequest {
-                credit_refund_id: 1,
-                credit_amount: 0,
-                credit_check_code: 1,
-            })
-            .await
-            .map(|_| ()),
-            "CreditAmount",
-        ),
-        (
-            "dates reversed",
-            aio.funding_file(&FundingFileRequest::new(
-                FundingDateType::Fund,
-                d,
-                d.pred_opt().expect("day"),
-            ))
-            .await
-            .map(|_| ()),
-            "EndDate",
-        ),
+        ("credit amount", Op::CreditTrade(no_amount), "CreditAmount"),
+        ("dates reversed", Op::FundingFile(reversed), "EndDate"),
     ];
-    for (name, r, field) in cases {
+    for (name, op, field) in cases {
+        let r = run(&op, &c).await;
         assert!(
             matches!(&r, Err(Error::Validation { field: f, .. }) if f == field),
             "case {name}: {r:?}"
@@ -580,12 +600,7 @@ async fn server_order_signs_all_but_the_encrypted_token() {
         }),
     ];
     for (name, answer, check) in cases {
-        let server = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/ApplePay/CreateServerOrder/V2"))
-            .respond_with(answer)
-            .mount(&server)
-            .await;
+        let server = answering("/ApplePay/CreateServerOrder/V2", vec![answer]).await;
         let req = ServerOrderRequest::new(
             "AP20260101001",
             "2026/01/01 12:00:00",
@@ -597,7 +612,7 @@ async fn server_order_signs_all_but_the_encrypted_token() {
         );
         let r = client(&server).aio().create_server_order(&req).await;
         assert!(check(&r), "case {name}: {r:?}");
-        let reqs = server.received_requests().await.expect("recorded");
+        let reqs = sent(&server).await;
         assert_eq!(reqs.len(), 1, "case {name}: sent once");
         let f = form(&reqs[0]);
         let token = f
@@ -624,75 +639,11 @@ async fn server_order_signs_all_but_the_encrypted_token() {
         assert_signed(
             name,
             &stripped,
-            &[
-                ("MerchantID", Some("3002607")),
-                ("MerchantTradeNo", Some("AP20260101001")),
-                ("MerchantTradeDate", Some("2026/01/01 12:00:00")),
-                ("TotalAmount", Some("100")),
-                ("CurrencyCode", Some("TWD")),
-                ("ItemName", Some("Tea")),
-                ("PlatformID", Some("")),
-                ("TradeDesc", Some("Apple Pay order")),
-                ("TradeType", Some("2")),
-            ],
+            &wire(
+                "MerchantID=3002607&MerchantTradeNo=AP20260101001&\
+                MerchantTradeDate=2026/01/01 12:00:00&TotalAmount=100&CurrencyCode=TWD&\
+                ItemName=Tea&PlatformID=&TradeDesc=Apple Pay order&TradeType=2",
+            ),
         );
     }
-}
-
-#[tokio::test]
-async fn create_trade_posts_the_checkout_fields_signed() {
-    use ecpay_sdk::aio::CheckoutRequest;
-    let answer: Vec<(String, String)> = [
-        ("RtnCode", "1"),
-        ("RtnMsg", "Success"),
-        ("MerchantID", "3002607"),
-        ("MerchantTradeNo", "SP20260101001"),
-        ("SPToken", "F0E1D2C3B4A5"),
-    ]
-    .iter()
-    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-    .collect();
-    let mut body = serde_json::Map::new();
-    for (k, v) in &answer {
-        body.insert(k.clone(), v.clone().into());
-    }
-    body.insert("CheckMacValue".into(), common::cmv_owned(&answer).into());
-    let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/SP/CreateTrade"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::Value::Object(body)))
-        .mount(&server)
-        .await;
-    let req = CheckoutRequest::new(
-        "SP20260101001",
-        "2026/01/01 12:00:00",
-        500,
-        "desc",
-        "Item",
-        "https://shop.example.com/r",
-    );
-    let t = client(&server)
-        .aio()
-        .create_trade(&req)
-        .await
-        .expect("created");
-    assert_eq!(t.sp_token, "F0E1D2C3B4A5");
-    let reqs = server.received_requests().await.expect("recorded");
-    assert_eq!(reqs.len(), 1);
-    assert_signed(
-        "create trade",
-        &reqs[0],
-        &[
-            ("MerchantID", Some("3002607")),
-            ("MerchantTradeNo", Some("SP20260101001")),
-            ("MerchantTradeDate", Some("2026/01/01 12:00:00")),
-            ("PaymentType", Some("aio")),
-            ("TotalAmount", Some("500")),
-            ("TradeDesc", Some("desc")),
-            ("ItemName", Some("Item")),
-            ("ReturnURL", Some("https://shop.example.com/r")),
-            ("ChoosePayment", Some("ALL")),
-            ("EncryptType", Some("1")),
-        ],
-    );
 }
