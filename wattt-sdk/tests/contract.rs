@@ -14,18 +14,25 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{expected_sign, request_schema, spec, validate_against, SECRET, UID};
-use futures::future::BoxFuture;
 use rust_decimal::Decimal;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use wattt_sdk::{
-    ApiCode, CallbackRetryRequest, Client, CollectionLookup, CollectionRequest, Error,
-    PaymentLinkAmountRequest, PaymentLinkRequest, PayoutLookup, PayoutRequest, RetryPolicy,
+    ApiCode, CallbackRetryRequest, Client, ClientBuilder, CollectionLookup, CollectionRequest,
+    Error, PaymentLink, PaymentLinkAmountRequest, PaymentLinkRequest, PayoutLookup, PayoutRequest,
+    RetryPolicy,
 };
 use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const BASE: &str = "/api/v1/merchant";
+
+/// A builder for a client of `server` with the test credentials.
+fn client_for(server: &MockServer) -> ClientBuilder {
+    Client::builder()
+        .base_url(server.uri())
+        .credentials(UID, SECRET)
+}
 
 async fn server_with(m: &str, p: &str, body: &str) -> (MockServer, Client) {
     let server = MockServer::start().await;
@@ -44,9 +51,7 @@ async fn server_with(m: &str, p: &str, body: &str) -> (MockServer, Client) {
         .with_priority(255)
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(server.uri())
-        .credentials(UID, SECRET)
+    let client = client_for(&server)
         .retry_policy(RetryPolicy::disabled())
         .build()
         .unwrap();
@@ -81,17 +86,60 @@ async fn signed_body(case: &str, server: &MockServer, p: &str) -> Map<String, Va
     body
 }
 
-type Call = fn(Client) -> BoxFuture<'static, Result<Value, Error>>;
+fn to_json<T: Serialize>(v: T) -> Value {
+    serde_json::to_value(v).expect("models serialize")
+}
 
-fn to_json<T: Serialize>(r: Result<T, Error>) -> Result<Value, Error> {
-    r.map(|v| serde_json::to_value(v).expect("models serialize"))
+/// One signed POST of the spec, with its request.
+enum Op {
+    Channels,
+    Amounts,
+    AmountLink(PaymentLinkAmountRequest),
+    Link(PaymentLinkRequest),
+    CreateCollection(CollectionRequest),
+    CollectionStatus(CollectionLookup),
+    CreatePayout(PayoutRequest),
+    PayoutStatus(PayoutLookup),
+    Balance,
+    CallbackRetry(CallbackRetryRequest),
+}
+
+/// Runs `op`. The answer is the typed model serialized back to JSON, plus what its methods
+/// say under keys named after them: `allows(30000, 30001)` for payment amounts,
+/// `payment_url()` for a payment link.
+async fn run(op: &Op, c: &Client) -> Result<Value, Error> {
+    let links = c.payment_links();
+    let with_url = |link: PaymentLink| -> Result<Value, Error> {
+        let url = link.payment_url()?.to_owned();
+        let mut v = to_json(link);
+        v["payment_url()"] = url.into();
+        Ok(v)
+    };
+    Ok(match op {
+        Op::Channels => to_json(links.channels().await?),
+        Op::Amounts => {
+            let a = links.amounts().await?;
+            let allows = json!([a.allows(30000), a.allows(30001)]);
+            let mut v = to_json(a);
+            v["allows(30000, 30001)"] = allows;
+            v
+        }
+        Op::AmountLink(req) => with_url(links.create_for_amount(req).await?)?,
+        Op::Link(req) => with_url(links.create(req).await?)?,
+        Op::CreateCollection(req) => to_json(c.collections().create(req).await?),
+        Op::CollectionStatus(l) => to_json(c.collections().status(l).await?),
+        Op::CreatePayout(req) => to_json(c.payouts().create(req).await?),
+        Op::PayoutStatus(l) => to_json(c.payouts().status(l).await?),
+        Op::Balance => to_json(c.balance().await?),
+        Op::CallbackRetry(req) => to_json(c.callbacks().retry(req).await?),
+    })
 }
 
 struct Case {
     name: &'static str,
     path: &'static str,
     fixture: &'static str,
-    call: Call,
+    op: Op,
     /// Fields of the sent body and their expected values.
     sent: Vec<(&'static str, Value)>,
     /// Fields that must not be sent.
@@ -100,6 +148,37 @@ struct Case {
     sent_len: Option<usize>,
     /// JSON pointers into the decoded answer and their expected values.
     answer: Vec<(&'static str, Value)>,
+}
+
+impl Case {
+    fn new(name: &'static str, path: &'static str, fixture: &'static str, op: Op) -> Self {
+        Case {
+            name,
+            path,
+            fixture,
+            op,
+            sent: vec![],
+            not_sent: vec![],
+            sent_len: None,
+            answer: vec![],
+        }
+    }
+    fn sent<const N: usize>(mut self, fields: [(&'static str, Value); N]) -> Self {
+        self.sent = fields.into();
+        self
+    }
+    fn not_sent<const N: usize>(mut self, fields: [&'static str; N]) -> Self {
+        self.not_sent = fields.into();
+        self
+    }
+    fn sent_len(mut self, n: usize) -> Self {
+        self.sent_len = Some(n);
+        self
+    }
+    fn answer<const N: usize>(mut self, pointers: [(&'static str, Value); N]) -> Self {
+        self.answer = pointers.into();
+        self
+    }
 }
 
 fn amount_link_request() -> PaymentLinkAmountRequest {
@@ -139,278 +218,201 @@ const WAIT_URL: &str =
     "https://coin.mpglobal.asia/sky/purchase/wait/07lcAEjhukIcS8BnRem3e1m4LMpRJ562zBR2Mouv8nHa8x8T";
 
 fn cases() -> Vec<Case> {
+    let collection = include_str!("fixtures/collection.json");
+    let payout = include_str!("fixtures/payout.json");
+    let link = include_str!("fixtures/payment_link.json");
+    let retried = include_str!("fixtures/callback_retry.json");
+    let new_collection = CollectionRequest::new("COL202605230001", Decimal::new(250000, 2))
+        .merchant_order_no("M-COL202605230001")
+        .notify_url("https://merchant.example.com/notify/collection");
+    let new_payout = PayoutRequest::new("PO202605230001", Decimal::new(300050, 2), "王小明")
+        .payee_bank_account("中國信託", "822123456789012")
+        .notify_url("https://merchant.example.com/notify/payout")
+        .reverse_url("https://merchant.example.com/notify/payout-failed");
     vec![
-        Case {
-            name: "payment channels",
-            path: "/payment-channels",
-            fixture: include_str!("fixtures/channels.json"),
-            call: |c| Box::pin(async move { to_json(c.payment_links().channels().await) }),
-            sent: vec![],
-            not_sent: vec![],
-            sent_len: Some(3), // only uid, timestamp, sign
-            answer: vec![
-                ("/channels/0/code", json!("sky_coin")),
-                ("/channels/0/enabled", json!(true)),
-                ("/channels/0/max_amount", json!(30000)),
-                ("/channels/0/fee_rate", json!("1.5")),
-                ("/channels/1/code", json!("bank_transfer")),
-                ("/channels/1/enabled", json!(false)),
-                ("/updated_at", json!("2026-05-23 12:00:00")),
-            ],
-        },
-        Case {
-            name: "payment amounts",
-            path: "/payment-amounts",
-            fixture: include_str!("fixtures/amounts.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let a = c.payment_links().amounts().await?;
-                    assert!(
-                        a.allows(30000) && !a.allows(30001),
-                        "payment amounts: range"
-                    );
-                    to_json(Ok(a))
-                })
-            },
-            sent: vec![],
-            not_sent: vec![],
-            sent_len: Some(3),
-            answer: vec![
-                (
-                    "/fixed_amounts",
-                    json!([1000, 2000, 3000, 5000, 8000, 10000]),
-                ),
-                ("/allow_custom", json!(true)),
-                ("/custom_min", json!(1000)),
-                ("/custom_max", json!(30000)),
-                ("/currency", json!("TWD")),
-                ("/note", json!("kept")),
-            ],
-        },
-        Case {
-            // Finding (issue 13): `payerAccountNumber` and `payeeAccountNumber` were sent and
-            // signed here though `PaymentLinkAmountRequest` does not have them.
-            name: "payment link for an amount",
-            path: "/payment-links/amount",
-            fixture: include_str!("fixtures/payment_link.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let link = c
-                        .payment_links()
-                        .create_for_amount(&amount_link_request())
-                        .await?;
-                    assert_eq!(link.payment_url()?, WAIT_URL, "payment link for an amount");
-                    to_json(Ok(link))
-                })
-            },
-            sent: vec![
-                ("amount", json!(5000)),
-                ("merchant_order_no", json!("TP202605270001")),
-                ("payer_account_no", json!("008123456789")),
-                ("payer_account_last5", json!("56789")),
-                ("extra", json!({"campaign": "spring", "n": 1})),
-            ],
-            not_sent: vec![
-                "payerAccountNumber",
-                "payeeAccountNumber",
-                "member_email",
-                "payer_name",
-            ],
-            sent_len: None,
-            answer: vec![
-                ("/amount", json!(5000)),
-                ("/amount_mode", json!("fixed")),
-                (
-                    "/data/third_party_session",
-                    json!("abc123def456ghi789jkl012"),
-                ),
-                ("/data/qr", json!("kept")),
-                ("/trace_id", json!("t-1")),
-            ],
-        },
-        Case {
-            name: "payment link (redirect)",
-            path: "/payment-links",
-            fixture: include_str!("fixtures/payment_link.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let link = c.payment_links().create(&redirect_link_request()).await?;
-                    assert!(
-                        link.payment_url()?
-                            .starts_with("https://coin.mpglobal.asia/"),
-                        "payment link (redirect)"
-                    );
-                    to_json(Ok(link))
-                })
-            },
-            sent: vec![
-                ("member_name", json!("測試會員")),
-                ("payerAccountNumber", json!("008-1234-56789")),
-                ("payeeAccountNumber", json!("00000")), // the caller's value wins
-                ("payer_account_last5", json!("56789")),
-                ("return_url", json!("https://merchant.example.com/return")),
-            ],
-            not_sent: vec!["amount"],
-            sent_len: None,
-            answer: vec![],
-        },
-        Case {
-            name: "create collection",
-            path: "/collections",
-            fixture: include_str!("fixtures/collection.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let req = CollectionRequest::new("COL202605230001", Decimal::new(250000, 2))
-                        .merchant_order_no("M-COL202605230001")
-                        .notify_url("https://merchant.example.com/notify/collection");
-                    to_json(c.collections().create(&req).await)
-                })
-            },
-            // 2500.00 goes out as the number 2500 (and is signed as "2500").
-            sent: vec![
-                ("orderid", json!("COL202605230001")),
-                ("amount", json!(2500)),
-            ],
-            not_sent: vec![],
-            sent_len: None,
-            answer: vec![
-                ("/orderid", json!("COL202605230001")),
-                ("/amount", json!(2500)),
-                ("/status", json!("pending")),
-                ("/payment_url", json!("https://pay.example/c/1")),
-                ("/bank_account", json!("kept")),
-            ],
-        },
-        Case {
-            name: "collection status by orderid",
-            path: "/collections/status",
-            fixture: include_str!("fixtures/collection.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let l = CollectionLookup::OrderId("COL202605230001".into());
-                    to_json(c.collections().status(&l).await)
-                })
-            },
-            sent: vec![("orderid", json!("COL202605230001"))],
-            not_sent: vec![],
-            sent_len: Some(4),
-            answer: vec![("/merchant_order_no", json!("M-COL202605230001"))],
-        },
-        Case {
-            name: "collection status by merchant_order_no",
-            path: "/collections/status",
-            fixture: include_str!("fixtures/collection.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let l = CollectionLookup::MerchantOrderNo("M-COL202605230001".into());
-                    to_json(c.collections().status(&l).await)
-                })
-            },
-            sent: vec![("merchant_order_no", json!("M-COL202605230001"))],
-            not_sent: vec![],
-            sent_len: Some(4),
-            answer: vec![("/merchant_order_no", json!("M-COL202605230001"))],
-        },
-        Case {
-            name: "create payout",
-            path: "/payouts",
-            fixture: include_str!("fixtures/payout.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let req =
-                        PayoutRequest::new("PO202605230001", Decimal::new(300050, 2), "王小明")
-                            .payee_bank_account("中國信託", "822123456789012")
-                            .notify_url("https://merchant.example.com/notify/payout")
-                            .reverse_url("https://merchant.example.com/notify/payout-failed");
-                    to_json(c.payouts().create(&req).await)
-                })
-            },
-            sent: vec![
-                ("amount", json!(3000.5)),
-                ("payee_name", json!("王小明")),
-                (
-                    "reverse_url",
-                    json!("https://merchant.example.com/notify/payout-failed"),
-                ),
-            ],
-            not_sent: vec![],
-            sent_len: None,
-            answer: vec![
-                ("/amount", json!(3000.5)),
-                ("/fee", json!(15)),
-                ("/status", json!("processing")),
-                ("/batch", json!(7)),
-            ],
-        },
-        Case {
-            name: "payout status",
-            path: "/payouts/status",
-            fixture: include_str!("fixtures/payout.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let l = PayoutLookup::SerialNo("PO202605230001".into());
-                    to_json(c.payouts().status(&l).await)
-                })
-            },
-            sent: vec![("serial_no", json!("PO202605230001"))],
-            not_sent: vec![],
-            sent_len: None,
-            answer: vec![("/serial_no", json!("PO202605230001"))],
-        },
-        Case {
-            name: "balance",
-            path: "/balance",
-            fixture: include_str!("fixtures/balance.json"),
-            call: |c| Box::pin(async move { to_json(c.balance().await) }),
-            sent: vec![],
-            not_sent: vec![],
-            sent_len: Some(3),
-            answer: vec![
-                ("/balance", json!(123456.78)),
-                ("/available", json!(120000.5)),
-                ("/frozen", json!(3456.28)),
-                ("/as_of", json!("2026-05-23")),
-            ],
-        },
-        Case {
-            name: "callback retry (collection)",
-            path: "/callbacks/retry",
-            fixture: include_str!("fixtures/callback_retry.json"),
-            call: |c| {
-                Box::pin(async move {
-                    let r = c
-                        .callbacks()
-                        .retry(&CallbackRetryRequest::collection("COL202605230001"))
-                        .await?;
-                    assert_eq!(r.message, "callback queued", "callback retry (collection)");
-                    Ok(Value::Null)
-                })
-            },
-            sent: vec![
-                ("type", json!("collection")),
-                ("orderid", json!("COL202605230001")),
-            ],
-            not_sent: vec!["serial_no"],
-            sent_len: None,
-            answer: vec![],
-        },
-        Case {
-            name: "callback retry (payout)",
-            path: "/callbacks/retry",
-            fixture: include_str!("fixtures/callback_retry.json"),
-            call: |c| {
-                Box::pin(async move {
-                    c.callbacks()
-                        .retry(&CallbackRetryRequest::payout("PO1"))
-                        .await?;
-                    Ok(Value::Null)
-                })
-            },
-            sent: vec![("type", json!("payout")), ("serial_no", json!("PO1"))],
-            not_sent: vec!["orderid"],
-            sent_len: None,
-            answer: vec![],
-        },
+        Case::new(
+            "payment channels",
+            "/payment-channels",
+            include_str!("fixtures/channels.json"),
+            Op::Channels,
+        )
+        .sent_len(3) // only uid, timestamp, sign
+        .answer([
+            ("/channels/0/code", json!("sky_coin")),
+            ("/channels/0/enabled", json!(true)),
+            ("/channels/0/max_amount", json!(30000)),
+            ("/channels/0/fee_rate", json!("1.5")),
+            ("/channels/1/code", json!("bank_transfer")),
+            ("/channels/1/enabled", json!(false)),
+            ("/updated_at", json!("2026-05-23 12:00:00")),
+        ]),
+        Case::new(
+            "payment amounts",
+            "/payment-amounts",
+            include_str!("fixtures/amounts.json"),
+            Op::Amounts,
+        )
+        .sent_len(3)
+        .answer([
+            // The custom range ends at custom_max.
+            ("/allows(30000, 30001)", json!([true, false])),
+            (
+                "/fixed_amounts",
+                json!([1000, 2000, 3000, 5000, 8000, 10000]),
+            ),
+            ("/allow_custom", json!(true)),
+            ("/custom_min", json!(1000)),
+            ("/custom_max", json!(30000)),
+            ("/currency", json!("TWD")),
+            ("/note", json!("kept")),
+        ]),
+        // Finding (issue 13): `payerAccountNumber` and `payeeAccountNumber` were sent and
+        // signed here though `PaymentLinkAmountRequest` does not have them.
+        Case::new(
+            "payment link for an amount",
+            "/payment-links/amount",
+            link,
+            Op::AmountLink(amount_link_request()),
+        )
+        .sent([
+            ("amount", json!(5000)),
+            ("merchant_order_no", json!("TP202605270001")),
+            ("payer_account_no", json!("008123456789")),
+            ("payer_account_last5", json!("56789")),
+            ("extra", json!({"campaign": "spring", "n": 1})),
+        ])
+        .not_sent([
+            "payerAccountNumber",
+            "payeeAccountNumber",
+            "member_email",
+            "payer_name",
+        ])
+        .answer([
+            ("/payment_url()", json!(WAIT_URL)),
+            ("/amount", json!(5000)),
+            ("/amount_mode", json!("fixed")),
+            (
+                "/data/third_party_session",
+                json!("abc123def456ghi789jkl012"),
+            ),
+            ("/data/qr", json!("kept")),
+            ("/trace_id", json!("t-1")),
+        ]),
+        Case::new(
+            "payment link (redirect)",
+            "/payment-links",
+            link,
+            Op::Link(redirect_link_request()),
+        )
+        .sent([
+            ("member_name", json!("測試會員")),
+            ("payerAccountNumber", json!("008-1234-56789")),
+            ("payeeAccountNumber", json!("00000")), // the caller's value wins
+            ("payer_account_last5", json!("56789")),
+            ("return_url", json!("https://merchant.example.com/return")),
+        ])
+        .not_sent(["amount"])
+        // The fixture's URL: exact, where this case checked only its origin before.
+        .answer([("/payment_url()", json!(WAIT_URL))]),
+        // 2500.00 goes out as the number 2500 (and is signed as "2500").
+        Case::new(
+            "create collection",
+            "/collections",
+            collection,
+            Op::CreateCollection(new_collection),
+        )
+        .sent([
+            ("orderid", json!("COL202605230001")),
+            ("amount", json!(2500)),
+        ])
+        .answer([
+            ("/orderid", json!("COL202605230001")),
+            ("/amount", json!(2500)),
+            ("/status", json!("pending")),
+            ("/payment_url", json!("https://pay.example/c/1")),
+            ("/bank_account", json!("kept")),
+        ]),
+        Case::new(
+            "collection status by orderid",
+            "/collections/status",
+            collection,
+            Op::CollectionStatus(CollectionLookup::OrderId("COL202605230001".into())),
+        )
+        .sent([("orderid", json!("COL202605230001"))])
+        .sent_len(4)
+        .answer([("/merchant_order_no", json!("M-COL202605230001"))]),
+        Case::new(
+            "collection status by merchant_order_no",
+            "/collections/status",
+            collection,
+            Op::CollectionStatus(CollectionLookup::MerchantOrderNo(
+                "M-COL202605230001".into(),
+            )),
+        )
+        .sent([("merchant_order_no", json!("M-COL202605230001"))])
+        .sent_len(4)
+        .answer([("/merchant_order_no", json!("M-COL202605230001"))]),
+        Case::new(
+            "create payout",
+            "/payouts",
+            payout,
+            Op::CreatePayout(new_payout),
+        )
+        .sent([
+            ("amount", json!(3000.5)),
+            ("payee_name", json!("王小明")),
+            (
+                "reverse_url",
+                json!("https://merchant.example.com/notify/payout-failed"),
+            ),
+        ])
+        .answer([
+            ("/amount", json!(3000.5)),
+            ("/fee", json!(15)),
+            ("/status", json!("processing")),
+            ("/batch", json!(7)),
+        ]),
+        Case::new(
+            "payout status",
+            "/payouts/status",
+            payout,
+            Op::PayoutStatus(PayoutLookup::SerialNo("PO202605230001".into())),
+        )
+        .sent([("serial_no", json!("PO202605230001"))])
+        .answer([("/serial_no", json!("PO202605230001"))]),
+        Case::new(
+            "balance",
+            "/balance",
+            include_str!("fixtures/balance.json"),
+            Op::Balance,
+        )
+        .sent_len(3)
+        .answer([
+            ("/balance", json!(123456.78)),
+            ("/available", json!(120000.5)),
+            ("/frozen", json!(3456.28)),
+            ("/as_of", json!("2026-05-23")),
+        ]),
+        Case::new(
+            "callback retry (collection)",
+            "/callbacks/retry",
+            retried,
+            Op::CallbackRetry(CallbackRetryRequest::collection("COL202605230001")),
+        )
+        .sent([
+            ("type", json!("collection")),
+            ("orderid", json!("COL202605230001")),
+        ])
+        .not_sent(["serial_no"])
+        .answer([("/message", json!("callback queued"))]),
+        Case::new(
+            "callback retry (payout)",
+            "/callbacks/retry",
+            retried,
+            Op::CallbackRetry(CallbackRetryRequest::payout("PO1")),
+        )
+        .sent([("type", json!("payout")), ("serial_no", json!("PO1"))])
+        .not_sent(["orderid"]),
     ]
 }
 
@@ -419,7 +421,7 @@ async fn every_signed_post_operation() {
     for case in cases() {
         let name = case.name;
         let (server, client) = server_with("POST", case.path, case.fixture).await;
-        let answer = (case.call)(client)
+        let answer = run(&case.op, &client)
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
         let body = signed_body(name, &server, case.path).await;
@@ -478,11 +480,7 @@ async fn payment_link_amount_checked_refuses_before_sending() {
         .expect(0)
         .mount(&server)
         .await;
-    let client = Client::builder()
-        .base_url(server.uri())
-        .credentials(UID, SECRET)
-        .build()
-        .unwrap();
+    let client = client_for(&server).build().unwrap();
     let amounts: wattt_sdk::PaymentAmounts =
         serde_json::from_value(json!({"fixed_amounts": [1000, 2000], "allow_custom": false}))
             .unwrap();
@@ -568,11 +566,7 @@ async fn error_envelope_becomes_api_error() {
             .expect(1) // a 4xx / ok:0 answer is never retried
             .mount(&server)
             .await;
-        let client = Client::builder()
-            .base_url(server.uri())
-            .credentials(UID, SECRET)
-            .build()
-            .unwrap();
+        let client = client_for(&server).build().unwrap();
         match client.balance().await {
             Err(Error::Api {
                 status: s,
