@@ -28,6 +28,27 @@ fn resp(status: u16, body: String) -> ResponseTemplate {
 
 const ORDER_ID: &str = "550e8400-e29b-41d4-a716-446655440000";
 
+/// A server that must receive no request: it fails (on drop) naming any it gets.
+async fn silent_server() -> MockServer {
+    let s = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(500))
+        .named("a request that must not be sent")
+        .expect(0)
+        .mount(&s)
+        .await;
+    s
+}
+
+/// A builder with the platform's credentials but no merchant (so no signature), and the
+/// default environment and retry policy.
+fn without_merchant(base: &str) -> octopus_sdk::ClientBuilder {
+    Client::builder()
+        .base_url(format!("{base}/api"))
+        .api_token(TOKEN)
+        .api_key(KEY)
+}
+
 fn rfc3339(t: Option<chrono::DateTime<chrono::Utc>>) -> Value {
     t.map_or(Value::Null, |t| t.to_rfc3339().into())
 }
@@ -341,12 +362,7 @@ async fn without_merchant_credentials_no_signature_headers() {
         .expect(1)
         .mount(&s)
         .await;
-    let c = Client::builder()
-        .base_url(format!("{}/api", s.uri()))
-        .api_token(TOKEN)
-        .api_key(KEY)
-        .build()
-        .unwrap();
+    let c = without_merchant(&s.uri()).build().unwrap();
     c.payments().get("p1").await.unwrap();
 }
 
@@ -503,6 +519,24 @@ type Answer = (
     u64,
 );
 
+/// Mounts the answers on `s` in order (the first that matches and has answers left wins), each
+/// named after the case, so that wiremock's "expected N calls" failures name it too.
+async fn serve(s: &MockServer, case: &str, answers: Vec<Answer>) {
+    for (i, (verb, p, answer, times, expect)) in answers.into_iter().enumerate() {
+        let mut m = Mock::given(method(verb)).and(path(p)).respond_with(answer);
+        if let Some(n) = times {
+            m = m.up_to_n_times(n);
+        }
+        m.named(format!("{case} / answer {i}"))
+            .expect(expect)
+            .mount(s)
+            .await;
+    }
+}
+
+/// The order every payment of these tests is for.
+const ORDER_PATH: &str = "/api/orders/550e8400-e29b-41d4-a716-446655440000";
+
 fn order_with_payment(amount: &str, payment: Option<(&str, &str)>) -> ResponseTemplate {
     let mut data = j!({"id": ORDER_ID, "amount": amount.parse::<f64>().unwrap_or(0.0), "currency": "HKD", "status": "pending"});
     if let Some((id, status)) = payment {
@@ -607,7 +641,7 @@ async fn retries_and_unknown_outcomes() {
             "create payment: lost answer, the lookup finds it",
             vec![
                 ("POST", "/api/payments", slow(201, ex::CREATE_PAYMENT_RESP), None, 1),
-                ("GET", "/api/orders/550e8400-e29b-41d4-a716-446655440000",
+                ("GET", ORDER_PATH,
                  order_with_payment("100.00", Some(("payment-uuid-123", "pending"))), None, 1),
                 ("GET", "/api/payments/payment-uuid-123", resp(200, example(ex::CREATE_PAYMENT_RESP)), None, 1),
             ],
@@ -620,7 +654,7 @@ async fn retries_and_unknown_outcomes() {
             vec![
                 ("POST", "/api/payments", ResponseTemplate::new(502).set_body_string("Bad Gateway"), Some(1), 1),
                 ("POST", "/api/payments", resp(201, example(ex::CREATE_PAYMENT_RESP)), None, 1),
-                ("GET", "/api/orders/550e8400-e29b-41d4-a716-446655440000", order_with_payment("100.00", None), None, 1),
+                ("GET", ORDER_PATH, order_with_payment("100.00", None), None, 1),
             ],
             keep,
             Op2::CreatePayment("100"),
@@ -630,7 +664,7 @@ async fn retries_and_unknown_outcomes() {
             "create payment: 504 and the lookup failing too is outcome unknown",
             vec![
                 ("POST", "/api/payments", ResponseTemplate::new(504).set_body_string("Gateway Timeout"), None, 1),
-                ("GET", "/api/orders/550e8400-e29b-41d4-a716-446655440000", ResponseTemplate::new(503), None, 3),
+                ("GET", ORDER_PATH, ResponseTemplate::new(503), None, 3),
             ],
             keep,
             Op2::CreatePayment("100"),
@@ -642,7 +676,7 @@ async fn retries_and_unknown_outcomes() {
             "finding 13: create payment, lost answer, the lookup finds another amount: conflict",
             vec![
                 ("POST", "/api/payments", ResponseTemplate::new(502), None, 1),
-                ("GET", "/api/orders/550e8400-e29b-41d4-a716-446655440000",
+                ("GET", ORDER_PATH,
                  order_with_payment("100.00", Some(("payment-uuid-123", "pending"))), None, 1),
                 ("GET", "/api/payments/payment-uuid-123", payment_answer("pending", "100.00", "HKD"), None, 1),
             ],
@@ -653,16 +687,7 @@ async fn retries_and_unknown_outcomes() {
     ];
     for (name, answers, tweak, op, want) in rows {
         let s = MockServer::start().await;
-        for (i, (verb, p, answer, times, expect)) in answers.into_iter().enumerate() {
-            let mut m = Mock::given(method(verb)).and(path(p)).respond_with(answer);
-            if let Some(n) = times {
-                m = m.up_to_n_times(n);
-            }
-            m.named(format!("{name} / answer {i}"))
-                .expect(expect)
-                .mount(&s)
-                .await;
-        }
+        serve(&s, name, answers).await;
         let c = tweak(builder(&s.uri()).retry_policy(fast()))
             .build()
             .unwrap();
@@ -716,99 +741,40 @@ impl Op2 {
 /// same amount and currency is this call's result; otherwise a conflict."
 #[tokio::test]
 async fn finding_13_payment_already_exists_resolves_only_to_a_matching_live_payment() {
-    // (case, existing status, existing amount, existing currency, requested amount, want Ok)
+    // Every existing payment is of 100.00, the order's amount.
+    let amount = "100.00";
+    // (case, existing status, existing currency, requested amount, want Ok)
     let rows = [
-        (
-            "pending, same amount",
-            "pending",
-            "100.00",
-            "HKD",
-            "100",
-            true,
-        ),
-        (
-            "completed, same amount",
-            "completed",
-            "100.00",
-            "HKD",
-            "100",
-            true,
-        ),
-        (
-            "pending, another amount",
-            "pending",
-            "100.00",
-            "HKD",
-            "99",
-            false,
-        ),
-        (
-            "pending, another currency",
-            "pending",
-            "100.00",
-            "USD",
-            "100",
-            false,
-        ),
-        (
-            "failed, same amount",
-            "failed",
-            "100.00",
-            "HKD",
-            "100",
-            false,
-        ),
-        (
-            "cancelled, same amount",
-            "cancelled",
-            "100.00",
-            "HKD",
-            "100",
-            false,
-        ),
-        (
-            "refunded, same amount",
-            "refunded",
-            "100.00",
-            "HKD",
-            "100",
-            false,
-        ),
-        (
-            "processing, same amount",
-            "processing",
-            "100.00",
-            "HKD",
-            "100",
-            false,
-        ),
+        ("pending, same amount", "pending", "HKD", "100", true),
+        ("completed, same amount", "completed", "HKD", "100", true),
+        ("pending, another amount", "pending", "HKD", "99", false),
+        ("pending, another currency", "pending", "USD", "100", false),
+        ("failed, same amount", "failed", "HKD", "100", false),
+        ("cancelled, same amount", "cancelled", "HKD", "100", false),
+        ("refunded, same amount", "refunded", "HKD", "100", false),
+        ("processing, same amount", "processing", "HKD", "100", false),
     ];
-    for (name, status, amount, currency, asked, ok) in rows {
+    for (name, status, currency, asked, ok) in rows {
         let s = MockServer::start().await;
-        Mock::given(method("POST"))
-            .and(path("/api/payments"))
-            .respond_with(already_exists())
-            .named(format!("{name}: POST"))
-            .expect(1)
-            .mount(&s)
-            .await;
-        Mock::given(method("GET"))
-            .and(path(format!("/api/orders/{ORDER_ID}")))
-            .respond_with(order_with_payment(
-                amount,
-                Some(("payment-uuid-123", status)),
-            ))
-            .named(format!("{name}: order lookup"))
-            .expect(1)
-            .mount(&s)
-            .await;
-        Mock::given(method("GET"))
-            .and(path("/api/payments/payment-uuid-123"))
-            .respond_with(payment_answer(status, amount, currency))
-            .named(format!("{name}: payment lookup"))
-            .expect(1)
-            .mount(&s)
-            .await;
+        let existing = Some(("payment-uuid-123", status));
+        let answers: Vec<Answer> = vec![
+            ("POST", "/api/payments", already_exists(), None, 1),
+            (
+                "GET",
+                ORDER_PATH,
+                order_with_payment(amount, existing),
+                None,
+                1,
+            ),
+            (
+                "GET",
+                "/api/payments/payment-uuid-123",
+                payment_answer(status, amount, currency),
+                None,
+                1,
+            ),
+        ];
+        serve(&s, name, answers).await;
         let got = client(&s.uri())
             .payments()
             .create(&CreatePayment::new(ORDER_ID, dec(asked)))
@@ -914,34 +880,22 @@ async fn finding_13_retry_after_is_honoured_within_the_budget() {
             Secs(s) => s.to_owned(),
             DateIn(secs) => http_date(secs),
         };
-        let s = MockServer::start().await;
-        Mock::given(method(verb))
-            .and(path(p))
-            .respond_with(
-                ResponseTemplate::new(429)
-                    .insert_header("retry-after", retry_after.as_str())
-                    .set_body_json(j!({"success": false, "message": "slow down", "code": "RATE_LIMIT_EXCEEDED"})),
-            )
-            .up_to_n_times(1)
-            .named(format!("{name}: 429"))
-            .expect(1)
-            .mount(&s)
-            .await;
-        let fixture = if verb == "GET" {
-            ex::GET_PAYMENT_RESP
+        let throttled = ResponseTemplate::new(429)
+            .insert_header("retry-after", retry_after.as_str())
+            .set_body_json(
+                j!({"success": false, "message": "slow down", "code": "RATE_LIMIT_EXCEEDED"}),
+            );
+        let (status, fixture) = if verb == "GET" {
+            (200, ex::GET_PAYMENT_RESP)
         } else {
-            ex::CREATE_PAYMENT_RESP
+            (201, ex::CREATE_PAYMENT_RESP)
         };
-        Mock::given(method(verb))
-            .and(path(p))
-            .respond_with(resp(
-                if verb == "GET" { 200 } else { 201 },
-                example(fixture),
-            ))
-            .named(format!("{name}: success"))
-            .expect(requests - 1)
-            .mount(&s)
-            .await;
+        let s = MockServer::start().await;
+        let answers: Vec<Answer> = vec![
+            (verb, p, throttled, Some(1), 1),
+            (verb, p, resp(status, example(fixture)), None, requests - 1),
+        ];
+        serve(&s, name, answers).await;
         let c = builder(&s.uri())
             .retry_policy(RetryPolicy::default())
             .build()
@@ -996,6 +950,15 @@ async fn pagination_walks_end_and_never_loop() {
         }
         v
     };
+    // Page `n` (asked for once) with these ids and `{"page": n, "limit": 2}` plus `more` as
+    // its pagination.
+    let nth = |n: u32, ids: &[usize], more: Value| {
+        let mut p = j!({"page": n, "limit": 2});
+        for (k, v) in more.as_object().into_iter().flatten() {
+            p[k] = v.clone();
+        }
+        (Some(n), page(ids, Some(p)), 1)
+    };
     type Row = (&'static str, u32, Vec<(Option<u32>, Value, u64)>, Walked);
     let rows: Vec<Row> = vec![
         (
@@ -1004,14 +967,7 @@ async fn pagination_walks_end_and_never_loop() {
             (1..=3u32)
                 .map(|n| {
                     let ids = [n as usize * 10, n as usize * 10 + 1];
-                    (
-                        Some(n),
-                        page(
-                            &ids,
-                            Some(j!({"page": n, "limit": 2, "total": 6, "totalPages": 3})),
-                        ),
-                        1,
-                    )
+                    nth(n, &ids, j!({"total": 6, "totalPages": 3}))
                 })
                 .collect(),
             Walked::Ids(&["o10", "o11", "o20", "o21", "o30", "o31"]),
@@ -1049,47 +1005,24 @@ async fn pagination_walks_end_and_never_loop() {
             "finding: totalPages missing, total given: every page read",
             2,
             vec![
-                (
-                    Some(1),
-                    page(&[1, 2], Some(j!({"page": 1, "limit": 2, "total": 5}))),
-                    1,
-                ),
-                (
-                    Some(2),
-                    page(&[3, 4], Some(j!({"page": 2, "limit": 2, "total": 5}))),
-                    1,
-                ),
-                (
-                    Some(3),
-                    page(&[5], Some(j!({"page": 3, "limit": 2, "total": 5}))),
-                    1,
-                ),
+                nth(1, &[1, 2], j!({"total": 5})),
+                nth(2, &[3, 4], j!({"total": 5})),
+                nth(3, &[5], j!({"total": 5})),
             ],
             Walked::Ids(&["o1", "o2", "o3", "o4", "o5"]),
         ),
         (
             "finding: totalPages and total missing: walked to the short page",
             2,
-            vec![
-                (Some(1), page(&[1, 2], Some(j!({"page": 1, "limit": 2}))), 1),
-                (Some(2), page(&[3], Some(j!({"page": 2, "limit": 2}))), 1),
-            ],
+            vec![nth(1, &[1, 2], j!({})), nth(2, &[3], j!({}))],
             Walked::Ids(&["o1", "o2", "o3"]),
         ),
         (
             "ids repeating on a later page",
             2,
             vec![
-                (
-                    Some(1),
-                    page(&[1, 2], Some(j!({"page": 1, "limit": 2, "totalPages": 3}))),
-                    1,
-                ),
-                (
-                    Some(2),
-                    page(&[2, 3], Some(j!({"page": 2, "limit": 2, "totalPages": 3}))),
-                    1,
-                ),
+                nth(1, &[1, 2], j!({"totalPages": 3})),
+                nth(2, &[2, 3], j!({"totalPages": 3})),
             ],
             Walked::Stuck("order o2 was already listed"),
         ),
@@ -1135,23 +1068,13 @@ async fn pagination_walks_end_and_never_loop() {
 
 #[tokio::test]
 async fn simulate_is_refused_in_production() {
-    let s = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&s)
-        .await;
+    let s = silent_server().await;
     let explicit = builder(&s.uri())
         .environment(Environment::Production)
         .build()
         .unwrap();
     // And production is the default.
-    let default = Client::builder()
-        .base_url(format!("{}/api", s.uri()))
-        .api_token(TOKEN)
-        .api_key(KEY)
-        .build()
-        .unwrap();
+    let default = without_merchant(&s.uri()).build().unwrap();
     for (name, c) in [
         ("explicit production", explicit),
         ("default environment", default),
@@ -1192,96 +1115,63 @@ async fn connection_refused_is_transport_not_unknown() {
 
 #[tokio::test]
 async fn invalid_requests_never_leave_the_process() {
-    let s = MockServer::start().await;
-    Mock::given(wiremock::matchers::any())
-        .respond_with(ResponseTemplate::new(500))
-        .expect(0)
-        .mount(&s)
-        .await;
+    let s = silent_server().await;
     let c = client(&s.uri());
-    let cases: Vec<(&str, Error)> = vec![
-        (
-            "amount",
-            c.orders()
-                .create(&CreateOrder::new("x", dec("0")))
-                .await
-                .unwrap_err(),
-        ),
-        (
-            "amount",
-            c.orders()
-                .create(&CreateOrder::new("x", dec("1.005")))
-                .await
-                .unwrap_err(),
-        ),
-        (
-            "description",
-            c.orders()
-                .create(&CreateOrder::new(" ", dec("1")))
-                .await
-                .unwrap_err(),
-        ),
-        (
-            "currency",
-            c.orders()
-                .create(&CreateOrder::new("x", dec("1")).currency("hkd"))
-                .await
-                .unwrap_err(),
-        ),
+    let order = |description: &str, amount: &str| CreateOrder::new(description, dec(amount));
+    let payment = |amount: &str| CreatePayment::new("o", dec(amount));
+    let zero_limit = ListOrders {
+        limit: Some(0),
+        ..Default::default()
+    };
+    let paid = UpdatePaymentStatus::new(PaymentStatus::Other("paid".into()));
+    // (the field the error names, the call)
+    let cases: Vec<(&str, Invalid)> = vec![
+        ("amount", Invalid::Order(order("x", "0"))),
+        ("amount", Invalid::Order(order("x", "1.005"))),
+        ("description", Invalid::Order(order(" ", "1"))),
+        ("currency", Invalid::Order(order("x", "1").currency("hkd"))),
         (
             "customerEmail",
-            c.orders()
-                .create(&CreateOrder::new("x", dec("1")).customer_email("not-an-email"))
-                .await
-                .unwrap_err(),
+            Invalid::Order(order("x", "1").customer_email("not-an-email")),
         ),
-        (
-            "amount",
-            c.payments()
-                .create(&CreatePayment::new("o", dec("-5")))
-                .await
-                .unwrap_err(),
-        ),
+        ("amount", Invalid::Payment(payment("-5"))),
         (
             "returnUrl",
-            c.payments()
-                .create(&CreatePayment::new("o", dec("5")).return_url("nope"))
-                .await
-                .unwrap_err(),
+            Invalid::Payment(payment("5").return_url("nope")),
         ),
-        ("orderId", c.orders().get("").await.unwrap_err()),
-        (
-            "body",
-            c.orders()
-                .update("o", &UpdateOrder::default())
-                .await
-                .unwrap_err(),
-        ),
-        (
-            "limit",
-            c.orders()
-                .list(&ListOrders {
-                    limit: Some(0),
-                    ..Default::default()
-                })
-                .await
-                .unwrap_err(),
-        ),
-        (
-            "status",
-            c.payments()
-                .update_status(
-                    "p",
-                    &UpdatePaymentStatus::new(PaymentStatus::Other("paid".into())),
-                )
-                .await
-                .unwrap_err(),
-        ),
+        ("orderId", Invalid::GetOrder("")),
+        ("body", Invalid::UpdateOrder(UpdateOrder::default())),
+        ("limit", Invalid::List(zero_limit)),
+        ("status", Invalid::PaymentStatus(paid)),
     ];
-    for (want, e) in cases {
-        match e {
-            Error::Validation { field, .. } => assert_eq!(field, want),
-            other => panic!("{want}: {other:?}"),
+    for (want, call) in cases {
+        match call.run(&c).await {
+            Err(Error::Validation { field, .. }) => assert_eq!(field, want, "{call:?}"),
+            other => panic!("{want} of {call:?}: {other:?}"),
+        }
+    }
+}
+
+/// A call of `invalid_requests_never_leave_the_process`.
+#[derive(Debug)]
+enum Invalid {
+    Order(CreateOrder),
+    Payment(CreatePayment),
+    GetOrder(&'static str),
+    UpdateOrder(UpdateOrder),
+    List(ListOrders),
+    PaymentStatus(UpdatePaymentStatus),
+}
+
+impl Invalid {
+    async fn run(&self, c: &Client) -> Result<(), Error> {
+        match self {
+            Invalid::Order(req) => c.orders().create(req).await.map(|_| ()),
+            Invalid::Payment(req) => c.payments().create(req).await.map(|_| ()),
+            Invalid::GetOrder(id) => c.orders().get(id).await.map(|_| ()),
+            Invalid::UpdateOrder(req) => c.orders().update("o", req).await.map(|_| ()),
+            Invalid::List(params) => c.orders().list(params).await.map(|_| ()),
+            Invalid::PaymentStatus(req) => c.payments().update_status("p", req).await.map(|_| ()),
         }
     }
 }
