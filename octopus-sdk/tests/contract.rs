@@ -164,6 +164,54 @@ fn order_json(id: usize) -> Value {
     j!({"id": format!("o{id}"), "amount": 10.5, "currency": "HKD", "status": "pending"})
 }
 
+/// One row of `every_endpoint_matches_the_spec`: the request the SDK must send, the spec's
+/// answer to it, and the answer as the SDK must decode it (summarised by `run`).
+struct Endpoint {
+    name: &'static str,
+    verb: &'static str,
+    path: &'static str,
+    query: &'static [(&'static str, &'static str)],
+    /// The exact JSON body, where the call has one.
+    body: Option<Value>,
+    status: u16,
+    fixture: String,
+    op: Op,
+    want: Value,
+}
+
+impl Endpoint {
+    fn new(name: &'static str, verb: &'static str, path: &'static str, op: Op) -> Self {
+        Endpoint {
+            name,
+            verb,
+            path,
+            query: &[],
+            body: None,
+            status: 200,
+            fixture: String::new(),
+            op,
+            want: Value::Null,
+        }
+    }
+    fn query(mut self, query: &'static [(&'static str, &'static str)]) -> Self {
+        self.query = query;
+        self
+    }
+    fn sends(mut self, body: Value) -> Self {
+        self.body = Some(body);
+        self
+    }
+    fn answered(mut self, status: u16, fixture: String) -> Self {
+        self.status = status;
+        self.fixture = fixture;
+        self
+    }
+    fn decodes(mut self, want: Value) -> Self {
+        self.want = want;
+        self
+    }
+}
+
 /// Every endpoint of the spec: method, path, auth headers and signature
 /// (`Authenticated` recomputes it), the request body against the spec's
 /// request example, and the decoded answer of the spec's response example.
@@ -177,7 +225,14 @@ async fn every_endpoint_matches_the_spec() {
     };
     let list_body = j!({"success": true, "data": [order_json(1), order_json(2)],
         "pagination": {"page": 2, "limit": 2, "total": 7, "totalPages": 4}});
-    let list_query: &[(&str, &str)] = &[
+    // The spec's GET /orders/{id} example, at `path` for the id `id`.
+    let get_order = |name, path, id| {
+        Endpoint::new(name, "GET", path, Op::GetOrder(id))
+            .answered(200, example(ex::GET_ORDER_RESP))
+            .decodes(j!({"paymentId": "payment-uuid", "paymentStatus": "pending",
+                         "paymentToken": "wG6YPjY"}))
+    };
+    let list_query: &'static [(&'static str, &'static str)] = &[
         ("page", "2"),
         ("limit", "2"),
         ("sort", "createdAt"),
@@ -188,85 +243,52 @@ async fn every_endpoint_matches_the_spec() {
         ("created_after", "2024-01-01T00:00:00Z"),
         ("created_before", "2024-02-01T00:00:00Z"),
     ];
-    type Row<'a> = (
-        &'a str,
-        &'a str,
-        String,
-        &'a [(&'a str, &'a str)],
-        Option<Value>,
-        u16,
-        String,
-        Op,
-        Value,
-    );
-    let rows: Vec<Row> = vec![
-        (
-            "POST /orders",
-            "POST",
-            "/api/orders".into(),
-            &[],
-            Some(json(&example(ex::CREATE_ORDER_REQ))),
-            201,
-            example(ex::CREATE_ORDER_RESP),
-            Op::CreateOrder,
-            j!({"id": ORDER_ID, "orderNumber": "ORD-ABC123DEF", "amount": "100.00",
+    let rows: Vec<Endpoint> = vec![
+        Endpoint::new("POST /orders", "POST", "/api/orders", Op::CreateOrder)
+            .sends(json(&example(ex::CREATE_ORDER_REQ)))
+            .answered(201, example(ex::CREATE_ORDER_RESP))
+            .decodes(
+                j!({"id": ORDER_ID, "orderNumber": "ORD-ABC123DEF", "amount": "100.00",
                 "currency": "HKD", "status": "pending",
                 "createdAt": "2024-01-01T00:00:00+00:00", "productId": "PROD_001"}),
-        ),
-        (
+            ),
+        get_order(
             "GET /orders/{id} with the payment embedded",
-            "GET",
-            format!("/api/orders/{ORDER_ID}"),
-            &[],
-            None,
-            200,
-            example(ex::GET_ORDER_RESP),
-            Op::GetOrder(ORDER_ID),
-            j!({"paymentId": "payment-uuid", "paymentStatus": "pending", "paymentToken": "wG6YPjY"}),
+            ORDER_PATH,
+            ORDER_ID,
         ),
-        (
+        get_order(
             "GET /orders/{id}: path segments are percent-encoded",
-            "GET",
-            "/api/orders/a%2Fb%20c".into(),
-            &[],
-            None,
-            200,
-            example(ex::GET_ORDER_RESP),
-            Op::GetOrder("a/b c"),
-            j!({"paymentId": "payment-uuid", "paymentStatus": "pending", "paymentToken": "wG6YPjY"}),
+            "/api/orders/a%2Fb%20c",
+            "a/b c",
         ),
-        (
-            "PATCH /orders/{id}",
-            "PATCH",
-            format!("/api/orders/{ORDER_ID}"),
-            &[],
-            Some(json(&example(ex::UPDATE_ORDER_REQ))),
-            200,
-            example(ex::UPDATE_ORDER_RESP),
-            Op::UpdateOrder,
-            j!({"status": "confirmed", "amountIs150": true, "createdAt": null,
+        Endpoint::new("PATCH /orders/{id}", "PATCH", ORDER_PATH, Op::UpdateOrder)
+            .sends(json(&example(ex::UPDATE_ORDER_REQ)))
+            .answered(200, example(ex::UPDATE_ORDER_RESP))
+            .decodes(
+                j!({"status": "confirmed", "amountIs150": true, "createdAt": null,
                 "updatedAt": "2024-01-01T00:05:00+00:00"}),
-        ),
-        (
+            ),
+        Endpoint::new(
             "GET /orders with paging and filters",
             "GET",
-            "/api/orders".into(),
-            list_query,
-            None,
-            200,
-            list_body.to_string(),
+            "/api/orders",
             Op::ListOrders,
+        )
+        .query(list_query)
+        .answered(200, list_body.to_string())
+        .decodes(
             j!({"count": 2, "secondId": "o2", "firstAmount": "10.5", "pagination": [2, 2, 7, 4]}),
         ),
-        (
+        Endpoint::new(
             "POST /payments, QR code data parsed",
             "POST",
-            "/api/payments".into(),
-            &[],
-            Some(json(&example(ex::CREATE_PAYMENT_REQ))),
-            201,
-            example(ex::CREATE_PAYMENT_RESP),
+            "/api/payments",
             Op::CreatePayment,
+        )
+        .sends(json(&example(ex::CREATE_PAYMENT_REQ)))
+        .answered(201, example(ex::CREATE_PAYMENT_RESP))
+        .decodes(
             j!({"id": "payment-uuid-123", "status": "pending", "paymentToken": "wG6YPjY",
                 "qr": {"url": "https://www.online-octopus.com/oos/payment/?token=wG6YPjY",
                        "token": "wG6YPjY", "merchantId": "demo_merchant_123", "orderId": ORDER_ID,
@@ -274,58 +296,54 @@ async fn every_endpoint_matches_the_spec() {
                        "timestamp": "2024-01-01T00:00:00+00:00"},
                 "noResponseYet": true}),
         ),
-        (
+        Endpoint::new(
             "GET /payments/{id}, octopusResponse parsed",
             "GET",
-            "/api/payments/payment-uuid-123".into(),
-            &[],
-            None,
-            200,
-            example(ex::GET_PAYMENT_RESP),
+            "/api/payments/payment-uuid-123",
             Op::GetPayment("payment-uuid-123"),
+        )
+        .answered(200, example(ex::GET_PAYMENT_RESP))
+        .decodes(
             j!({"status": "completed", "tx": "oct_123456789", "resultStatus": "SUCCESS",
                 "resultAmountIs100": true, "qrParsed": false, "qrRawHasToken": true,
                 "completedAt": "2024-01-01T00:05:00+00:00"}),
         ),
-        (
+        Endpoint::new(
             "PATCH /payments/{id}/status",
             "PATCH",
-            "/api/payments/payment-uuid-123/status".into(),
-            &[],
-            Some(update_status_req),
-            200,
-            example(ex::UPDATE_STATUS_RESP),
+            "/api/payments/payment-uuid-123/status",
             Op::UpdatePaymentStatus,
-            j!({"status": "completed", "tx": "oct_123456789"}),
-        ),
-        (
+        )
+        .sends(update_status_req)
+        .answered(200, example(ex::UPDATE_STATUS_RESP))
+        .decodes(j!({"status": "completed", "tx": "oct_123456789"})),
+        Endpoint::new(
             "POST /payments/{id}/simulate",
             "POST",
-            "/api/payments/payment-uuid-123/simulate".into(),
-            &[],
-            None,
-            200,
-            example(ex::SIMULATE_RESP),
+            "/api/payments/payment-uuid-123/simulate",
             Op::Simulate,
-            j!({"status": "completed", "message": "模擬支付成功"}),
-        ),
+        )
+        .answered(200, example(ex::SIMULATE_RESP))
+        .decodes(j!({"status": "completed", "message": "模擬支付成功"})),
     ];
-    for (name, verb, p, query, body, status, fixture, op, want) in rows {
+    for row in rows {
+        let name = row.name;
         let s = MockServer::start().await;
-        let mut m = Mock::given(method(verb))
-            .and(path(p.as_str()))
+        let mut m = Mock::given(method(row.verb))
+            .and(path(row.path))
             .and(Authenticated { signed: true });
-        for (k, v) in query {
+        for (k, v) in row.query {
             m = m.and(query_param(*k, *v));
         }
-        if let Some(b) = body {
+        if let Some(b) = row.body {
             m = m.and(body_json(b));
         }
-        m.respond_with(resp(status, fixture))
+        m.respond_with(resp(row.status, row.fixture))
             .named(name)
             .expect(1)
             .mount(&s)
             .await;
+        let (op, want) = (row.op, row.want);
         let got = run(&op, &client(&s.uri()))
             .await
             .unwrap_or_else(|e| panic!("{name}: {e:?}"));
@@ -352,16 +370,22 @@ async fn amounts_are_sent_as_exact_json_numbers() {
     assert_eq!(reqs[0].headers["content-type"], "application/json");
 }
 
+/// The spec's answer to `GET /payments/p1`, given once and only to a request that `auth`
+/// accepts.
+async fn pay_p1_once(s: &MockServer, auth: Authenticated) {
+    Mock::given(method("GET"))
+        .and(path("/api/payments/p1"))
+        .and(auth)
+        .respond_with(resp(200, example(ex::GET_PAYMENT_RESP)))
+        .expect(1)
+        .mount(s)
+        .await;
+}
+
 #[tokio::test]
 async fn without_merchant_credentials_no_signature_headers() {
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/payments/p1"))
-        .and(Authenticated { signed: false })
-        .respond_with(resp(200, example(ex::GET_PAYMENT_RESP)))
-        .expect(1)
-        .mount(&s)
-        .await;
+    pay_p1_once(&s, Authenticated { signed: false }).await;
     let c = without_merchant(&s.uri()).build().unwrap();
     c.payments().get("p1").await.unwrap();
 }
@@ -479,27 +503,19 @@ async fn spec_validation_error_without_code() {
 #[tokio::test]
 async fn reads_retry_on_5xx_and_429_and_re_sign() {
     let s = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/api/payments/p1"))
-        .respond_with(ResponseTemplate::new(503))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/payments/p1"))
-        .respond_with(ResponseTemplate::new(429).insert_header("retry-after", "0"))
-        .up_to_n_times(1)
-        .expect(1)
-        .mount(&s)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/api/payments/p1"))
-        .and(Authenticated { signed: true })
-        .respond_with(resp(200, example(ex::GET_PAYMENT_RESP)))
-        .expect(1)
-        .mount(&s)
-        .await;
+    let throttled = ResponseTemplate::new(429).insert_header("retry-after", "0");
+    let answers: Vec<Answer> = vec![
+        (
+            "GET",
+            "/api/payments/p1",
+            ResponseTemplate::new(503),
+            Some(1),
+            1,
+        ),
+        ("GET", "/api/payments/p1", throttled, Some(1), 1),
+    ];
+    serve(&s, "reads retry", answers).await;
+    pay_p1_once(&s, Authenticated { signed: true }).await;
     client(&s.uri()).payments().get("p1").await.unwrap();
     let reqs = s.received_requests().await.unwrap();
     let nonces: std::collections::HashSet<_> = reqs
