@@ -563,8 +563,16 @@ impl Client {
             Verdict::OutcomeUnknown => Err(call.unknown(describe(&last))),
             // Done or GiveUp (the loop never returns RetryAfter).
             _ => match last {
-                Exchange::Answered { status: 429, .. } => Err(Error::RateLimited {
-                    retry_after: None,
+                Exchange::Answered {
+                    status: 429,
+                    retry_after,
+                    ..
+                }
+                | Exchange::TooLarge {
+                    status: 429,
+                    retry_after,
+                } => Err(Error::RateLimited {
+                    retry_after,
                     status: 429,
                 }),
                 Exchange::Answered { status, body, .. } => Ok(text(status, body)),

@@ -1,7 +1,5 @@
 //! The crate's one error type, in the vocabulary every SDK crate of this workspace shares.
 
-use std::time::Duration;
-
 pub use sign_core::policy::ErrorKind;
 #[cfg(test)]
 use sign_core::VerifyError;
@@ -123,15 +121,6 @@ sign_core::sdk_error! {
                 /// One entry per field.
                 issues: Vec<FieldIssue>,
             },
-            /// No whole answer arrived within the per-attempt timeout, for a call that is safe
-            /// to repeat (a money-moving call is [`Error::OutcomeUnknown`] instead).
-            #[error("{operation}: no answer within {} ms", .after.as_millis())]
-            Timeout {
-                /// The operation.
-                operation: &'static str,
-                /// The per-attempt timeout.
-                after: Duration,
-            },
         }
     }
 
@@ -150,7 +139,6 @@ sign_core::sdk_error! {
         // call answered 5xx is `OutcomeUnknown`).
         Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
         Self::Api { .. } => ErrorKind::Caller,
-        Self::Timeout { .. } => ErrorKind::Transient,
     }
 }
 

@@ -364,9 +364,11 @@ impl Client {
                     other => {
                         answered = None;
                         match other {
-                            // A state-changing call answered at all may have taken effect.
+                            // A state-changing call answered at all (but for "slow down") may
+                            // have taken effect.
                             Exchange::TooLarge { .. }
-                                if idempotency == Idempotency::NonIdempotent =>
+                                if idempotency == Idempotency::NonIdempotent
+                                    && other.attempt() == Attempt::Answered =>
                             {
                                 Attempt::MaybeSent
                             }
@@ -380,6 +382,7 @@ impl Client {
             (Some(result), _) => result,
             (None, Exchange::NotSent(e) | Exchange::Lost(e)) => Err(Error::Transport { source: e }),
             (None, Exchange::TimedOut) => Err(Error::Timeout {
+                operation: req.op.name,
                 after: transport.timeout(),
             }),
             (None, Exchange::TooLarge { .. }) => Err(Error::BodyTooLarge {

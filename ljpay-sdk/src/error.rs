@@ -1,7 +1,5 @@
 //! The crate's one error type.
 
-use std::time::Duration;
-
 use serde_json::{Map, Value};
 pub use sign_core::policy::ErrorKind;
 
@@ -88,12 +86,6 @@ sign_core::sdk_error! {
                 limit: usize,
             },
 
-            /// No complete answer within the per-attempt timeout (`timeout` of the builder).
-            #[error("no complete answer from LJPay within {} ms", after.as_millis())]
-            Timeout {
-                /// The per-attempt timeout that ran out.
-                after: Duration,
-            },
         }
     }
 
@@ -111,7 +103,6 @@ sign_core::sdk_error! {
         }
         Self::Api { .. } | Self::UnexpectedStatus { .. } => ErrorKind::Caller,
         Self::Replayed | Self::BodyTooLarge { .. } => ErrorKind::Rejected,
-        Self::Timeout { .. } => ErrorKind::Transient,
     }
 }
 

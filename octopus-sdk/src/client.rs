@@ -456,11 +456,8 @@ impl<'a> Call<'a> {
         match last {
             Exchange::NotSent(source) | Exchange::Lost(source) => Error::Transport { source },
             _ => Error::Timeout {
-                what: format!(
-                    "{} to answer (limit {} ms per attempt)",
-                    self.op,
-                    limit.as_millis()
-                ),
+                operation: self.op,
+                after: limit,
             },
         }
     }
@@ -630,7 +627,7 @@ impl Client {
                 })
             }
             Verdict::OutcomeUnknown => Err(call.unknown(match last {
-                Exchange::Answered { status, .. } | Exchange::TooLarge { status } => {
+                Exchange::Answered { status, .. } | Exchange::TooLarge { status, .. } => {
                     format!("the platform answered HTTP {status}")
                 }
                 fault => format!(
@@ -645,7 +642,7 @@ impl Client {
                     body,
                     too_long: false,
                 }),
-                Exchange::TooLarge { status } => Ok(RawResponse {
+                Exchange::TooLarge { status, .. } => Ok(RawResponse {
                     status,
                     body: Bytes::new(),
                     too_long: true,
@@ -743,14 +740,12 @@ fn timestamp(now: DateTime<Utc>, buf: &mut [u8; 20]) -> Option<&str> {
     std::str::from_utf8(buf).ok()
 }
 
-/// What one attempt means for the retry decision: the plain rules, plus the
-/// platform's `RATE_LIMIT_EXCEEDED` code on any error status, and an answer
-/// too long to read counted as an answer (it did reach the server; decoding
-/// then says whether a write may have taken effect).
+/// What one attempt means for the retry decision: the plain rules (an answer
+/// too long to read counts as an answer: it did reach the server, and decoding
+/// then says whether a write may have taken effect), plus the platform's
+/// `RATE_LIMIT_EXCEEDED` code on any error status.
 fn classify(x: &Exchange) -> Attempt {
     match x {
-        Exchange::TooLarge { status } if *status >= 500 => Attempt::ServerError,
-        Exchange::TooLarge { .. } => Attempt::Answered,
         Exchange::Answered {
             status,
             retry_after,

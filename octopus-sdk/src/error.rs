@@ -77,13 +77,6 @@ sign_core::sdk_error! {
                 /// Why.
                 reason: String,
             },
-            /// Waiting for something (a query's answer, a payment's final status) took too
-            /// long.
-            #[error("timed out waiting for {what}")]
-            Timeout {
-                /// What was awaited.
-                what: String,
-            },
             /// The realtime (Socket.IO) connection failed.
             #[error("realtime connection error: {reason}")]
             Realtime {
@@ -104,7 +97,7 @@ sign_core::sdk_error! {
     /// assert_eq!(e.kind(), ErrorKind::Transient);
     /// ```
     kind {
-        Self::Timeout { .. } | Self::Realtime { .. } => ErrorKind::Transient,
+        Self::Realtime { .. } => ErrorKind::Transient,
         Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
         Self::Pagination { .. } => ErrorKind::Rejected,
         Self::Api { .. } | Self::NotAllowed { .. } => ErrorKind::Caller,

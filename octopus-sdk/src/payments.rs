@@ -385,7 +385,8 @@ impl Payments<'_> {
 
     /// Waits until the payment reaches a final status
     /// ([`PaymentStatus::is_final`]) and returns it, or fails with
-    /// [`Error::Timeout`].
+    /// [`Error::Timeout`] when `timeout` runs out ([`Error::Realtime`] if the watch ends
+    /// first).
     ///
     /// With the `realtime` feature it listens for `paymentUpdate` in the
     /// payment's room and falls back to polling `GET /payments/{id}` (every
@@ -401,14 +402,15 @@ impl Payments<'_> {
                     return Ok(p);
                 }
             }
-            Err(Error::Timeout {
-                what: format!("payment {payment_id}: the watch ended before a final status"),
+            Err(Error::Realtime {
+                reason: format!("the watch of payment {payment_id} ended before a final status"),
             })
         })
         .await;
         found.unwrap_or_else(|_| {
             Err(Error::Timeout {
-                what: format!("payment {payment_id} to reach a final status"),
+                operation: "payments.wait_for_payment",
+                after: timeout,
             })
         })
     }

@@ -336,8 +336,8 @@ async fn watch_rejoins_its_room_after_a_dead_transport_and_hears_it_again() {
                 return Ok(p);
             }
         }
-        Err(octopus_sdk::Error::Timeout {
-            what: "the watch ended".into(),
+        Err(octopus_sdk::Error::Realtime {
+            reason: "the watch ended".into(),
         })
     });
     eventually(

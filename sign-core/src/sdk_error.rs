@@ -2,7 +2,7 @@
 //!
 //! Every SDK crate has one `#[non_exhaustive]` thiserror `Error` enum. The variants a caller
 //! meets in every crate (configuration, validation, rate limit, unknown outcome, conflict,
-//! signature, decode, transport, replay store) have the same names, the same fields, the same
+//! signature, decode, transport, timeout, replay store) have the same names, the same fields, the same
 //! docs and the same wording of their message in all four; [`sdk_error!`](crate::sdk_error!)
 //! writes them, with the classification [`ErrorKind`](crate::policy::ErrorKind) of each, so that
 //! a crate's `error.rs` holds only what is its gateway's own: its typed API code, its extra
@@ -21,6 +21,7 @@
 //! | `Signature(VerifyError)` | `signature verification failed: {error}` (and `; {hint}` on a mismatch) |
 //! | `Decode { reason, body_snippet }` | `could not decode: {reason}; body starts {body_snippet:?}` (quoted, escaped) |
 //! | `Transport { source }` | `transport error: {source}` |
+//! | `Timeout { operation, after }` | `{operation}: no complete answer from {gateway} within {ms} ms` |
 //! | `StoreUnavailable { reason }` | `replay store unavailable: {reason}` |
 
 use std::fmt;
@@ -259,6 +260,19 @@ macro_rules! sdk_error {
             },
 
             #[doc = concat!(
+                "No complete answer from ", $gateway, " within `after`, on every attempt, for a ",
+                "call that is safe to repeat (a money-moving call is `OutcomeUnknown` instead); ",
+                "or a wait for a state (a final payment status) that ran out."
+            )]
+            #[error("{operation}: no complete answer from {} within {} ms", $gateway, .after.as_millis())]
+            Timeout {
+                #[doc = concat!("The operation: ", $operation_doc, ".")]
+                operation: &'static str,
+                /// The time that ran out (the per-attempt timeout, or the wait's).
+                after: ::std::time::Duration,
+            },
+
+            #[doc = concat!(
                 "The replay store (memory or Redis) did not answer: answer the callback with a ",
                 "5xx so that ", $gateway, " delivers it again later. Never an accept, never a ",
                 "bad signature."
@@ -282,7 +296,7 @@ macro_rules! sdk_error {
                     Self::RateLimited { .. } => $crate::policy::ErrorKind::Throttled,
                     Self::OutcomeUnknown { .. } => $crate::policy::ErrorKind::OutcomeUnknown,
                     Self::Signature(_) | Self::Decode { .. } => $crate::policy::ErrorKind::Rejected,
-                    Self::Transport { .. } | Self::StoreUnavailable { .. } => {
+                    Self::Transport { .. } | Self::Timeout { .. } | Self::StoreUnavailable { .. } => {
                         $crate::policy::ErrorKind::Transient
                     }
                     $($kind)*

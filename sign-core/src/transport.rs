@@ -286,6 +286,8 @@ pub enum Exchange {
     TooLarge {
         /// HTTP status.
         status: u16,
+        /// The server's `Retry-After`, when it sent one (a throttling proxy's page can be large).
+        retry_after: Option<Duration>,
     },
     /// The request certainly never reached the server (connection refused, DNS, TLS, a request
     /// that could not be built).
@@ -298,16 +300,22 @@ pub enum Exchange {
 }
 
 impl Exchange {
-    /// The plain classification for [`RetryPolicy::decide`]: 429 is throttled, 5xx a server
-    /// error, a lost or timed-out answer maybe sent, and an answer too large to read an answer
-    /// (it did reach the server: whether a write took effect is the gateway's to say when it
-    /// maps the verdict). A gateway with more rules (a rate-limit code in the body) matches
-    /// those first and falls back on this.
+    /// The plain classification for [`RetryPolicy::decide`]: 429 is throttled and 5xx a server
+    /// error (whether the body was read or was over the cap), a lost or timed-out answer maybe
+    /// sent, and any other answer too large to read an answer (it did reach the server: whether
+    /// a write took effect is the gateway's to say when it maps the verdict). A gateway with
+    /// more rules (a rate-limit code in the body) matches those first and falls back on this.
     ///
     /// ```
+    /// use std::time::Duration;
     /// use sign_core::policy::Attempt;
     /// use sign_core::transport::Exchange;
-    /// assert_eq!(Exchange::TooLarge { status: 200 }.attempt(), Attempt::Answered);
+    /// assert_eq!(Exchange::TooLarge { status: 200, retry_after: None }.attempt(), Attempt::Answered);
+    /// let wait = Some(Duration::from_secs(7));
+    /// assert_eq!(
+    ///     Exchange::TooLarge { status: 429, retry_after: wait }.attempt(),
+    ///     Attempt::Throttled { retry_after: wait },
+    /// );
     /// assert_eq!(Exchange::TimedOut.attempt(), Attempt::MaybeSent);
     /// ```
     pub fn attempt(&self) -> Attempt {
@@ -316,10 +324,18 @@ impl Exchange {
                 status: 429,
                 retry_after,
                 ..
+            }
+            | Exchange::TooLarge {
+                status: 429,
+                retry_after,
             } => Attempt::Throttled {
                 retry_after: *retry_after,
             },
-            Exchange::Answered { status, .. } if *status >= 500 => Attempt::ServerError,
+            Exchange::Answered { status, .. } | Exchange::TooLarge { status, .. }
+                if *status >= 500 =>
+            {
+                Attempt::ServerError
+            }
             Exchange::Answered { .. } | Exchange::TooLarge { .. } => Attempt::Answered,
             Exchange::NotSent(_) => Attempt::NotSent,
             Exchange::Lost(_) | Exchange::TimedOut => Attempt::MaybeSent,
@@ -329,12 +345,13 @@ impl Exchange {
     /// The HTTP status, when the server answered at all.
     ///
     /// ```
-    /// assert_eq!(sign_core::transport::Exchange::TooLarge { status: 200 }.status(), Some(200));
-    /// assert_eq!(sign_core::transport::Exchange::TimedOut.status(), None);
+    /// use sign_core::transport::Exchange;
+    /// assert_eq!(Exchange::TooLarge { status: 200, retry_after: None }.status(), Some(200));
+    /// assert_eq!(Exchange::TimedOut.status(), None);
     /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
-            Exchange::Answered { status, .. } | Exchange::TooLarge { status } => Some(*status),
+            Exchange::Answered { status, .. } | Exchange::TooLarge { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -413,7 +430,10 @@ impl Transport {
             .and_then(|v| parse_retry_after(v, SystemTime::now()));
         let limit = self.max_body_bytes;
         if resp.content_length().is_some_and(|n| n > limit as u64) {
-            return Exchange::TooLarge { status };
+            return Exchange::TooLarge {
+                status,
+                retry_after,
+            };
         }
         // Most answers arrive as one chunk: keep it as it is, copy only when there are more.
         let mut first: Option<Bytes> = None;
@@ -423,7 +443,10 @@ impl Transport {
                 Ok(Some(chunk)) => {
                     let have = first.as_ref().map_or(0, Bytes::len) + joined.len();
                     if have + chunk.len() > limit {
-                        return Exchange::TooLarge { status };
+                        return Exchange::TooLarge {
+                            status,
+                            retry_after,
+                        };
                     }
                     match first.take() {
                         None if joined.is_empty() => first = Some(chunk),

@@ -114,6 +114,22 @@ async fn one_attempt_reports_each_way_a_server_answers() {
             1024,
             "answered 429  retry after 7s",
         ),
+        (
+            // A throttling proxy's HTML page can be large: it is still a 429 with its wait.
+            "a 429 over the cap keeps its Retry-After and is throttled",
+            vec![
+                b"HTTP/1.1 429 Too Many\r\nretry-after: 7\r\ncontent-length: 11\r\n\r\nhello world"
+                    .to_vec(),
+            ],
+            10,
+            "too large 429 retry after 7s Throttled { retry_after: Some(7s) }",
+        ),
+        (
+            "a 503 over the cap is a server error",
+            vec![b"HTTP/1.1 503 Busy\r\ncontent-length: 11\r\n\r\nhello world".to_vec()],
+            10,
+            "too large 503 ServerError",
+        ),
     ];
     for (name, pieces, cap, want) in cases {
         let (url, _) = raw_server(pieces, Duration::from_millis(5)).await;
@@ -130,7 +146,19 @@ async fn one_attempt_reports_each_way_a_server_answers() {
                 }
                 s
             }
-            Exchange::TooLarge { status } => format!("too large {status}"),
+            x @ Exchange::TooLarge {
+                status,
+                retry_after,
+            } => {
+                let mut s = format!("too large {status}");
+                if let Some(d) = retry_after {
+                    s.push_str(&format!(" retry after {}s", d.as_secs()));
+                }
+                if status != 200 {
+                    s.push_str(&format!(" {:?}", x.attempt()));
+                }
+                s
+            }
             Exchange::Lost(_) => "lost".into(),
             Exchange::NotSent(_) => "not sent".into(),
             Exchange::TimedOut => "timed out".into(),

@@ -7,7 +7,7 @@ use std::time::Duration;
 use bytes::Bytes;
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value};
-use sign_core::policy::{BaseUrl, Verdict};
+use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
 use sign_core::transport::{Exchange, Transport, TransportConfig};
 use sign_core::Secret;
 use tracing::Instrument;
@@ -356,8 +356,18 @@ impl Client {
                         } => Some(answer(op, *status, *retry_after, body)),
                         _ => None,
                     };
-                    // An answer over the cap is a final (unreadable) answer.
-                    x.attempt()
+                    // A write answered with something unreadable (over the cap, or a 2xx that
+                    // is no envelope) may have taken effect; a query's is a final answer.
+                    let unreadable = matches!(x, Exchange::TooLarge { .. })
+                        || matches!(answered, Some(Err(Error::Decode { .. })));
+                    match x.attempt() {
+                        Attempt::Answered
+                            if unreadable && op.idempotency == Idempotency::NonIdempotent =>
+                        {
+                            Attempt::MaybeSent
+                        }
+                        other => other,
+                    }
                 },
             )
             .await?;
@@ -367,11 +377,8 @@ impl Client {
                 source: e.without_url(),
             }),
             (None, Exchange::TimedOut) => Err(Error::Timeout {
-                what: format!(
-                    "the {} answer ({} ms per attempt)",
-                    op.name,
-                    transport.timeout().as_millis()
-                ),
+                operation: op.name,
+                after: transport.timeout(),
             }),
             (None, Exchange::TooLarge { .. }) => Err(Error::decode(
                 format!(

@@ -91,13 +91,6 @@ sign_core::sdk_error! {
                 operation: &'static str,
             },
 
-            /// A query's attempt took longer than the configured per-attempt timeout, every
-            /// time.
-            #[error("timed out waiting for {what}")]
-            Timeout {
-                /// What was awaited.
-                what: String,
-            },
         }
     }
 
@@ -112,7 +105,6 @@ sign_core::sdk_error! {
     /// assert_eq!(e.kind(), ErrorKind::Transient);
     /// ```
     kind {
-        Self::Timeout { .. } => ErrorKind::Transient,
         Self::Api { status, .. } if *status >= 500 => ErrorKind::Transient,
         Self::Api { .. } => ErrorKind::Caller,
     }

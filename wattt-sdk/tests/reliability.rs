@@ -508,3 +508,50 @@ async fn rate_limits_and_unknown_link_outcomes() {
         other => panic!("{other:?}"),
     }
 }
+
+/// A write Wattt answered with a body the client cannot read (over the body cap, or a 2xx that
+/// is not the `{ok, message, data}` envelope) may have taken effect: the link may exist. DESIGN.md
+/// ("a non-idempotent call whose outcome is not known … is `OutcomeUnknown`") makes that
+/// `OutcomeUnknown` naming the merchant reference, never a `Decode` error a caller would read as
+/// "nothing happened". Sent once: a second attempt could create a second link.
+#[tokio::test]
+async fn unreadable_answer_to_a_write_is_outcome_unknown() {
+    let over_cap = ResponseTemplate::new(200).set_body_string(format!(
+        "{{\"ok\":1,\"data\":{{\"pad\":\"{}\"}}}}",
+        "x".repeat(5000)
+    ));
+    let not_an_envelope = ResponseTemplate::new(200).set_body_string("<html>proxy</html>");
+    for (case, answer) in [
+        ("over the cap", over_cap),
+        ("2xx not an envelope", not_an_envelope),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(path("/api/v1/merchant/payment-links"))
+            .respond_with(answer)
+            .expect(1)
+            .mount(&server)
+            .await;
+        let c = Client::builder()
+            .base_url(server.uri())
+            .credentials(UID, SECRET)
+            .max_body_bytes(1024)
+            .retry_policy(
+                RetryPolicy::default()
+                    .with_max_attempts(3)
+                    .with_backoff(Duration::from_millis(1), Duration::from_millis(5)),
+            )
+            .build()
+            .unwrap();
+        let req = PaymentLinkRequest::new("TP10", "U1", "Amy", "https://m.example/n");
+        match c.payment_links().create(&req).await {
+            Err(e @ Error::OutcomeUnknown { .. }) => {
+                assert_eq!(e.kind(), ErrorKind::OutcomeUnknown, "{case}");
+                let Error::OutcomeUnknown { reference, .. } = e else {
+                    unreachable!()
+                };
+                assert_eq!(reference, "TP10", "{case}");
+            }
+            other => panic!("{case}: {other:?}"),
+        }
+    }
+}
