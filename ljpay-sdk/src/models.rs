@@ -11,68 +11,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::{Map, Value};
 
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident => $wire:literal ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this version of the SDK does not know, kept as sent by the server.
-            Other(String),
-        }
-
-        impl $name {
-            /// Every value the spec documents, in spec order.
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            /// The value as written on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( $name::$variant => $wire, )+
-                    $name::Other(s) => s.as_str(),
-                }
-            }
-
-            /// Parses a wire value; unknown values become `Other`.
-            pub fn from_wire(s: &str) -> Self {
-                match s {
-                    $( $wire => $name::$variant, )+
-                    other => $name::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-            fn from_str(s: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from_wire(s))
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(deserializer)?;
-                Ok(Self::from_wire(&s))
-            }
-        }
-    };
-}
+use sign_core::wire_enum;
 
 wire_enum! {
     /// Payment channel (`Channel` in the spec).
@@ -83,17 +22,17 @@ wire_enum! {
     /// [`Channel::AlipayPage`] when you need to compare routes.
     Channel {
         /// WeChat Pay native (QR code).
-        WechatNative => "wechat_native",
+        WechatNative = "wechat_native",
         /// WeChat Pay JSAPI (inside WeChat; needs `payer_openid`).
-        WechatJsapi => "wechat_jsapi",
+        WechatJsapi = "wechat_jsapi",
         /// Alipay desktop page pay; the same route as `alipay_page`. Needs `return_url`.
-        AlipayPc => "alipay_pc",
+        AlipayPc = "alipay_pc",
         /// Alipay desktop page pay (historic name of `alipay_pc`). Needs `return_url`.
-        AlipayPage => "alipay_page",
+        AlipayPage = "alipay_page",
         /// Alipay mobile web pay. Needs `return_url`.
-        AlipayWap => "alipay_wap",
+        AlipayWap = "alipay_wap",
         /// Alipay QR code.
-        AlipayQr => "alipay_qr",
+        AlipayQr = "alipay_qr",
     }
 }
 
@@ -146,21 +85,21 @@ wire_enum! {
     /// Status of an order (`OrderStatus` in the spec).
     OrderStatus {
         /// Created, waiting for the payer.
-        Pending => "PENDING",
+        Pending = "PENDING",
         /// Paid in full.
-        Paid => "PAID",
+        Paid = "PAID",
         /// Payment failed.
-        Failed => "FAILED",
+        Failed = "FAILED",
         /// Refunded in full.
-        Refunded => "REFUNDED",
+        Refunded = "REFUNDED",
         /// Refunded in part.
-        PartialRefunded => "PARTIAL_REFUNDED",
+        PartialRefunded = "PARTIAL_REFUNDED",
         /// Canceled before payment.
-        Canceled => "CANCELED",
+        Canceled = "CANCELED",
         /// Expired before payment.
-        Expired => "EXPIRED",
+        Expired = "EXPIRED",
         /// The payer paid after the order had been closed (needs manual handling or a refund).
-        PayAfterClose => "PAY_AFTER_CLOSE",
+        PayAfterClose = "PAY_AFTER_CLOSE",
     }
 }
 
@@ -182,13 +121,13 @@ wire_enum! {
     /// Status of a refund (`RefundStatus` in the spec).
     RefundStatus {
         /// Accepted, not finished.
-        Processing => "PROCESSING",
+        Processing = "PROCESSING",
         /// Refunded.
-        Success => "SUCCESS",
+        Success = "SUCCESS",
         /// Refund failed.
-        Failed => "FAILED",
+        Failed = "FAILED",
         /// The payment centre does not know yet; query again later.
-        Unknown => "UNKNOWN",
+        Unknown = "UNKNOWN",
     }
 }
 
@@ -196,41 +135,41 @@ wire_enum! {
     /// Error code of an [`ErrorResponse`] (all 18 codes of the spec's `ErrorCode`).
     ErrorCode {
         /// The `X-Pay-Signature` did not match (401).
-        InvalidSignature => "INVALID_SIGNATURE",
+        InvalidSignature = "INVALID_SIGNATURE",
         /// `X-Pay-Timestamp` outside the server's tolerance (401).
-        ExpiredTimestamp => "EXPIRED_TIMESTAMP",
+        ExpiredTimestamp = "EXPIRED_TIMESTAMP",
         /// `X-Pay-Nonce` was used before (401).
-        ReplayedNonce => "REPLAYED_NONCE",
+        ReplayedNonce = "REPLAYED_NONCE",
         /// Unknown `X-Pay-Site` (401).
-        SiteNotFound => "SITE_NOT_FOUND",
+        SiteNotFound = "SITE_NOT_FOUND",
         /// The site is disabled (401).
-        SiteDisabled => "SITE_DISABLED",
+        SiteDisabled = "SITE_DISABLED",
         /// Too many requests; retried by the SDK with backoff.
-        RateLimited => "RATE_LIMITED",
+        RateLimited = "RATE_LIMITED",
         /// The request failed validation (400).
-        InvalidRequest => "INVALID_REQUEST",
+        InvalidRequest = "INVALID_REQUEST",
         /// The amount is not acceptable (400).
-        InvalidAmount => "INVALID_AMOUNT",
+        InvalidAmount = "INVALID_AMOUNT",
         /// A pending order already exists for this business order number (409).
-        DuplicatePendingOrder => "DUPLICATE_PENDING_ORDER",
+        DuplicatePendingOrder = "DUPLICATE_PENDING_ORDER",
         /// The order has already been paid (409).
-        OrderAlreadyPaid => "ORDER_ALREADY_PAID",
+        OrderAlreadyPaid = "ORDER_ALREADY_PAID",
         /// No such order (404).
-        OrderNotFound => "ORDER_NOT_FOUND",
+        OrderNotFound = "ORDER_NOT_FOUND",
         /// The order cannot be refunded in its current status.
-        OrderNotRefundable => "ORDER_NOT_REFUNDABLE",
+        OrderNotRefundable = "ORDER_NOT_REFUNDABLE",
         /// The refund would exceed the paid amount.
-        RefundAmountExceeded => "REFUND_AMOUNT_EXCEEDED",
+        RefundAmountExceeded = "REFUND_AMOUNT_EXCEEDED",
         /// The channel is disabled for this site.
-        ChannelDisabled => "CHANNEL_DISABLED",
+        ChannelDisabled = "CHANNEL_DISABLED",
         /// The channel is not implemented.
-        ChannelNotImplemented => "CHANNEL_NOT_IMPLEMENTED",
+        ChannelNotImplemented = "CHANNEL_NOT_IMPLEMENTED",
         /// The upstream channel (WeChat / Alipay) failed (502).
-        ChannelApiError => "CHANNEL_API_ERROR",
+        ChannelApiError = "CHANNEL_API_ERROR",
         /// A webhook was invalid.
-        WebhookInvalid => "WEBHOOK_INVALID",
+        WebhookInvalid = "WEBHOOK_INVALID",
         /// The callback URL is blocked.
-        CallbackUrlBlocked => "CALLBACK_URL_BLOCKED",
+        CallbackUrlBlocked = "CALLBACK_URL_BLOCKED",
     }
 }
 

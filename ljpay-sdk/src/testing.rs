@@ -34,7 +34,7 @@
 
 use std::collections::VecDeque;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -47,6 +47,7 @@ use sign_core::ljpay::{
     HEADER_TIMESTAMP,
 };
 use sign_core::replay::{MemoryStore, ReplayGuard, StoreError};
+use sign_core::testing::StateMutex;
 use sign_core::{Secret, VerifyError};
 use url::Url;
 use wiremock::matchers::any;
@@ -226,13 +227,7 @@ struct Shared {
     site_code: String,
     secret: Secret,
     nonces: MemoryStore,
-    state: Mutex<State>,
-}
-
-impl Shared {
-    fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
-    }
+    state: StateMutex<State>,
 }
 
 /// An in-process LJPay. Dropping it stops the server. See [`Simulator::pay`] for a handler
@@ -255,6 +250,7 @@ pub struct Simulator {
     shared: Arc<Shared>,
     http: reqwest::Client,
     client: Client,
+    verifier: Verifier,
 }
 
 /// The builder of the simulator's own clients: its URL and credentials, short backoffs.
@@ -306,26 +302,25 @@ impl Simulator {
             site_code: site_code.into(),
             secret: secret.into(),
             nonces: MemoryStore::new(),
-            state: Mutex::new(State::default()),
+            state: StateMutex::default(),
         });
         let server = MockServer::start().await;
         Mock::given(any())
             .respond_with(Responder(shared.clone()))
             .mount(&server)
             .await;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+        let http = sign_core::testing::callback_client();
         let client = client_builder(&server.uri(), &shared)
             .build()
+            .unwrap_or_else(|e| panic!("Simulator::start_with: {e}"));
+        let verifier = Verifier::new(shared.site_code.as_str(), shared.secret.clone())
             .unwrap_or_else(|e| panic!("Simulator::start_with: {e}"));
         Simulator {
             server,
             shared,
             http,
             client,
+            verifier,
         }
     }
 
@@ -379,22 +374,51 @@ impl Simulator {
     }
 
     /// A webhook verifier with the merchant's site code and secret, as the merchant's handler
-    /// builds it (300 s window, in-memory replay guard).
+    /// builds it (300 s window, in-memory replay guard). Every verifier this simulator hands
+    /// out shares one replay guard, as one merchant's handlers share one store: a
+    /// [`Simulator::redeliver`] is seen as a
+    /// [`Delivery::Repeat`](crate::webhook::Delivery::Repeat) whichever of them checks it.
+    /// Give one its own guard with [`Verifier::with_replay_guard`].
     ///
     /// Not a `Result`, for the same reason as [`Simulator::client`]: the simulator's site code
     /// and secret were checked when it started and are never empty.
     ///
     /// ```
     /// # #[tokio::main(flavor = "current_thread")]
-    /// # async fn main() {
-    /// let sim = ljpay_sdk::testing::Simulator::start().await;
-    /// let verifier = sim.verifier();
-    /// # let _ = verifier;
-    /// # }
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ljpay_sdk::testing::Simulator;
+    /// use ljpay_sdk::webhook::{Delivery, ReplayGuard, ACK};
+    /// use ljpay_sdk::{Channel, CreateOrderRequest};
+    /// use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
+    ///
+    /// let sim = Simulator::start().await;
+    /// let shop = MockServer::start().await; // the merchant's webhook endpoint
+    /// let ack = ResponseTemplate::new(200).set_body_string(ACK);
+    /// Mock::given(method("POST")).respond_with(ack).mount(&shop).await;
+    /// sim.set_callback_url(&format!("{}/ljpay/webhook", shop.uri()))?;
+    /// let order = CreateOrderRequest::new("B-DOC", 1000, Channel::WechatNative, "tea");
+    /// sim.client().orders().create(&order).await?;
+    /// sim.pay("B-DOC").await?;
+    /// sim.redeliver("B-DOC").await?; // LJPay's duplicate delivery, freshly signed
+    /// let posted = shop.received_requests().await.unwrap_or_default();
+    /// let record = |verifier: ljpay_sdk::webhook::Verifier, i: usize| {
+    ///     let p = posted[i].clone();
+    ///     async move {
+    ///         let r = verifier.verify_and_record("POST", p.url.path(), &p.headers, &p.body);
+    ///         r.await.map(|received| received.delivery)
+    ///     }
+    /// };
+    ///
+    /// // Two verifiers from the simulator, one guard: the re-delivery is a repeat.
+    /// assert_eq!(record(sim.verifier(), 0).await?, Delivery::First);
+    /// assert_eq!(record(sim.verifier(), 1).await?, Delivery::Repeat);
+    /// // A verifier given a guard of its own has not seen it.
+    /// let own = sim.verifier().with_replay_guard(ReplayGuard::memory());
+    /// assert_eq!(record(own, 1).await?, Delivery::First);
+    /// # Ok(()) }
     /// ```
     pub fn verifier(&self) -> Verifier {
-        Verifier::new(self.site_code(), self.secret().clone())
-            .unwrap_or_else(|e| unreachable!("the simulator's site code and secret are set: {e}"))
+        self.verifier.clone()
     }
 
     /// Where [`Simulator::pay`] and [`Simulator::redeliver`] POST the signed webhook (the
@@ -407,52 +431,56 @@ impl Simulator {
                 parsed.scheme()
             )));
         }
-        self.shared.lock().webhook_url = Some(parsed);
+        self.shared.state.lock().webhook_url = Some(parsed);
         Ok(())
     }
 
     /// Disables (or re-enables) the site: every signed request then gets 401 `SITE_DISABLED`.
     pub fn set_site_disabled(&self, disabled: bool) {
-        self.shared.lock().site_disabled = disabled;
+        self.shared.state.lock().site_disabled = disabled;
     }
 
     /// Disables a channel's route: creating an order on it gets 400 `CHANNEL_DISABLED`
     /// (`alipay_pc` and `alipay_page` are one route).
     pub fn disable_channel(&self, channel: Channel) {
-        self.shared.lock().disabled_channels.push(channel.route());
+        self.shared
+            .state
+            .lock()
+            .disabled_channels
+            .push(channel.route());
     }
 
     /// Queues a fault for the next request that passes the signature check.
     pub fn inject_fault(&self, fault: Fault) {
-        self.shared.lock().faults.push_back(fault);
+        self.shared.state.lock().faults.push_back(fault);
     }
 
     /// An order by payment-centre order number or (latest) business order number.
     pub fn order(&self, order_no_or_biz_no: &str) -> Option<SimOrder> {
-        let st = self.shared.lock();
+        let st = self.shared.state.lock();
         find(&st, order_no_or_biz_no).map(|i| st.orders[i].clone())
     }
 
     /// All orders, oldest first.
     pub fn orders(&self) -> Vec<SimOrder> {
-        self.shared.lock().orders.clone()
+        self.shared.state.lock().orders.clone()
     }
 
     /// All refunds, oldest first.
     pub fn refunds(&self) -> Vec<SimRefund> {
-        self.shared.lock().refunds.clone()
+        self.shared.state.lock().refunds.clone()
     }
 
     /// Request counters.
     pub fn stats(&self) -> SimStats {
-        self.shared.lock().stats
+        self.shared.state.lock().stats
     }
 
     /// Marks an order (by order number or business order number) paid in full, without
     /// delivering anything. A `CANCELED` or `EXPIRED` order becomes `PAY_AFTER_CLOSE`, as on the
     /// real centre. Returns the order as it now is.
     pub fn mark_paid(&self, order_no_or_biz_no: &str) -> Result<SimOrder, SimError> {
-        let mut st = self.shared.lock();
+        let mut st = self.shared.state.lock();
         let i = find(&st, order_no_or_biz_no)
             .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
         let order = &mut st.orders[i];
@@ -585,6 +613,7 @@ impl Simulator {
 
     fn callback_url(&self) -> Result<Url, Error> {
         self.shared
+            .state
             .lock()
             .webhook_url
             .clone()
@@ -595,7 +624,7 @@ impl Simulator {
     }
 
     fn last_delivery(&self, key: &str) -> Result<Delivered, Error> {
-        let st = self.shared.lock();
+        let st = self.shared.state.lock();
         let order_no = find(&st, key)
             .map(|i| st.orders[i].order_no.clone())
             .ok_or_else(|| sim_error(SimError::OrderNotFound(key.to_owned())))?;
@@ -612,7 +641,7 @@ impl Simulator {
 
     /// Marks a pending order `EXPIRED`.
     pub fn expire(&self, order_no_or_biz_no: &str) -> Result<(), SimError> {
-        let mut st = self.shared.lock();
+        let mut st = self.shared.state.lock();
         let i = find(&st, order_no_or_biz_no)
             .ok_or_else(|| SimError::OrderNotFound(order_no_or_biz_no.to_owned()))?;
         if st.orders[i].status == OrderStatus::Pending {
@@ -633,7 +662,7 @@ impl Simulator {
             timestamp: Utc::now().timestamp(),
             nonce: sign_core::new_nonce(),
         };
-        self.shared.lock().delivered.push(delivered.clone());
+        self.shared.state.lock().delivered.push(delivered.clone());
         self.post(url, &delivered).await
     }
 
@@ -734,15 +763,15 @@ fn ok_json<T: serde::Serialize>(v: &T) -> ResponseTemplate {
 impl Respond for Responder {
     fn respond(&self, req: &Request) -> ResponseTemplate {
         let shared = &*self.0;
-        shared.lock().stats.requests += 1;
+        shared.state.lock().stats.requests += 1;
         if let Some(resp) = check_signature(shared, req) {
-            shared.lock().stats.rejected += 1;
+            shared.state.lock().stats.rejected += 1;
             return resp;
         }
-        if shared.lock().site_disabled {
+        if shared.state.lock().site_disabled {
             return error(401, ErrorCode::SiteDisabled, "site is disabled");
         }
-        let fault = shared.lock().faults.pop_front();
+        let fault = shared.state.lock().faults.pop_front();
         match fault {
             Some(Fault::Respond { status, body }) => {
                 ResponseTemplate::new(status).set_body_raw(body.into_bytes(), "application/json")
@@ -827,7 +856,7 @@ fn route(shared: &Shared, req: &Request) -> ResponseTemplate {
         ("POST", "refund") => refund(shared, &req.body),
         ("GET", _) if segment("by-biz-no/").is_some() => {
             let key = segment("by-biz-no/").unwrap_or_default();
-            let st = shared.lock();
+            let st = shared.state.lock();
             match st.orders.iter().rev().find(|o| o.biz_order_no == key) {
                 Some(o) => ok_json(&o.to_order_info()),
                 None => error(404, ErrorCode::OrderNotFound, "order not found"),
@@ -835,7 +864,7 @@ fn route(shared: &Shared, req: &Request) -> ResponseTemplate {
         }
         ("GET", _) if segment("by-pay-no/").is_some() => {
             let key = segment("by-pay-no/").unwrap_or_default();
-            let st = shared.lock();
+            let st = shared.state.lock();
             match st.orders.iter().find(|o| o.order_no == key) {
                 Some(o) => ok_json(&o.to_order_info()),
                 None => error(404, ErrorCode::OrderNotFound, "order not found"),
@@ -914,7 +943,7 @@ fn create(shared: &Shared, body: &[u8]) -> ResponseTemplate {
             return invalid("metadata must be an object");
         }
     }
-    let mut st = shared.lock();
+    let mut st = shared.state.lock();
     if st.disabled_channels.contains(&channel.route()) {
         return error(
             400,
@@ -1006,7 +1035,7 @@ fn cancel(shared: &Shared, body: &[u8]) -> ResponseTemplate {
     else {
         return invalid("biz_order_no is required");
     };
-    let mut st = shared.lock();
+    let mut st = shared.state.lock();
     let Some(order) = st.orders.iter_mut().rev().find(|o| o.biz_order_no == biz) else {
         return error(404, ErrorCode::OrderNotFound, "order not found");
     };
@@ -1053,7 +1082,7 @@ fn refund(shared: &Shared, body: &[u8]) -> ResponseTemplate {
             "refund_fen must be at least 1",
         );
     }
-    let mut st = shared.lock();
+    let mut st = shared.state.lock();
     if let Some(existing) = st.refunds.iter().find(|r| r.out_refund_no == out_no) {
         return if existing.biz_order_no == biz && existing.refund_fen == fen {
             ok_json(&existing.to_response())

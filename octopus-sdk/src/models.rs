@@ -15,66 +15,8 @@ pub(crate) fn default_currency() -> String {
     DEFAULT_CURRENCY.to_owned()
 }
 
-macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $( $(#[$doc:meta])* $variant:ident = $wire:literal, )* }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$doc])* $variant, )*
-            /// A value this SDK does not know, kept as sent.
-            Other(String),
-        }
-
-        impl $name {
-            /// Every documented value.
-            pub const ALL: &'static [$name] = &[$($name::$variant),*];
-
-            /// The wire form.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $($name::$variant => $wire,)*
-                    $name::Other(s) => s,
-                }
-            }
-
-            /// Parses a wire value; unknown values become `Other`.
-            pub fn parse(s: &str) -> Self {
-                match s {
-                    $($wire => $name::$variant,)*
-                    other => $name::Other(other.to_owned()),
-                }
-            }
-        }
-
-        impl ::std::fmt::Display for $name {
-            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl std::str::FromStr for $name {
-            type Err = std::convert::Infallible;
-            fn from_str(s: &str) -> ::std::result::Result<Self, Self::Err> {
-                Ok(Self::parse(s))
-            }
-        }
-
-        impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, s: S) -> ::std::result::Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> ::serde::Deserialize<'de> for $name {
-            fn deserialize<D: ::serde::Deserializer<'de>>(d: D) -> ::std::result::Result<Self, D::Error> {
-                let s = <String as ::serde::Deserialize>::deserialize(d)?;
-                Ok(Self::parse(&s))
-            }
-        }
-    };
-}
-pub(crate) use wire_enum;
+// The open-enum macro every SDK crate shares; `webhook` uses it too.
+pub(crate) use sign_core::wire_enum;
 
 wire_enum! {
     /// An order's status (spec: 訂單狀態).
@@ -543,10 +485,10 @@ mod tests {
         assert_eq!(s, PaymentStatus::Other("on_hold".into()));
         assert_eq!(serde_json::to_string(&s).unwrap(), "\"on_hold\"");
         for s in PaymentStatus::ALL {
-            assert_eq!(PaymentStatus::parse(s.as_str()), *s);
+            assert_eq!(PaymentStatus::from_wire(s.as_str()), *s);
         }
         for s in OrderStatus::ALL {
-            assert_eq!(OrderStatus::parse(s.as_str()), *s);
+            assert_eq!(OrderStatus::from_wire(s.as_str()), *s);
         }
     }
 

@@ -32,13 +32,14 @@
 
 use std::collections::{HashMap, HashSet};
 use std::str::FromStr;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use http::Method;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use sign_core::testing::StateMutex;
 use sign_core::Secret;
 use tokio::sync::{mpsc, Notify};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -169,17 +170,11 @@ struct State {
 
 struct Shared {
     config: SimulatorConfig,
-    state: Mutex<State>,
+    state: StateMutex<State>,
     webhooks: mpsc::UnboundedSender<WebhookJob>,
     delivered: Notify,
     #[cfg(feature = "realtime")]
-    realtime: Mutex<Option<socketio::Emitter>>,
-}
-
-impl Shared {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
+    realtime: StateMutex<Option<socketio::Emitter>>,
 }
 
 struct WebhookJob {
@@ -235,18 +230,13 @@ impl Simulator {
         };
         let shared = Arc::new(Shared {
             config,
-            state: Mutex::new(State::default()),
+            state: StateMutex::default(),
             webhooks: tx,
             delivered: Notify::new(),
             #[cfg(feature = "realtime")]
-            realtime: Mutex::new(None),
+            realtime: StateMutex::new(None),
         });
-        let http = reqwest::Client::builder()
-            .use_rustls_tls()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+        let http = sign_core::testing::callback_client();
         tokio::spawn(deliver_webhooks(Arc::downgrade(&shared), http.clone(), rx));
         Mock::given(wiremock::matchers::any())
             .respond_with(Platform(shared.clone()))
@@ -322,15 +312,52 @@ impl Simulator {
     }
 
     /// A webhook [`Verifier`] with the merchant's webhook secret, as the
-    /// merchant's handler would build it. Every call shares one in-memory
-    /// replay guard.
+    /// merchant's handler would build it. Every verifier this simulator hands
+    /// out shares one in-memory replay guard, as one merchant's handlers share
+    /// one store: a [`Simulator::redeliver`] is seen as a
+    /// [`Delivery::Repeat`](sign_core::replay::Delivery::Repeat) whichever of
+    /// them checks it. Give one its own guard with
+    /// [`Verifier::with_replay_guard`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use octopus_sdk::orders::CreateOrder;
+    /// use octopus_sdk::payments::CreatePayment;
+    /// use octopus_sdk::{testing::Simulator, webhook::ACK, Decimal};
+    /// use sign_core::replay::{Delivery, ReplayGuard};
+    /// use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
+    ///
+    /// let sim = Simulator::start().await;
+    /// let shop = MockServer::start().await; // the merchant's webhook endpoint
+    /// let ack = ResponseTemplate::new(200).set_body_string(ACK);
+    /// Mock::given(method("POST")).respond_with(ack).mount(&shop).await;
+    /// sim.set_callback_url(format!("{}/octopus/webhook", shop.uri()));
+    /// let client = sim.client();
+    /// let order = client.orders().create(&CreateOrder::new("tea", Decimal::from(3))).await?;
+    /// client.payments().create(&CreatePayment::new(&order.id, Decimal::from(3))).await?;
+    /// sim.pay(&order.id).await?;
+    /// sim.redeliver(&order.id).await?; // the platform's duplicate delivery
+    /// let posted = shop.received_requests().await.unwrap_or_default();
+    /// let (p0, p1) = (&posted[0], &posted[1]);
+    ///
+    /// // Two verifiers from the simulator, one guard: the re-delivery is a repeat.
+    /// let first = sim.verifier().verify_and_record(&p0.headers, &p0.body).await?;
+    /// let again = sim.verifier().verify_and_record(&p1.headers, &p1.body).await?;
+    /// assert_eq!((first.delivery, again.delivery), (Delivery::First, Delivery::Repeat));
+    /// // A verifier given a guard of its own has not seen it.
+    /// let own = sim.verifier().with_replay_guard(ReplayGuard::memory());
+    /// let fresh = own.verify_and_record(&p1.headers, &p1.body).await?;
+    /// assert_eq!(fresh.delivery, Delivery::First);
+    /// # Ok(()) }
+    /// ```
     pub fn verifier(&self) -> Verifier {
         self.verifier.clone()
     }
 
     /// Where webhooks are POSTed (none by default).
     pub fn set_callback_url(&self, url: impl Into<String>) {
-        self.shared.state().webhook_url = Some(url.into());
+        self.shared.state.lock().webhook_url = Some(url.into());
     }
 
     /// The payer pays: the payment of `reference` (an order id, or a payment
@@ -360,7 +387,7 @@ impl Simulator {
     /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// ```
     pub async fn pay(&self, reference: &str) -> Result<CallbackReply> {
-        if self.shared.state().webhook_url.is_none() {
+        if self.shared.state.lock().webhook_url.is_none() {
             return Err(Error::Config {
                 field: "callback_url",
                 reason: "is not set: call Simulator::set_callback_url first".into(),
@@ -386,7 +413,7 @@ impl Simulator {
             Error::validation("reference", format!("no order or payment {reference:?}"))
         })?;
         let (url, body) = {
-            let st = self.shared.state();
+            let st = self.shared.state.lock();
             let url = st.webhook_url.clone().ok_or_else(|| Error::Config {
                 field: "callback_url",
                 reason: "is not set: call Simulator::set_callback_url first".into(),
@@ -409,7 +436,7 @@ impl Simulator {
 
     /// The order id `reference` names (itself, or the order of a payment id).
     fn order_of(&self, reference: &str) -> Option<String> {
-        let st = self.shared.state();
+        let st = self.shared.state.lock();
         if st.orders.iter().any(|o| o.id == reference) {
             return Some(reference.to_owned());
         }
@@ -421,7 +448,7 @@ impl Simulator {
 
     /// The payment `reference` names: a payment id, or the order's latest payment.
     fn resolve(&self, reference: &str) -> Result<String> {
-        let st = self.shared.state();
+        let st = self.shared.state.lock();
         if st.payments.iter().any(|p| p.id == reference) {
             return Ok(reference.to_owned());
         }
@@ -440,7 +467,7 @@ impl Simulator {
 
     fn complete(&self, payment_id: &str) -> Result<(Payment, Option<WebhookJob>)> {
         let done = {
-            let mut st = self.shared.state();
+            let mut st = self.shared.state.lock();
             simulate(&self.shared.config, &mut st, payment_id)
         };
         let (payment, job) = done.map_err(|f| Error::NotAllowed {
@@ -472,12 +499,12 @@ impl Simulator {
 
     /// Injects a fault.
     pub fn inject(&self, fault: Fault) {
-        self.shared.state().faults.push(fault);
+        self.shared.state.lock().faults.push(fault);
     }
 
     /// Adds an order directly (no HTTP), e.g. to seed listings. Returns it.
     pub fn insert_order(&self, description: &str, amount: Decimal, status: OrderStatus) -> Order {
-        let mut st = self.shared.state();
+        let mut st = self.shared.state.lock();
         let order = new_order(
             &mut st,
             description.to_owned(),
@@ -509,7 +536,7 @@ impl Simulator {
     /// Marks a pending payment as expired: it becomes `failed` (failure
     /// reason `expired`), and simulating it answers 410 `PAYMENT_EXPIRED`.
     pub fn expire_payment(&self, payment_id: &str) -> bool {
-        let mut st = self.shared.state();
+        let mut st = self.shared.state.lock();
         let Some(p) = st.payments.iter_mut().find(|p| p.id == payment_id) else {
             return false;
         };
@@ -534,14 +561,15 @@ impl Simulator {
 
     /// A stored order (with its payment embedded).
     pub fn order(&self, id: &str) -> Option<Order> {
-        let st = self.shared.state();
+        let st = self.shared.state.lock();
         st.orders.iter().find(|o| o.id == id).cloned()
     }
 
     /// A stored payment.
     pub fn payment(&self, id: &str) -> Option<Payment> {
         self.shared
-            .state()
+            .state
+            .lock()
             .payments
             .iter()
             .find(|p| p.id == id)
@@ -550,17 +578,17 @@ impl Simulator {
 
     /// All orders, in creation order.
     pub fn orders(&self) -> Vec<Order> {
-        self.shared.state().orders.clone()
+        self.shared.state.lock().orders.clone()
     }
 
     /// All payments, in creation order.
     pub fn payments(&self) -> Vec<Payment> {
-        self.shared.state().payments.clone()
+        self.shared.state.lock().payments.clone()
     }
 
     /// Webhooks delivered (or attempted) so far.
     pub fn webhook_deliveries(&self) -> Vec<WebhookDelivery> {
-        self.shared.state().deliveries.clone()
+        self.shared.state.lock().deliveries.clone()
     }
 
     /// Waits until at least `n` webhooks were attempted, or `timeout`.
@@ -606,7 +634,7 @@ fn client_builder(base_url: &str, c: &SimulatorConfig) -> ClientBuilder {
 impl Shared {
     /// Keeps a delivery (and its body for `redeliver`) and wakes waiters.
     fn record(&self, d: WebhookDelivery, order_id: &str) {
-        let mut st = self.state();
+        let mut st = self.state.lock();
         st.last_callback.insert(order_id.to_owned(), d.body.clone());
         st.deliveries.push(d);
         drop(st);
@@ -823,7 +851,7 @@ impl Respond for Platform {
         }
         // Faults.
         let fault = {
-            let mut st = shared.state();
+            let mut st = shared.state.lock();
             let idx = st.faults.iter().position(|f| {
                 f.times > 0
                     && f.method.as_ref().is_none_or(|m| *m == req.method)
@@ -907,7 +935,7 @@ fn check_auth(shared: &Shared, req: &Request) -> Option<Failure> {
         ));
     }
     let nonce = nonce.unwrap_or_default().to_owned();
-    if !shared.state().nonces.insert(nonce) {
+    if !shared.state.lock().nonces.insert(nonce) {
         return Some(Failure::new(
             401,
             "INVALID_SIGNATURE",
@@ -985,7 +1013,7 @@ fn create_order(shared: &Shared, req: &Request) -> Handled {
             return Err(Failure::validation("customerEmail", "無效的電郵"));
         }
     }
-    let mut st = shared.state();
+    let mut st = shared.state.lock();
     let order = new_order(
         &mut st,
         description,
@@ -1000,7 +1028,7 @@ fn create_order(shared: &Shared, req: &Request) -> Handled {
 }
 
 fn get_order(shared: &Shared, id: &str) -> Handled {
-    let st = shared.state();
+    let st = shared.state.lock();
     let order = st
         .orders
         .iter()
@@ -1020,7 +1048,7 @@ fn update_order(shared: &Shared, req: &Request, id: &str) -> Handled {
     if let Some(OrderStatus::Other(s)) = &b.status {
         return Err(Failure::validation("status", format!("未知的訂單狀態 {s}")));
     }
-    let mut st = shared.state();
+    let mut st = shared.state.lock();
     let order = st
         .orders
         .iter_mut()
@@ -1105,14 +1133,14 @@ fn list_orders(shared: &Shared, req: &Request) -> Handled {
         .get("created_before")
         .map(|v| parse_time("created_before", v))
         .transpose()?;
-    let status = q.get("status").map(|s| OrderStatus::parse(s));
+    let status = q.get("status").map(|s| OrderStatus::from_wire(s));
     let sort = q.get("sort").map(String::as_str).unwrap_or("createdAt");
     let desc = match q.get("order").map(String::as_str) {
         None | Some("desc") => true,
         Some("asc") => false,
         Some(_) => return Err(Failure::validation("order", "必須是 asc 或 desc")),
     };
-    let st = shared.state();
+    let st = shared.state.lock();
     let mut items: Vec<(usize, &Order)> = st
         .orders
         .iter()
@@ -1193,7 +1221,7 @@ fn create_payment(shared: &Shared, req: &Request) -> Handled {
         }
     }
     let merchant_id = shared.config.merchant_id.clone();
-    let mut st = shared.state();
+    let mut st = shared.state.lock();
     let order = st
         .orders
         .iter()
@@ -1257,7 +1285,7 @@ fn create_payment(shared: &Shared, req: &Request) -> Handled {
 }
 
 fn get_payment(shared: &Shared, id: &str) -> Handled {
-    let st = shared.state();
+    let st = shared.state.lock();
     let p = st
         .payments
         .iter()
@@ -1419,7 +1447,7 @@ struct FailureMsg {
 
 fn simulate_http(shared: &Shared, id: &str) -> Handled {
     let (payment, job) = {
-        let mut st = shared.state();
+        let mut st = shared.state.lock();
         simulate(&shared.config, &mut st, id).map_err(|f| f.failure)?
     };
     #[cfg(feature = "realtime")]
@@ -1453,7 +1481,7 @@ fn update_payment_status(shared: &Shared, req: &Request, id: &str) -> Handled {
         return Err(Failure::validation("status", format!("未知的支付狀態 {s}")));
     }
     let (payment, job) = {
-        let mut st = shared.state();
+        let mut st = shared.state.lock();
         apply_status(
             &shared.config,
             &mut st,
@@ -1487,11 +1515,7 @@ mod socketio {
 #[cfg(feature = "realtime")]
 impl Shared {
     fn emit_payment_update(&self, p: &Payment) {
-        let emitter = self
-            .realtime
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
+        let emitter = self.realtime.lock().clone();
         if let Some(emit) = emitter {
             let data = serde_json::json!({
                 "paymentId": p.id,
@@ -1515,11 +1539,7 @@ impl Simulator {
         &self,
         emit: impl Fn(&str, &str, serde_json::Value) + Send + Sync + 'static,
     ) {
-        *self
-            .shared
-            .realtime
-            .lock()
-            .unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(emit));
+        *self.shared.realtime.lock() = Some(Arc::new(emit));
     }
 }
 

@@ -123,12 +123,15 @@ fn finding_13_the_simulators_event_types_are_typed() {
     ];
     for (event, status) in cases {
         assert!(
-            !matches!(WebhookEventType::parse(event), WebhookEventType::Other(_)),
+            !matches!(
+                WebhookEventType::from_wire(event),
+                WebhookEventType::Other(_)
+            ),
             "{event}: event type not typed"
         );
         assert!(
             !matches!(
-                TransactionStatus::parse(status),
+                TransactionStatus::from_wire(status),
                 TransactionStatus::Other(_)
             ),
             "{event}: status {status} not typed"

@@ -298,6 +298,24 @@ impl Mutator {
     }
 }
 
+/// The HTTP client a simulator delivers its signed callbacks with, the same in every SDK: it
+/// does not follow redirects (a gateway posts to the URL the merchant registered; a redirect
+/// is the merchant's answer and is returned as it is) and gives up after 10 s.
+///
+/// ```
+/// let http = sign_core::testing::callback_client();
+/// let request = http.post("http://127.0.0.1:9/hook").body("RtnCode=1").build();
+/// assert!(request.is_ok());
+/// ```
+#[cfg(feature = "http")]
+pub fn callback_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .unwrap_or_default()
+}
+
 /// The mutex a simulator keeps its state behind: [`StateMutex::lock`] gives the guard directly,
 /// also after a panic poisoned the lock, so every SDK's simulator shares one locking rule
 /// instead of its own `lock().unwrap_or_else(..)` helper.
@@ -396,5 +414,37 @@ mod tests {
         assert_eq!(*state.lock(), [1, 2]);
         state.lock().push(3);
         assert_eq!(*state.lock(), [1, 2, 3]);
+    }
+
+    /// Wattt's simulator followed redirects when it delivered a callback, the other three did
+    /// not; the one client does not. The expected 302 is what this test's merchant answers.
+    #[cfg(feature = "http")]
+    #[test]
+    fn callback_client_returns_a_redirect_as_the_answer() {
+        use std::io::Read as _;
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let merchant = std::thread::spawn(move || {
+            let (mut conn, _) = listener.accept().unwrap();
+            let mut buf = [0_u8; 4096];
+            let _ = conn.read(&mut buf).unwrap();
+            let answer = "HTTP/1.1 302 Found\r\nLocation: http://127.0.0.1:9/elsewhere\r\n\
+                          Content-Length: 0\r\nConnection: close\r\n\r\n";
+            conn.write_all(answer.as_bytes()).unwrap();
+        });
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let status = runtime.block_on(async {
+            let url = format!("http://{addr}/hook");
+            let r = callback_client().post(url).body("x").send().await.unwrap();
+            r.status().as_u16()
+        });
+        merchant.join().unwrap();
+        assert_eq!(
+            status, 302,
+            "the redirect is the merchant's answer, not followed"
+        );
     }
 }

@@ -30,11 +30,13 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
+use sign_core::replay::ReplayGuard;
+use sign_core::testing::StateMutex;
 use sign_core::Secret;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -224,12 +226,7 @@ impl Default for State {
     }
 }
 
-type Shared = Arc<Mutex<State>>;
-
-fn lock(state: &Shared) -> MutexGuard<'_, State> {
-    // A panic while holding the lock only happens in a test that already failed.
-    state.lock().unwrap_or_else(|p| p.into_inner())
-}
+type Shared = Arc<StateMutex<State>>;
 
 /// The simulator. Dropping it stops the server.
 pub struct Simulator {
@@ -238,6 +235,8 @@ pub struct Simulator {
     uid: String,
     secret: Secret,
     http: reqwest::Client,
+    /// The one replay guard every [`Simulator::verifier`] records into.
+    guard: ReplayGuard,
 }
 
 impl fmt::Debug for Simulator {
@@ -267,7 +266,7 @@ impl Simulator {
     /// Start with this uid and secret.
     pub async fn start_with(uid: impl Into<String>, secret: impl Into<Secret>) -> Self {
         let server = MockServer::start().await;
-        let state: Shared = Arc::new(Mutex::new(State::default()));
+        let state: Shared = Arc::new(StateMutex::default());
         let uid = uid.into();
         let secret = secret.into();
         for op in crate::OPERATIONS {
@@ -292,16 +291,14 @@ impl Simulator {
             .with_priority(200)
             .mount(&server)
             .await;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+        let http = sign_core::testing::callback_client();
         Simulator {
             server,
             state,
             uid,
             secret,
             http,
+            guard: ReplayGuard::memory(),
         }
     }
 
@@ -320,15 +317,48 @@ impl Simulator {
         &self.secret
     }
 
-    /// A verifier with the merchant's secret, for the merchant's notification handler.
+    /// A verifier with the merchant's secret, for the merchant's notification handler. Every
+    /// verifier this simulator hands out shares one in-memory replay guard, as one merchant's
+    /// handlers share one store: a [`Simulator::redeliver`] is seen as a
+    /// [`Delivery::Repeat`](crate::webhook::Delivery::Repeat) whichever of them checks it.
+    /// Give one its own guard with [`Verifier::with_replay_guard`].
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use wattt_sdk::testing::Simulator;
+    /// use wattt_sdk::webhook::{Delivery, ReplayGuard};
+    /// use wattt_sdk::{CollectionRequest, Decimal};
+    /// use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
+    ///
+    /// let sim = Simulator::start().await;
+    /// let shop = MockServer::start().await; // the merchant's notify_url
+    /// let ack = ResponseTemplate::new(200).set_body_string("success");
+    /// Mock::given(method("POST")).respond_with(ack).mount(&shop).await;
+    /// sim.set_callback_url(format!("{}/notify", shop.uri()));
+    /// let order = CollectionRequest::new("C-DOC", Decimal::from(100));
+    /// sim.client().collections().create(&order).await?;
+    /// let first = sim.pay("C-DOC").await?.sent;
+    /// let again = sim.redeliver("C-DOC").await?.sent; // Wattt's duplicate delivery
+    ///
+    /// // Two verifiers from the simulator, one guard: the re-delivery is a repeat.
+    /// let a = sim.verifier().verify_and_record(&first).await?;
+    /// let b = sim.verifier().verify_and_record(&again).await?;
+    /// assert_eq!((a.delivery, b.delivery), (Delivery::First, Delivery::Repeat));
+    /// // A verifier given a guard of its own has not seen it.
+    /// let own = sim.verifier().with_replay_guard(ReplayGuard::memory());
+    /// assert_eq!(own.verify_and_record(&again).await?.delivery, Delivery::First);
+    /// # Ok(()) }
+    /// ```
     pub fn verifier(&self) -> Verifier {
         Verifier::new(self.secret.clone())
             .unwrap_or_else(|e| unreachable!("the simulator's secret is never empty: {e}"))
+            .with_replay_guard(self.guard.clone())
     }
 
     /// Where notifications go for orders created without a `notify_url` (or a link's).
     pub fn set_callback_url(&self, url: impl Into<String>) {
-        lock(&self.state).callback_url = Some(url.into());
+        self.state.lock().callback_url = Some(url.into());
     }
 
     /// A client for this simulator (fast retries: 3 attempts, 10–50 ms backoff).
@@ -352,72 +382,72 @@ impl Simulator {
 
     /// Serve these amounts from `payment-amounts` (and enforce them on `payment-links/amount`).
     pub fn set_amounts(&self, amounts: PaymentAmounts) {
-        lock(&self.state).amounts = amounts;
+        self.state.lock().amounts = amounts;
     }
 
     /// Serve these channels.
     pub fn set_channels(&self, channels: Vec<PaymentChannel>) {
-        lock(&self.state).channels = channels;
+        self.state.lock().channels = channels;
     }
 
     /// Serve these banks.
     pub fn set_banks(&self, banks: Vec<Bank>) {
-        lock(&self.state).banks = banks;
+        self.state.lock().banks = banks;
     }
 
     /// Set the merchant balance (payouts draw on it, successful collections add to it).
     pub fn set_balance(&self, balance: Decimal) {
-        lock(&self.state).balance = balance;
+        self.state.lock().balance = balance;
     }
 
     /// Encode notifications as JSON (default) or form.
     pub fn set_notify_format(&self, format: NotifyFormat) {
-        lock(&self.state).notify_format = format;
+        self.state.lock().notify_format = format;
     }
 
     /// Make the next request of `op` fail this way (faults queue up per operation).
     pub fn inject_fault(&self, op: Operation, fault: Fault) {
-        lock(&self.state).faults.push_back((op.path, fault));
+        self.state.lock().faults.push_back((op.path, fault));
     }
 
     /// Current balance.
     pub fn balance(&self) -> Decimal {
-        lock(&self.state).balance
+        self.state.lock().balance
     }
 
     /// A collection by `orderid`.
     pub fn collection(&self, orderid: &str) -> Option<SimCollection> {
-        lock(&self.state).collections.get(orderid).cloned()
+        self.state.lock().collections.get(orderid).cloned()
     }
 
     /// All collections.
     pub fn collections(&self) -> Vec<SimCollection> {
-        lock(&self.state).collections.values().cloned().collect()
+        self.state.lock().collections.values().cloned().collect()
     }
 
     /// A payout by `serial_no`.
     pub fn payout(&self, serial_no: &str) -> Option<SimPayout> {
-        lock(&self.state).payouts.get(serial_no).cloned()
+        self.state.lock().payouts.get(serial_no).cloned()
     }
 
     /// All payouts.
     pub fn payouts(&self) -> Vec<SimPayout> {
-        lock(&self.state).payouts.values().cloned().collect()
+        self.state.lock().payouts.values().cloned().collect()
     }
 
     /// Payment links handed out, oldest first.
     pub fn payment_links(&self) -> Vec<SimPaymentLink> {
-        lock(&self.state).links.clone()
+        self.state.lock().links.clone()
     }
 
     /// Callback retries requested, oldest first.
     pub fn callback_retries(&self) -> Vec<(CallbackKind, String)> {
-        lock(&self.state).callback_retries.clone()
+        self.state.lock().callback_retries.clone()
     }
 
     /// Every request received, oldest first (signature failures included).
     pub fn requests(&self) -> Vec<RecordedRequest> {
-        lock(&self.state).requests.clone()
+        self.state.lock().requests.clone()
     }
 
     /// The payer pays collection `orderid`: it becomes `success` (its amount added to the
@@ -431,7 +461,9 @@ impl Simulator {
     /// Deliver the last notification sent for `reference` (an `orderid` or `serial_no`) again,
     /// byte for byte, as Wattt re-delivers an unacknowledged one.
     pub async fn redeliver(&self, reference: &str) -> Result<CallbackReply, Error> {
-        let sent = lock(&self.state)
+        let sent = self
+            .state
+            .lock()
             .sent
             .get(reference)
             .cloned()
@@ -447,7 +479,7 @@ impl Simulator {
         status: OrderStatus,
     ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             let format = st.notify_format;
             let c = st
                 .collections
@@ -473,7 +505,7 @@ impl Simulator {
         status: OrderStatus,
     ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             let format = st.notify_format;
             let fallback = st.callback_url.clone();
             let p = st
@@ -507,7 +539,7 @@ impl Simulator {
         amount: Option<Decimal>,
     ) -> Result<CallbackReply, Error> {
         let (fields, url, format, orderid) = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             let link = st
                 .links
                 .iter()
@@ -546,7 +578,7 @@ impl Simulator {
         reference: &str,
     ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
-            let st = lock(&self.state);
+            let st = self.state.lock();
             match kind {
                 CallbackKind::Collection => {
                     let c = st
@@ -633,7 +665,8 @@ impl Simulator {
             body,
             content_type,
         };
-        lock(&self.state)
+        self.state
+            .lock()
             .sent
             .insert(reference.to_owned(), sent.clone());
         self.post(sent).await
@@ -759,7 +792,7 @@ impl Respond for Handler {
             .collect();
         let body_json: Option<Map<String, Value>> = serde_json::from_slice(&request.body).ok();
         let fault = {
-            let mut st = lock(&self.state);
+            let mut st = self.state.lock();
             st.requests.push(RecordedRequest {
                 method: request.method.to_string(),
                 path: request.url.path().to_string(),
@@ -821,7 +854,7 @@ impl Respond for Handler {
 
 impl Handler {
     fn handle(&self, f: &Map<String, Value>) -> ResponseTemplate {
-        let mut st = lock(&self.state);
+        let mut st = self.state.lock();
         match self.op {
             o if o == ops::PAYMENT_CHANNELS => ok(json!({ "channels": st.channels })),
             o if o == ops::PAYMENT_AMOUNTS => {

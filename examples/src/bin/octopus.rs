@@ -220,7 +220,7 @@ fn amount(text: &str) -> Result<octopus_sdk::Decimal, Failure> {
 }
 
 fn order_status(s: &str) -> Result<OrderStatus, Failure> {
-    match OrderStatus::parse(s) {
+    match OrderStatus::from_wire(s) {
         OrderStatus::Other(_) => Err(Error::Validation {
             field: "status".into(),
             reason: format!("`{s}` is not an order status"),
@@ -325,7 +325,7 @@ async fn run(command: Command) -> Result<(), Failure> {
             transaction_id,
             failure_reason,
         } => {
-            let mut req = UpdatePaymentStatus::new(PaymentStatus::parse(&status));
+            let mut req = UpdatePaymentStatus::new(PaymentStatus::from_wire(&status));
             req.octopus_transaction_id = transaction_id;
             req.failure_reason = failure_reason;
             cli::print_json(&client()?.payments().update_status(&id, &req).await?)
