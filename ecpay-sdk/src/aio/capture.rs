@@ -54,7 +54,7 @@ impl CaptureRequest {
 
     /// The unsigned fields after checking the rules of the official SDKs.
     pub fn fields(&self, merchant_id: &str) -> Result<Vec<(String, String)>> {
-        wire::check_trade_no("MerchantTradeNo", &self.merchant_trade_no)?;
+        wire::check_trade_no(&self.merchant_trade_no)?;
         if self.capture_amount == 0 && self.user_refund_amount == 0 {
             return Err(Error::validation(
                 "CaptureAMT",
@@ -69,7 +69,7 @@ impl CaptureRequest {
                 return Err(Error::validation(name, "must fit ECPay's Int"));
             }
         }
-        let platform = wire::check_platform_id(self.platform_id.as_deref())?;
+        let platform = wire::check_platform_id(self.platform_id.as_deref())?.to_owned();
         let mut f = vec![
             ("MerchantID".into(), merchant_id.to_owned()),
             ("MerchantTradeNo".into(), self.merchant_trade_no.clone()),

@@ -40,8 +40,8 @@ use sign_core::ecpay;
 use sign_core::VerifyError;
 
 use crate::client::{Call, Client, RawResponse};
-use crate::error::{snippet, Error, ErrorCode, Result, MERCHANT_TRADE_NO_RULE};
-use crate::webhook;
+use crate::error::{snippet, Error, ErrorCode, Result};
+use crate::webhook::{self, FormPairs};
 
 /// Parses the body of a raw `key=value&…` answer (QueryTradeInfo, QueryPaymentInfo) the way
 /// ECPay's PHP SDK reads it: values are sent raw (a space is a space and `+` is a plus sign),
@@ -67,9 +67,12 @@ pub(crate) fn parse_raw_pairs_with(
     body: &str,
     is_key: impl Fn(&str) -> bool,
 ) -> Vec<(String, String)> {
-    let segs: Vec<&str> = body.trim().split('&').collect();
-    let starts: Vec<bool> = segs.iter().map(|s| starts_pair(s, &is_key)).collect();
-    assemble(&segs, &starts)
+    owned(raw_pairs(body, |_, seg| starts_pair(seg, &is_key)))
+}
+
+/// [`parse_raw_pairs`] borrowed from `body` (owned only where `%xx` was decoded).
+pub(crate) fn borrowed_raw_pairs(body: &str) -> FormPairs<'_> {
+    raw_pairs(body, |_, seg| starts_pair(seg, &|_| true))
 }
 
 /// Whether a raw segment can begin a pair: `[A-Za-z][A-Za-z0-9_]*=` with a name `is_key` takes.
@@ -82,44 +85,61 @@ fn starts_pair(seg: &str, is_key: &impl Fn(&str) -> bool) -> bool {
     })
 }
 
-/// Pairs from raw segments, a segment starting a pair where `starts` says so (the first always
-/// does); `%xx` decoded, `+` and spaces kept.
-fn assemble(segs: &[&str], starts: &[bool]) -> Vec<(String, String)> {
-    let mut raw: Vec<(&str, String)> = Vec::new();
-    for (seg, &start) in segs.iter().zip(starts) {
-        match (start, raw.last_mut()) {
-            (true, _) | (false, None) => {
-                let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
-                raw.push((k, v.to_owned()));
-            }
-            (false, Some((_, v))) => {
-                v.push('&');
-                v.push_str(seg);
-            }
+/// The pairs of a raw answer, a `&`-separated segment starting a pair where `starts(index,
+/// segment)` says so (the first always does); `%xx` decoded, `+` and spaces kept.
+///
+/// A pair's segments stand side by side in the body, so its name and value are slices of it:
+/// borrowed, and owned only where `%xx` had to be decoded.
+fn raw_pairs<'a>(body: &'a str, mut starts: impl FnMut(usize, &str) -> bool) -> FormPairs<'a> {
+    let body = body.trim();
+    let mut out: FormPairs<'a> = Vec::with_capacity(1 + memchr_count(body.as_bytes(), b'&'));
+    let dec = |s: &'a str| percent_encoding::percent_decode_str(s).decode_utf8_lossy();
+    let mut push = |(name, value): (&'a str, &'a str)| {
+        if !(name.is_empty() && value.is_empty()) {
+            out.push((dec(name), dec(value)));
         }
-    }
-    let dec = |s: &str| {
-        percent_encoding::percent_decode_str(s)
-            .decode_utf8_lossy()
-            .into_owned()
     };
-    raw.into_iter()
-        .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
-        .map(|(k, v)| (dec(k), dec(&v)))
-        .collect()
+    // The current pair: its name, and where its value starts in `body`.
+    let mut current: Option<(&'a str, usize)> = None;
+    let mut at = 0;
+    for (i, seg) in body.split('&').enumerate() {
+        let (seg_start, seg_end) = (at, at + seg.len());
+        at = seg_end + 1;
+        if i > 0 && !starts(i, seg) {
+            continue;
+        }
+        if let Some((name, from)) = current {
+            // The value runs up to the `&` before this segment.
+            push((name, &body[from.min(seg_start - 1)..seg_start - 1]));
+        }
+        current = Some(match seg.split_once('=') {
+            Some((name, _)) => (name, seg_start + name.len() + 1),
+            // No `=`: the whole segment is the name, and segments after it join its value,
+            // `&` included.
+            None => (seg, seg_end),
+        });
+    }
+    if let Some((name, from)) = current {
+        push((name, &body[from.min(body.len())..]));
+    }
+    out
+}
+
+fn memchr_count(haystack: &[u8], needle: u8) -> usize {
+    haystack.iter().filter(|&&b| b == needle).count()
 }
 
 /// The other readings of a raw answer whose first reading did not verify, most likely first:
 /// only documented names start a pair; then, for a name that appears more than once, each
 /// choice of the one occurrence that is a real field (the others are `&name=` inside a
 /// value). At most [`MAX_READINGS`] readings, so a hostile body cannot make this expensive.
-fn other_readings(body: &str, fields: &[&str]) -> Vec<Vec<(String, String)>> {
+fn other_readings<'a>(body: &'a str, fields: &[&str]) -> Vec<FormPairs<'a>> {
     let segs: Vec<&str> = body.trim().split('&').collect();
     let strict: Vec<bool> = segs
         .iter()
         .map(|s| starts_pair(s, &|k: &str| fields.contains(&k)))
         .collect();
-    let mut out = vec![assemble(&segs, &strict)];
+    let mut out = vec![raw_pairs(body, |i, _| strict[i])];
     // Occurrences of each name that starts a pair in the strict reading.
     let mut by_name: Vec<(&str, Vec<usize>)> = Vec::new();
     for (i, seg) in segs.iter().enumerate() {
@@ -145,8 +165,7 @@ fn other_readings(body: &str, fields: &[&str]) -> Vec<Vec<(String, String)>> {
                 starts[i] = j == keep;
             }
         }
-        starts[0] = true;
-        out.push(assemble(&segs, &starts));
+        out.push(raw_pairs(body, |i, _| starts[i]));
         // Next combination (odometer); stop after the last.
         let mut k = 0;
         loop {
@@ -227,11 +246,17 @@ impl Aio<'_> {
             .send_signed_form(
                 Call::query("QueryTradeInfo", &query.merchant_trade_no),
                 query::QUERY_TRADE_INFO_PATH,
-                |creds| query.fields(creds.merchant_id()).unwrap_or_default(),
+                |creds| {
+                    query
+                        .fields(creds.merchant_id())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v.into_owned()))
+                        .collect()
+                },
             )
             .await?;
-        let pairs = self.signed_answer(&resp, query::TRADE_INFO_FIELDS)?;
-        TradeInfo::decode(pairs)
+        TradeInfo::decode(self.signed_answer(&resp, query::TRADE_INFO_FIELDS)?)
     }
 
     /// `QueryPaymentInfo` (`?p=5615`): the ATM account / CVS code / barcodes issued for a
@@ -251,11 +276,18 @@ impl Aio<'_> {
             .send_signed_form(
                 Call::query("QueryPaymentInfo", &query.merchant_trade_no),
                 query::QUERY_PAYMENT_INFO_PATH,
-                |creds| query.fields(creds.merchant_id()).unwrap_or_default(),
+                |creds| {
+                    query
+                        .fields(creds.merchant_id())
+                        .unwrap_or_default()
+                        .into_iter()
+                        .map(|(k, v)| (k.to_owned(), v.into_owned()))
+                        .collect()
+                },
             )
             .await?;
         let pairs = self.signed_answer(&resp, query::PAYMENT_INFO_FIELDS)?;
-        webhook::decode_payment_info(pairs, "QueryPaymentInfo answer")
+        webhook::decode_payment_info(owned(pairs), "QueryPaymentInfo answer")
     }
 
     /// `CreditDetail/DoAction`: close, refund, cancel or abandon a credit card trade.
@@ -276,11 +308,11 @@ impl Aio<'_> {
     }
 
     /// Reads a signed raw answer (see [`read_signed_raw`]).
-    pub(crate) fn signed_answer(
+    pub(crate) fn signed_answer<'r>(
         &self,
-        resp: &RawResponse,
+        resp: &'r RawResponse,
         fields: &[&str],
-    ) -> Result<Vec<(String, String)>> {
+    ) -> Result<FormPairs<'r>> {
         read_signed_raw(
             resp.status,
             &resp.body,
@@ -290,15 +322,24 @@ impl Aio<'_> {
     }
 }
 
-/// Reads a signed raw answer: pairs whose CheckMacValue verifies and that name this merchant,
-/// or an API error when ECPay answered without a signature. A value holding `&name=` is read
-/// again with only the answer's documented `fields` starting a pair.
-pub(crate) fn read_signed_raw(
+/// Owned copies of borrowed pairs, for a decoder that takes them so.
+pub(crate) fn owned(pairs: FormPairs<'_>) -> Vec<(String, String)> {
+    pairs
+        .into_iter()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Reads a signed raw answer: pairs whose CheckMacValue verifies and that name this merchant
+/// (so no name appears twice: the check refuses a repeated name), borrowed from `body`; or an
+/// API error when ECPay answered without a signature. A value holding `&name=` is read again
+/// with only the answer's documented `fields` starting a pair.
+pub(crate) fn read_signed_raw<'b>(
     status: u16,
-    body: &str,
+    body: &'b str,
     creds: &crate::Credentials,
     fields: &[&str],
-) -> Result<Vec<(String, String)>> {
+) -> Result<FormPairs<'b>> {
     if status != 200 {
         return Err(Error::Api {
             status,
@@ -306,9 +347,9 @@ pub(crate) fn read_signed_raw(
             message: snippet(body),
         });
     }
-    let pairs = parse_raw_pairs(body);
+    let pairs = borrowed_raw_pairs(body);
     if !pairs.iter().any(|(k, _)| k == ecpay::CHECK_MAC_VALUE) {
-        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_ref());
         let code = get("RtnCode")
             .or_else(|| get("TradeStatus"))
             .and_then(|c| c.trim().parse::<i64>().ok())
@@ -334,14 +375,6 @@ pub(crate) fn read_signed_raw(
         }
         Err(e) => Err(e),
     }
-}
-
-/// ECPay's MerchantTradeNo rule (AioCheckOut V5: String(20), letters and digits only).
-pub(crate) fn check_trade_no(v: &str) -> Result<()> {
-    if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Error::validation("MerchantTradeNo", MERCHANT_TRADE_NO_RULE));
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -384,6 +417,47 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect();
             assert_eq!(got, want, "case {name}");
+        }
+    }
+
+    /// The reading before the pairs were borrowed (segments collected, values rebuilt with
+    /// `push('&')`, everything owned): the borrowed reading must give the same pairs.
+    fn reference_reading(body: &str, starts: impl Fn(&str) -> bool) -> Vec<(String, String)> {
+        let segs: Vec<&str> = body.trim().split('&').collect();
+        let mut raw: Vec<(&str, String)> = Vec::new();
+        for seg in &segs {
+            match (starts(seg), raw.last_mut()) {
+                (true, _) | (false, None) => {
+                    let (k, v) = seg.split_once('=').unwrap_or((seg, ""));
+                    raw.push((k, v.to_owned()));
+                }
+                (false, Some((_, v))) => {
+                    v.push('&');
+                    v.push_str(seg);
+                }
+            }
+        }
+        let dec = |s: &str| {
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        raw.into_iter()
+            .filter(|(k, v)| !(k.is_empty() && v.is_empty()))
+            .map(|(k, v)| (dec(k), dec(&v)))
+            .collect()
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn borrowed_reading_is_the_owned_reading(body in "[ A-Ca-c0-9_=&%+#\\u{7d20}]{0,40}") {
+            let any = |s: &str| starts_pair(s, &|_| true);
+            proptest::prop_assert_eq!(parse_raw_pairs(&body), reference_reading(&body, any));
+            let strict = |s: &str| starts_pair(s, &|k: &str| k != "B");
+            proptest::prop_assert_eq!(
+                parse_raw_pairs_with(&body, |k| k != "B"),
+                reference_reading(&body, strict)
+            );
         }
     }
 

@@ -54,8 +54,8 @@ impl PeriodInfoRequest {
 
     /// The unsigned fields (without `TimeStamp`' freshness concerns: one per call).
     pub fn fields(&self, merchant_id: &str) -> Result<Vec<(String, String)>> {
-        wire::check_trade_no("MerchantTradeNo", &self.merchant_trade_no)?;
-        let platform = wire::check_platform_id(self.platform_id.as_deref())?;
+        wire::check_trade_no(&self.merchant_trade_no)?;
+        let platform = wire::check_platform_id(self.platform_id.as_deref())?.to_owned();
         Ok(vec![
             ("MerchantID".into(), merchant_id.to_owned()),
             ("MerchantTradeNo".into(), self.merchant_trade_no.clone()),
@@ -307,8 +307,8 @@ impl PeriodActionRequest {
 
     /// The unsigned fields after checking ECPay's rules.
     pub fn fields(&self, merchant_id: &str) -> Result<Vec<(String, String)>> {
-        wire::check_trade_no("MerchantTradeNo", &self.merchant_trade_no)?;
-        let platform = wire::check_platform_id(self.platform_id.as_deref())?;
+        wire::check_trade_no(&self.merchant_trade_no)?;
+        let platform = wire::check_platform_id(self.platform_id.as_deref())?.to_owned();
         Ok(vec![
             ("MerchantID".into(), merchant_id.to_owned()),
             ("MerchantTradeNo".into(), self.merchant_trade_no.clone()),

@@ -3,6 +3,7 @@
 //! Field names follow ECPay's "查詢訂單" (`?p=2890`), "查詢取號結果" and "信用卡請退款功能"
 //! pages, and ECPay's PHP SDK (`ECPay_QueryTradeInfo`, `ECPay_DoAction`).
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rust_decimal::Decimal;
@@ -11,7 +12,7 @@ use serde::Serialize;
 use crate::aio::wire;
 use crate::client::Credentials;
 use crate::error::{Error, Result};
-use crate::webhook::{PaymentInfo, PaymentTypeCode, Taken};
+use crate::webhook::{FormPairs, PaymentInfo, PaymentTypeCode, Taken};
 
 /// Path of QueryTradeInfo V5.
 pub const QUERY_TRADE_INFO_PATH: &str = "/Cashier/QueryTradeInfo/V5";
@@ -138,18 +139,32 @@ impl TradeQuery {
 
     /// Checks ECPay's rules without sending.
     pub fn validate(&self) -> Result<()> {
-        self.fields("0000000").map(|_| ())
+        self.checked_platform_id().map(|_| ())
     }
 
-    /// The unsigned fields of one attempt (a fresh `TimeStamp` each call).
-    pub fn fields(&self, merchant_id: &str) -> Result<Vec<(String, String)>> {
-        crate::aio::check_trade_no(&self.merchant_trade_no)?;
-        let platform = wire::check_platform_id(self.platform_id.as_deref())?;
+    /// `PlatformID` as sent, once every rule is checked.
+    fn checked_platform_id(&self) -> Result<&str> {
+        wire::check_trade_no(&self.merchant_trade_no)?;
+        wire::check_platform_id(self.platform_id.as_deref())
+    }
+
+    /// The unsigned fields of one attempt (a fresh `TimeStamp` each call), borrowed from the
+    /// query: only the `TimeStamp` is built.
+    ///
+    /// ```
+    /// let q = ecpay_sdk::aio::TradeQuery::new("T1");
+    /// let f = q.fields("3002607")?;
+    /// assert_eq!(f[0], ("MerchantID", "3002607".into()));
+    /// assert_eq!(f[3], ("PlatformID", "".into()));
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
+    pub fn fields<'a>(&'a self, merchant_id: &'a str) -> Result<Vec<(&'static str, Cow<'a, str>)>> {
+        let platform = self.checked_platform_id()?;
         Ok(vec![
-            ("MerchantID".into(), merchant_id.to_owned()),
-            ("MerchantTradeNo".into(), self.merchant_trade_no.clone()),
-            ("TimeStamp".into(), wire::timestamp()),
-            ("PlatformID".into(), platform),
+            ("MerchantID", merchant_id.into()),
+            ("MerchantTradeNo", self.merchant_trade_no.as_str().into()),
+            ("TimeStamp", wire::timestamp().into()),
+            ("PlatformID", platform.into()),
         ])
     }
 }
@@ -263,12 +278,17 @@ impl TradeInfo {
     /// assert!(matches!(e, ecpay_sdk::Error::Api { .. }));
     /// ```
     pub fn verify_raw(body: &str, credentials: &Credentials) -> Result<Self> {
-        let pairs = crate::aio::read_signed_raw(200, body, credentials, TRADE_INFO_FIELDS)?;
-        Self::decode(pairs)
+        Self::decode(crate::aio::read_signed_raw(
+            200,
+            body,
+            credentials,
+            TRADE_INFO_FIELDS,
+        )?)
     }
 
-    pub(crate) fn decode(pairs: Vec<(String, String)>) -> Result<Self> {
-        let mut t = Taken::new(pairs, "QueryTradeInfo answer");
+    /// Verified pairs (each name once) into the answer.
+    pub(crate) fn decode(pairs: FormPairs<'_>) -> Result<Self> {
+        let mut t = Taken::from_unique(pairs, "QueryTradeInfo answer");
         Ok(Self {
             merchant_id: t.req("MerchantID")?,
             merchant_trade_no: t.req("MerchantTradeNo")?,
@@ -298,7 +318,7 @@ impl PaymentInfo {
     /// ```
     pub fn verify_raw(body: &str, credentials: &Credentials) -> Result<Self> {
         let pairs = crate::aio::read_signed_raw(200, body, credentials, PAYMENT_INFO_FIELDS)?;
-        crate::webhook::decode_payment_info(pairs, "QueryPaymentInfo answer")
+        crate::webhook::decode_payment_info(crate::aio::owned(pairs), "QueryPaymentInfo answer")
     }
 }
 
@@ -346,7 +366,7 @@ pub struct DoActionRequest {
 impl DoActionRequest {
     /// The signed fields, after ECPay's rules are checked (nothing is sent when one is broken).
     pub(crate) fn fields(&self, merchant_id: &str) -> Result<Vec<(String, String)>> {
-        crate::aio::check_trade_no(&self.merchant_trade_no)?;
+        wire::check_trade_no(&self.merchant_trade_no)?;
         if self.trade_no.is_empty() || self.trade_no.len() > 20 {
             return Err(Error::validation("TradeNo", "must be 1 to 20 characters"));
         }
@@ -364,7 +384,10 @@ impl DoActionRequest {
             ("TotalAmount".into(), self.total_amount.to_string()),
         ];
         if let Some(p) = &self.platform_id {
-            f.push(("PlatformID".into(), wire::check_platform_id(Some(p))?));
+            f.push((
+                "PlatformID".into(),
+                wire::check_platform_id(Some(p))?.to_owned(),
+            ));
         }
         Ok(f)
     }
@@ -398,7 +421,7 @@ impl DoActionResult {
     /// ```
     pub fn decode(status: u16, body: &[u8]) -> Result<Self> {
         let text = String::from_utf8_lossy(body);
-        let pairs = crate::webhook::parse_form(text.trim().as_bytes());
+        let pairs: FormPairs<'_> = url::form_urlencoded::parse(text.trim().as_bytes()).collect();
         let rtn_code = wire::rtn_code(&pairs, &text, "DoAction")?;
         let get = |k: &str| wire::field(&pairs, k).unwrap_or_default().to_owned();
         let rtn_msg = get("RtnMsg");

@@ -135,7 +135,7 @@ impl ServerOrderRequest {
                 "required (Apple Pay's payment token)",
             ));
         }
-        let platform = wire::check_platform_id(self.platform_id.as_deref())?;
+        let platform = wire::check_platform_id(self.platform_id.as_deref())?.to_owned();
         Ok(vec![
             ("MerchantID".into(), merchant_id.to_owned()),
             ("MerchantTradeNo".into(), no.clone()),

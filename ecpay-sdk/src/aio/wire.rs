@@ -6,7 +6,7 @@ use serde_json::Value;
 use sign_core::ecpay::{self, HashAlgorithm};
 
 use crate::client::{Call, Client, Credentials, PRODUCTION_AIO_URL, STAGE_AIO_URL};
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::{Error, ErrorCode, Result, MERCHANT_TRADE_NO_RULE};
 
 /// Stage host of the vendor back office (`TradeNoAio`, docs `?p=16599`).
 pub const STAGE_VENDOR_URL: &str = "https://vendor-stage.ecpay.com.tw";
@@ -45,12 +45,18 @@ pub(crate) fn sign(
 
 /// Verifies an answer's `CheckMacValue` when it carries one. ECPay signs some answers and not
 /// others (each operation's docs say which); an answer that does carry one must verify.
-pub(crate) fn verify_if_signed(pairs: &[(String, String)], creds: &Credentials) -> Result<()> {
-    if !pairs.iter().any(|(k, _)| k == ecpay::CHECK_MAC_VALUE) {
+pub(crate) fn verify_if_signed<K: AsRef<str>, V: AsRef<str>>(
+    pairs: &[(K, V)],
+    creds: &Credentials,
+) -> Result<()> {
+    if !pairs
+        .iter()
+        .any(|(k, _)| k.as_ref() == ecpay::CHECK_MAC_VALUE)
+    {
         return Ok(());
     }
     ecpay::verify(
-        pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+        pairs.iter().map(|(k, v)| (k.as_ref(), v.as_ref())),
         creds.hash_key(),
         creds.hash_iv(),
         HashAlgorithm::Sha256,
@@ -58,13 +64,11 @@ pub(crate) fn verify_if_signed(pairs: &[(String, String)], creds: &Credentials) 
     .map_err(Error::Signature)
 }
 
-/// `MerchantTradeNo`: 1 to 20 letters and digits (docs `?p=2864`).
-pub(crate) fn check_trade_no(field: &str, v: &str) -> Result<()> {
+/// ECPay's `MerchantTradeNo` rule (AioCheckOut V5 `?p=2864`: String(20), letters and digits
+/// only), for every operation that takes one.
+pub(crate) fn check_trade_no(v: &str) -> Result<()> {
     if v.is_empty() || v.len() > 20 || !v.bytes().all(|b| b.is_ascii_alphanumeric()) {
-        return Err(Error::validation(
-            field,
-            "must be 1 to 20 letters (A-Z, a-z) and digits",
-        ));
+        return Err(Error::validation("MerchantTradeNo", MERCHANT_TRADE_NO_RULE));
     }
     Ok(())
 }
@@ -72,12 +76,10 @@ pub(crate) fn check_trade_no(field: &str, v: &str) -> Result<()> {
 /// `PlatformID`: String(10), a platform merchant's own MerchantID (digits; docs `?p=2892`,
 /// `?p=2900`; the Node SDK's pattern `^(\d{7,10}|)$`). `None` sends it empty, as the docs ask
 /// of ordinary merchants.
-pub(crate) fn check_platform_id(v: Option<&str>) -> Result<String> {
+pub(crate) fn check_platform_id(v: Option<&str>) -> Result<&str> {
     match v {
-        None => Ok(String::new()),
-        Some(p) if (7..=10).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => {
-            Ok(p.to_owned())
-        }
+        None => Ok(""),
+        Some(p) if (7..=10).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()) => Ok(p),
         Some(_) => Err(Error::validation(
             "PlatformID",
             "must be 7 to 10 digits (the platform's MerchantID)",
@@ -96,15 +98,22 @@ pub(crate) fn timestamp() -> String {
 }
 
 /// One value of a raw `k=v&…` answer.
-pub(crate) fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub(crate) fn field<'a, K: AsRef<str>, V: AsRef<str>>(
+    pairs: &'a [(K, V)],
+    name: &str,
+) -> Option<&'a str> {
     pairs
         .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+        .find(|(k, _)| k.as_ref() == name)
+        .map(|(_, v)| v.as_ref())
 }
 
 /// `RtnCode` of a raw answer as an integer, or a decode error naming the answer.
-pub(crate) fn rtn_code(pairs: &[(String, String)], body: &str, what: &str) -> Result<i64> {
+pub(crate) fn rtn_code<K: AsRef<str>, V: AsRef<str>>(
+    pairs: &[(K, V)],
+    body: &str,
+    what: &str,
+) -> Result<i64> {
     field(pairs, "RtnCode")
         .and_then(|v| v.trim().parse::<i64>().ok())
         .ok_or_else(|| Error::decode(format!("{what} answer has no integer RtnCode"), body))
@@ -270,7 +279,10 @@ pub(crate) async fn post_once<T>(
         } => unknown(format!("answered HTTP {status}")),
         other => other,
     })?;
-    verify_if_signed(&crate::aio::parse_raw_pairs(&answer.text()), &creds)?;
+    verify_if_signed(
+        &crate::aio::borrowed_raw_pairs(&String::from_utf8_lossy(&answer.body)),
+        &creds,
+    )?;
     decode(answer.status, &answer.body).map_err(|e| match e {
         Error::Decode { reason, .. } => unknown(reason),
         other => other,
