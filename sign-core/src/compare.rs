@@ -1,7 +1,5 @@
 use subtle::ConstantTimeEq;
 
-use crate::hmac_hex::hex_into;
-
 /// Compares two byte strings in time that depends only on their lengths, never on where
 /// they first differ, so a signature check leaks nothing about the expected value.
 ///
@@ -48,16 +46,29 @@ pub(crate) fn hex_signature_matches(
     }
 }
 
-/// Checks a received hex signature (either letter case) against a digest, in constant time
-/// and without rendering the expected value as a string.
-pub(crate) fn hex_digest_matches(digest: &[u8], received: &str) -> Result<(), crate::VerifyError> {
-    let (expected, n) = hex_into(digest, false);
-    let mut buf = [0u8; STACK_HEX];
-    let mut heap = Vec::new();
-    let received = lowercased(received, &mut buf, &mut heap);
-    if constant_time_eq(&expected[..n], received) {
+/// Checks a received digest (already decoded from its hex) against the computed one in
+/// constant time: the bytes are XOR-folded a word at a time, and only the folded word goes
+/// through `subtle`, so 32 bytes cost four XORs and one optimisation barrier instead of one
+/// barrier per byte.
+pub(crate) fn digest_matches(expected: &[u8], received: &[u8]) -> Result<(), crate::VerifyError> {
+    let mut diff = (expected.len() ^ received.len()) as u64;
+    let (a, b) = (expected.chunks_exact(8), received.chunks_exact(8));
+    let (tail_a, tail_b) = (a.remainder(), b.remainder());
+    for (x, y) in a.zip(b) {
+        diff |= word(x) ^ word(y);
+    }
+    for (x, y) in tail_a.iter().zip(tail_b) {
+        diff |= u64::from(x ^ y);
+    }
+    if bool::from(diff.ct_eq(&0)) {
         Ok(())
     } else {
         Err(crate::VerifyError::Mismatch)
     }
+}
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut w = [0u8; 8];
+    w.copy_from_slice(bytes);
+    u64::from_le_bytes(w)
 }

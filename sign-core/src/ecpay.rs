@@ -18,9 +18,9 @@
 use md5::Md5;
 use sha2::{Digest, Sha256};
 
-use crate::compare::hex_digest_matches;
+use crate::compare::digest_matches;
 use crate::error::{required, VerifyError};
-use crate::hmac_hex::{hex_string, is_hex_of_len, Sink, URL_ENCODE};
+use crate::hmac_hex::{decode_hex, hex_string, padded_word, Sink, URL_ENCODE};
 use crate::pair::{with_pairs, INLINE};
 use crate::{ParamPair, Secret};
 
@@ -115,19 +115,23 @@ fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[usize]) -> R) -> R {
         order.sort_by(|&a, &b| full(a, b));
         return f(&order);
     }
-    // Each key as one number: its first 15 bytes lowercased, then its position (< 48), so
-    // no two are equal. Ordering those orders the keys as `full` does, except among keys
-    // whose 15-byte prefixes are equal, which the pass below puts right.
-    let mut keys = [0u128; INLINE];
+    // Each key as one number: its first 7 bytes lowercased, then its position (< 48), so no
+    // two are equal. Ordering those orders the keys as `full` does, except among keys whose
+    // 7-byte prefixes are equal, which the pass below puts right. The count below then takes
+    // one 64-bit compare per pair, where a 16-byte prefix took two.
+    let mut keys = [0u64; INLINE];
     for (i, (key, (name, _))) in keys.iter_mut().zip(pairs).enumerate() {
-        *key = lowered_prefix(name.as_bytes()) & !0xff | i as u128;
+        *key = lowered_prefix7(name.as_bytes()) | i as u64;
     }
     let keys = &keys[..n];
     // Each key's rank is how many keys are smaller: a count with no branch on the data,
     // where an insertion sort mispredicts once per key.
     let mut order = [0usize; INLINE];
     for (i, key) in keys.iter().enumerate() {
-        let rank = keys.iter().filter(|other| *other < key).count();
+        let rank = keys
+            .iter()
+            .map(|other| usize::from(other < key))
+            .sum::<usize>();
         order[rank] = i;
     }
     let order = &mut order[..n];
@@ -139,11 +143,30 @@ fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[usize]) -> R) -> R {
             .take_while(|&&i| keys[i] >> 8 == prefix)
             .count();
         if same > 1 {
-            insertion_sort(&mut order[start..start + same], |&a, &b| full(a, b).is_lt());
+            // Keys sharing a 7-byte prefix (`MerchantID`, `MerchantTradeNo`, …): their first
+            // 16 bytes settle nearly all of them before the byte-by-byte comparison.
+            insertion_sort(&mut order[start..start + same], |&a, &b| {
+                let (x, y) = (pairs[a].0.as_bytes(), pairs[b].0.as_bytes());
+                lowered_prefix(x)
+                    .cmp(&lowered_prefix(y))
+                    .then_with(|| full(a, b))
+                    .is_lt()
+            });
         }
         start += same.max(1);
     }
     f(order)
+}
+
+/// The first 7 bytes of `name`, ASCII-lowercased and zero-padded, as the top 56 bits of a
+/// big-endian number (the low byte is left for the key's position).
+#[inline(always)]
+fn lowered_prefix7(name: &[u8]) -> u64 {
+    let word = match name.first_chunk::<8>() {
+        Some(word) => *word,
+        None => padded_word(name, 0),
+    };
+    lowercase_word(u64::from_be_bytes(word)) & !0xff
 }
 
 /// The first 16 bytes of `name`, ASCII-lowercased and zero-padded, as a big-endian number.
@@ -287,22 +310,25 @@ where
                 .find(|(name, _)| *name == CHECK_MAC_VALUE)
                 .map(|(_, value)| *value);
             let received = required(CHECK_MAC_VALUE, received)?;
-            let expected_len = match algorithm {
-                HashAlgorithm::Sha256 => 64,
-                HashAlgorithm::Md5 => 32,
+            // Checked and decoded once; the computed digest is compared as bytes.
+            let mut given = [0u8; 32];
+            let decoded = match algorithm {
+                HashAlgorithm::Sha256 => decode_hex::<32>(received).map(|d| given = d),
+                HashAlgorithm::Md5 => {
+                    decode_hex::<16>(received).map(|d| given[..16].copy_from_slice(&d))
+                }
             };
-            if !is_hex_of_len(received, expected_len) {
+            if decoded.is_none() {
                 return Err(VerifyError::malformed(
                     CHECK_MAC_VALUE,
-                    if expected_len == 64 {
-                        "expected 64 hex characters (SHA-256)"
-                    } else {
-                        "expected 32 hex characters (MD5)"
+                    match algorithm {
+                        HashAlgorithm::Sha256 => "expected 64 hex characters (SHA-256)",
+                        HashAlgorithm::Md5 => "expected 32 hex characters (MD5)",
                     },
                 ));
             }
             let (digest, len) = digest_sorted(order, pairs, hash_key, hash_iv, algorithm);
-            hex_digest_matches(&digest[..len], received)
+            digest_matches(&digest[..len], &given[..len])
         })
     })
 }

@@ -53,6 +53,40 @@ pub(crate) fn is_hex_of_len(s: &str, len: usize) -> bool {
     s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
+/// Each byte's value as a hex digit (either case), or `0xff` when it is not one.
+const HEX_VALUE: [u8; 256] = {
+    let mut table = [0xffu8; 256];
+    let mut i = 0;
+    while i < 16 {
+        table[LOWER_HEX[i] as usize] = i as u8;
+        table[UPPER_HEX[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// The `N` bytes spelled by `s`, when it is exactly `2 * N` hex digits of either case (what
+/// [`is_hex_of_len`] accepts), so a received signature is checked and decoded in one pass
+/// and compared as bytes: the computed digest is never rendered as hex.
+pub(crate) fn decode_hex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    let s = s.as_bytes();
+    if s.len() != 2 * N {
+        return None;
+    }
+    let mut out = [0u8; N];
+    // Every digit's table value OR-ed together: above 0x0f exactly when one was not hex.
+    let mut bad = 0u8;
+    for (o, pair) in out.iter_mut().zip(s.chunks_exact(2)) {
+        let (hi, lo) = (
+            HEX_VALUE[usize::from(pair[0])],
+            HEX_VALUE[usize::from(pair[1])],
+        );
+        bad |= hi | lo;
+        *o = hi << 4 | (lo & 0x0f);
+    }
+    (bad <= 0x0f).then_some(out)
+}
+
 /// Bytes handed to the hasher at once: whole 64-byte blocks, so the hasher compresses them
 /// straight from here instead of copying them into its own block buffer first.
 const SINK_BLOCKS: usize = 8 * 64;
@@ -217,12 +251,42 @@ fn encode_lower(buf: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
             None => at += encode_word(out, w),
         }
     }
-    for &b in words.remainder() {
+    let tail = words.remainder();
+    if tail.is_empty() {
+        return at;
+    }
+    // The tail as one word when it needs no escaping. With a whole word before it, that is
+    // the input's last eight bytes: if they are all plain, the ones already written came out
+    // as themselves, so the word is written over them ending where the tail ends. A short
+    // input is padded with `a` (plain, and its output is cut off).
+    let (word, back) = match bytes.len().checked_sub(8) {
+        Some(start) => (bytes[start..].first_chunk::<8>().copied(), 8 - tail.len()),
+        None => (Some(padded_word(tail, b'a')), 0),
+    };
+    if let Some(lowered) = word.and_then(|w| plain_word_lowered(u64::from_le_bytes(w))) {
+        buf[at - back..at - back + 8].copy_from_slice(&lowered.to_le_bytes());
+        return at + tail.len();
+    }
+    for &b in tail {
         let entry = &URL_ENCODE_LOWER[usize::from(b)];
         buf[at..at + 4].copy_from_slice(entry);
         at += usize::from(entry[3]);
     }
     at
+}
+
+/// `bytes` (at most eight) as the start of a word, the rest filled with `fill`. Built by
+/// shifts: a copy of a variable length is a call to `memcpy`.
+#[inline(always)]
+pub(crate) fn padded_word(bytes: &[u8], fill: u8) -> [u8; 8] {
+    let n = bytes.len().min(8);
+    let mut word = 0u64;
+    for &b in bytes[..n].iter().rev() {
+        word = word << 8 | u64::from(b);
+    }
+    // The bytes past the `n`th (none when `n` is 8).
+    let past = u64::MAX.checked_shl(8 * n as u32).unwrap_or(0);
+    (word | u64::from_le_bytes([fill; 8]) & past).to_le_bytes()
 }
 
 /// Eight bytes that need the table, byte by byte (kept out of line so the fast path stays

@@ -20,9 +20,9 @@
 
 use chrono::{DateTime, SecondsFormat, Utc};
 
-use crate::compare::hex_digest_matches;
+use crate::compare::digest_matches;
 use crate::error::{check_window, required, VerifyError};
-use crate::hmac_hex::{hex_string, hmac_sha256, is_hex_of_len};
+use crate::hmac_hex::{decode_hex, hex_string, hmac_sha256};
 use crate::Secret;
 
 /// Header carrying the merchant id.
@@ -170,22 +170,18 @@ pub fn verify_auth(
     let nonce = required(HEADER_NONCE, nonce)?;
     let received = received_signature(signature)?;
     sent_within(timestamp, now, tolerance_secs)?;
-    hex_digest_matches(
+    digest_matches(
         &auth_mac(secret_key, merchant_id, timestamp, nonce),
-        received,
+        &received,
     )
 }
 
-/// The `X-Octopus-Signature` value, which must be 64 hex characters.
-fn received_signature(signature: Option<&str>) -> Result<&str, VerifyError> {
+/// The `X-Octopus-Signature` value, which must be 64 hex characters, as the 32 bytes it
+/// spells: compared with the computed MAC as bytes, so that is never rendered as hex.
+fn received_signature(signature: Option<&str>) -> Result<[u8; 32], VerifyError> {
     let received = required(HEADER_SIGNATURE, signature)?;
-    if !is_hex_of_len(received, 64) {
-        return Err(VerifyError::malformed(
-            HEADER_SIGNATURE,
-            "expected 64 hex characters",
-        ));
-    }
-    Ok(received)
+    decode_hex(received)
+        .ok_or_else(|| VerifyError::malformed(HEADER_SIGNATURE, "expected 64 hex characters"))
 }
 
 /// The `X-Octopus-Timestamp` as a time, which must lie within `tolerance_secs` of `now`.
@@ -237,6 +233,6 @@ pub fn verify_webhook(
 ) -> Result<DateTime<Utc>, VerifyError> {
     let received = received_signature(signature)?;
     let sent = sent_within(required(HEADER_TIMESTAMP, timestamp)?, now, tolerance_secs)?;
-    hex_digest_matches(&webhook_mac(webhook_secret, body), received)?;
+    digest_matches(&webhook_mac(webhook_secret, body), &received)?;
     Ok(sent)
 }

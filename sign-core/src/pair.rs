@@ -101,10 +101,22 @@ where
             return f(&mut views);
         }
     }
-    // A plain indexed copy: the iterator chain this replaced cost more than the sort.
+    // A plain indexed copy: the iterator chain this replaced cost more than the sort. A
+    // form's worth of fields gets a third of the array, since filling all of it with
+    // placeholders cost as much as the copy.
+    if n <= SMALL {
+        let mut views = [("", ""); SMALL];
+        for (view, item) in views.iter_mut().zip(inline[..n].iter().flatten()) {
+            *view = (item.name(), item.value());
+        }
+        return f(&mut views[..n]);
+    }
     let mut views = [("", ""); INLINE];
     for (view, item) in views.iter_mut().zip(inline[..n].iter().flatten()) {
         *view = (item.name(), item.value());
     }
     f(&mut views[..n])
 }
+
+/// The size of the first stack array of views.
+const SMALL: usize = 16;

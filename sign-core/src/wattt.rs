@@ -27,9 +27,9 @@ use md5::Md5;
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
-use crate::compare::hex_digest_matches;
+use crate::compare::digest_matches;
 use crate::error::{refuse_duplicates, required, VerifyError};
-use crate::hmac_hex::{hex_string, is_hex_of_len, Sink};
+use crate::hmac_hex::{decode_hex, hex_string, Sink};
 use crate::pair::{with_collected, with_pairs};
 use crate::{ParamPair, Secret};
 
@@ -222,23 +222,18 @@ pub fn sign_json_body(body: &[u8], secret: &Secret) -> Result<String, VerifyErro
     Ok(sign_params(raw_fields(body)?, secret))
 }
 
-/// The received `sign`, which must be 32 hex characters.
-fn received_sign(received: Option<&str>) -> Result<&str, VerifyError> {
+/// The received `sign`, which must be 32 hex characters, as the 16 bytes it spells.
+fn received_sign(received: Option<&str>) -> Result<[u8; 16], VerifyError> {
     let received = required(SIGN_FIELD, received)?;
-    if !is_hex_of_len(received, 32) {
-        return Err(VerifyError::malformed(
-            SIGN_FIELD,
-            "expected 32 hex characters (MD5)",
-        ));
-    }
-    Ok(received)
+    decode_hex(received)
+        .ok_or_else(|| VerifyError::malformed(SIGN_FIELD, "expected 32 hex characters (MD5)"))
 }
 
 /// Verifies the `sign` inside a parsed JSON object (numbers as serde_json renders them; use
 /// [`verify_json_body`] when you have the raw body).
 pub fn verify_json(object: &Map<String, Value>, secret: &Secret) -> Result<(), VerifyError> {
     let received = received_sign(object.get(SIGN_FIELD).and_then(Value::as_str))?;
-    hex_digest_matches(&digest_json(object, secret), received)
+    digest_matches(&digest_json(object, secret), &received)
 }
 
 /// Verifies the `sign` inside a raw JSON object body, numbers exactly as written.
@@ -260,7 +255,7 @@ pub fn verify_json_body(body: &[u8], secret: &Secret) -> Result<(), VerifyError>
         fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
         secret,
     );
-    hex_digest_matches(&digest, received)
+    digest_matches(&digest, &received)
 }
 
 /// Verifies the `sign` inside a flat parameter map (a form-encoded notification). Refuses a
@@ -286,6 +281,6 @@ where
             .find(|(k, _)| *k == SIGN_FIELD)
             .map(|(_, v)| *v);
         let received = received_sign(received)?;
-        hex_digest_matches(&digest_sorted(str_fields(pairs), secret), received)
+        digest_matches(&digest_sorted(str_fields(pairs), secret), &received)
     })
 }

@@ -1,0 +1,245 @@
+//! The word-at-a-time CheckMacValue encoder, its overlapping and padded tail words, the
+//! 7-byte sort keys and the hex decoding of received signatures, each held byte for byte to
+//! a plain reference written here from ECPay's documented rule (developer docs, "附錄 /
+//! 檢查碼機制": sort case-insensitively, `HashKey=…&k=v…&HashIV=…`, .NET
+//! `HttpUtility.UrlEncode`, lowercase, hash, uppercase hex). The reference shares no code
+//! with the crate.
+
+use chrono::{TimeZone, Utc};
+use proptest::prelude::*;
+use sha2::Digest;
+use sign_core::ecpay::{self, HashAlgorithm};
+use sign_core::{octopus, wattt, Secret, VerifyError};
+
+/// .NET `HttpUtility.UrlEncode`: `A-Z a-z 0-9 - _ . ! * ( )` kept, space to `+`, every other
+/// UTF-8 byte `%xx`.
+fn reference_encode(raw: &str) -> String {
+    let mut out = String::new();
+    for b in raw.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.!*()".contains(&b) {
+            out.push(char::from(b));
+        } else if b == b' ' {
+            out.push('+');
+        } else {
+            out.push_str(&format!("%{b:02x}"));
+        }
+    }
+    out
+}
+
+fn reference_mac(params: &[(String, String)], key: &str, iv: &str, md5: bool) -> String {
+    let mut pairs: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, _)| k != "CheckMacValue")
+        .collect();
+    pairs.sort_by(|a, b| {
+        a.0.to_ascii_lowercase()
+            .cmp(&b.0.to_ascii_lowercase())
+            .then_with(|| a.0.cmp(&b.0))
+    });
+    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let raw = format!("HashKey={key}&{}&HashIV={iv}", body.join("&"));
+    let raw = if pairs.is_empty() {
+        format!("HashKey={key}&HashIV={iv}")
+    } else {
+        raw
+    };
+    let lowered = reference_encode(&raw).to_ascii_lowercase();
+    if md5 {
+        hex::encode_upper(md5::Md5::digest(lowered.as_bytes()))
+    } else {
+        hex::encode_upper(sha2::Sha256::digest(lowered.as_bytes()))
+    }
+}
+
+/// Text built from pieces that land on every path of the encoder: runs of plain bytes of
+/// every length (whole words, tails, short values), every ASCII byte, and multibyte UTF-8
+/// (2, 3 and 4 bytes, so CJK words and split characters both occur).
+fn text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        4 => "[A-Za-z0-9.-]{1,20}",
+        2 => (0u8..0x80).prop_map(|b| char::from(b).to_string()),
+        1 => "[ _!*()~'+%&=/:?#]{1,3}",
+        1 => "[台北信義門市線上訂單珍珠奶茶]{1,9}",
+        1 => any::<char>().prop_map(String::from),
+        1 => "[é€😀]{1,3}",
+    ];
+    proptest::collection::vec(piece, 0..8).prop_map(|p| p.concat())
+}
+
+fn key() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[A-Za-z][A-Za-z0-9_]{0,20}",
+        // Shared 7- and 16-byte prefixes, differing only in case or past the prefix.
+        "(Merchant|merchant|MERCHANT)(Trade|ID|TradeNo|TradeDate|x)?[0-9]?",
+        text(),
+    ]
+}
+
+fn params() -> impl Strategy<Value = Vec<(String, String)>> {
+    proptest::collection::vec((key(), text()), 0..20)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn url_encode_matches_reference_byte_for_byte(s in text()) {
+        prop_assert_eq!(ecpay::url_encode(&s), reference_encode(&s));
+    }
+
+    /// Every value, key and secret goes through the lowercasing word encoder, so a wrong
+    /// byte anywhere in the pre-image changes the digest.
+    #[test]
+    fn check_mac_value_matches_reference(p in params(), k in text(), iv in text(), md5 in any::<bool>()) {
+        let alg = if md5 { HashAlgorithm::Md5 } else { HashAlgorithm::Sha256 };
+        let (key, ivs) = (Secret::from(k.as_str()), Secret::from(iv.as_str()));
+        let expected = reference_mac(&p, &k, &iv, md5);
+        prop_assert_eq!(&ecpay::check_mac_value(&p, &key, &ivs, alg), &expected);
+
+        // Without repeated keys it verifies, in either letter case, and one digit off fails.
+        let mut names: Vec<&str> = p.iter().map(|(k, _)| k.as_str()).collect();
+        names.sort_unstable();
+        names.dedup();
+        if names.len() == p.len() && !names.contains(&"CheckMacValue") {
+            for given in [expected.clone(), expected.to_lowercase()] {
+                let mut received = p.clone();
+                received.push(("CheckMacValue".into(), given));
+                prop_assert_eq!(ecpay::verify(&received, &key, &ivs, alg), Ok(()));
+            }
+            let mut wrong = expected.into_bytes();
+            wrong[0] = if wrong[0] == b'0' { b'1' } else { b'0' };
+            let mut received = p.clone();
+            received.push(("CheckMacValue".into(), String::from_utf8(wrong).unwrap_or_default()));
+            prop_assert_eq!(ecpay::verify(&received, &key, &ivs, alg), Err(VerifyError::Mismatch));
+        }
+    }
+
+    /// A received signature is accepted exactly when it spells the MAC in hex of either case,
+    /// reported as malformed exactly when it is not 64 (Octopus) or 32 (Wattt) hex digits.
+    #[test]
+    fn received_hex_is_decoded_like_a_case_insensitive_compare(
+        body in proptest::collection::vec(any::<u8>(), 0..40),
+        flips in proptest::collection::vec((0usize..64, 0u8..4), 0..3),
+        len_delta in -1i32..=1,
+    ) {
+        let secret = Secret::from("whsec");
+        let now = Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).single().unwrap_or_default();
+        let ts = octopus::format_timestamp(now);
+        let sig = octopus::webhook_signature(&secret, &body);
+        let mut given = sig.clone().into_bytes();
+        for &(at, how) in &flips {
+            given[at] = match how {
+                0 => given[at].to_ascii_uppercase(),
+                1 => b'g',
+                2 => b'0',
+                _ => b' ',
+            };
+        }
+        match len_delta {
+            -1 => { given.pop(); }
+            1 => given.push(b'a'),
+            _ => {}
+        }
+        let given = String::from_utf8(given).unwrap_or_default();
+        let got = octopus::verify_webhook(&secret, &body, Some(&given), Some(&ts), now, 300);
+        let is_hex = given.len() == 64 && given.bytes().all(|b| b.is_ascii_hexdigit());
+        if !is_hex {
+            prop_assert!(matches!(got, Err(VerifyError::Malformed { .. })), "{:?}", got);
+        } else if given.eq_ignore_ascii_case(&sig) {
+            prop_assert!(got.is_ok());
+        } else {
+            prop_assert_eq!(got, Err(VerifyError::Mismatch));
+        }
+
+        let w = Secret::from("wattt");
+        let params = [("uid", "m1"), ("amount", "2500")];
+        let sign = wattt::sign_params(params, &w);
+        let short = &given[..given.len().min(32)];
+        let verdict = wattt::verify_params([("uid", "m1"), ("amount", "2500"), ("sign", short)], &w);
+        let short_hex = short.len() == 32 && short.bytes().all(|b| b.is_ascii_hexdigit());
+        if !short_hex {
+            prop_assert!(matches!(verdict, Err(VerifyError::Malformed { .. })), "{:?}", verdict);
+        } else if short.eq_ignore_ascii_case(&sign) {
+            prop_assert!(verdict.is_ok());
+        } else {
+            prop_assert_eq!(verdict, Err(VerifyError::Mismatch));
+        }
+    }
+}
+
+/// Every ASCII byte, at every offset from a word boundary, inside plain runs of every
+/// length, in keys, values and both secrets.
+#[test]
+fn every_ascii_byte_at_every_alignment_matches_reference() {
+    for b in 0u8..0x80 {
+        for before in 0..17 {
+            for after in [0, 1, 7, 8, 9] {
+                let v = format!(
+                    "{}{}{}",
+                    "Ab9.-".repeat(4).get(..before).unwrap_or(""),
+                    char::from(b),
+                    "Zz0-".repeat(3).get(..after).unwrap_or("")
+                );
+                let p = vec![(format!("K{v}"), v.clone()), ("Short".into(), "x".into())];
+                for md5 in [false, true] {
+                    let alg = if md5 {
+                        HashAlgorithm::Md5
+                    } else {
+                        HashAlgorithm::Sha256
+                    };
+                    assert_eq!(
+                        ecpay::check_mac_value(
+                            &p,
+                            &Secret::from(v.as_str()),
+                            &Secret::from("iv"),
+                            alg
+                        ),
+                        reference_mac(&p, &v, "iv", md5),
+                        "byte {b:#04x}, {before} before, {after} after, md5 {md5}"
+                    );
+                }
+                assert_eq!(ecpay::url_encode(&v), reference_encode(&v));
+            }
+        }
+    }
+}
+
+/// Keys equal in their first 7 (or 16) bytes up to case, or one a prefix of another, keep
+/// the documented order: case-insensitive, then by the key as given.
+#[test]
+fn keys_sharing_prefixes_sort_as_documented() {
+    let names = [
+        "MerchantTradeNo",
+        "MerchantID",
+        "merchantid",
+        "MerchantTradeDate",
+        "Merchan",
+        "Merchant",
+        "MERCHANT",
+        "MerchantTradeDateX",
+        "MerchantTradeDatex",
+        "merchanttradedate",
+        "A",
+        "a",
+        "",
+        "Merchan\u{0}",
+    ];
+    let p: Vec<(String, String)> = names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.to_string(), i.to_string()))
+        .collect();
+    let (key, iv) = (Secret::from("k"), Secret::from("v"));
+    for md5 in [false, true] {
+        let alg = if md5 {
+            HashAlgorithm::Md5
+        } else {
+            HashAlgorithm::Sha256
+        };
+        assert_eq!(
+            ecpay::check_mac_value(&p, &key, &iv, alg),
+            reference_mac(&p, "k", "v", md5)
+        );
+    }
+}
