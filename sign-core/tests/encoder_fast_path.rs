@@ -80,8 +80,36 @@ fn params() -> impl Strategy<Value = Vec<(String, String)>> {
     proptest::collection::vec((key(), text()), 0..20)
 }
 
+/// Wattt `sign` the plain way (DESIGN.md): drop `sign` and empty values, sort by key in
+/// byte order (stable), `k=v&…&key=<secret>`, MD5, lowercase hex.
+fn reference_wattt(params: &[(String, String)], secret: &str) -> String {
+    let mut pairs: Vec<&(String, String)> = params
+        .iter()
+        .filter(|(k, v)| k != "sign" && !v.is_empty())
+        .collect();
+    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut base = String::new();
+    for (k, v) in pairs {
+        base.push_str(&format!("{k}={v}&"));
+    }
+    base.push_str(&format!("key={secret}"));
+    hex::encode(md5::Md5::digest(base.as_bytes()))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
+
+    /// The prefix-rank sort: keys sharing 7 bytes, differing in case, repeated, or empty.
+    #[test]
+    fn wattt_sign_matches_reference(p in params(), secret in text()) {
+        let s = Secret::from(secret.as_str());
+        prop_assert_eq!(&wattt::sign_params(&p, &s), &reference_wattt(&p, &secret));
+        let map: serde_json::Map<String, serde_json::Value> =
+            p.iter().map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str()))).collect();
+        let unique: Vec<(String, String)> =
+            map.iter().map(|(k, v)| (k.clone(), v.as_str().unwrap_or("").to_owned())).collect();
+        prop_assert_eq!(&wattt::sign_json(&map, &s), &reference_wattt(&unique, &secret));
+    }
 
     #[test]
     fn url_encode_matches_reference_byte_for_byte(s in text()) {
