@@ -496,15 +496,18 @@ impl Client {
     }
 
     /// POSTs an AIO form to `path` on the AIO host: `fields` is called for every attempt (so a
-    /// `TimeStamp` in it is fresh) and signed with `CheckMacValue` each time.
-    pub(crate) async fn send_signed_form<F>(
+    /// `TimeStamp` in it is fresh) and signed with `CheckMacValue` each time, straight from
+    /// the pairs as given (borrowed names and values need no copy).
+    pub(crate) async fn send_signed_form<F, K, V>(
         &self,
         call: Call<'_>,
         path: &str,
         fields: F,
     ) -> Result<RawResponse>
     where
-        F: Fn(&Credentials) -> Vec<(String, String)>,
+        F: Fn(&Credentials) -> Vec<(K, V)>,
+        K: AsRef<str>,
+        V: AsRef<str>,
     {
         let creds = self.require_credentials()?;
         let url = self.inner.aio_base.url(path);
@@ -600,13 +603,26 @@ impl Client {
 }
 
 /// The form body and its `CheckMacValue` last, as `application/x-www-form-urlencoded` (what
-/// `RequestBuilder::form` writes), into one `String` sized for it.
-fn encode_form(form: &[(String, String)], mac: &str) -> String {
-    let size: usize = form.iter().map(|(k, v)| k.len() + v.len() + 2).sum();
-    let mut out = String::with_capacity(size + size / 2 + mac.len() + 16);
+/// `RequestBuilder::form` writes), into one `String` of exactly its length: `Bytes` takes a
+/// buffer whose length is its capacity as it is, where any other needs one more allocation.
+fn encode_form<K: AsRef<str>, V: AsRef<str>>(form: &[(K, V)], mac: &str) -> String {
+    let encoded = |s: &str| -> usize {
+        url::form_urlencoded::byte_serialize(s.as_bytes())
+            .map(str::len)
+            .sum()
+    };
+    let pairs = form
+        .iter()
+        .map(|(k, v)| (k.as_ref(), v.as_ref()))
+        .chain([(ecpay::CHECK_MAC_VALUE, mac)]);
+    // Each pair is `name=value`, with a `&` between pairs.
+    let size: usize = pairs
+        .clone()
+        .map(|(k, v)| encoded(k) + encoded(v) + 2)
+        .sum();
+    let mut out = String::with_capacity(size.saturating_sub(1));
     url::form_urlencoded::Serializer::new(&mut out)
-        .extend_pairs(form)
-        .append_pair(ecpay::CHECK_MAC_VALUE, mac)
+        .extend_pairs(pairs)
         .finish();
     out
 }
@@ -807,7 +823,9 @@ mod tests {
             let mut old = form.clone();
             old.push((ecpay::CHECK_MAC_VALUE.into(), mac.into()));
             let want = serde_urlencoded::to_string(&old).unwrap();
-            assert_eq!(encode_form(&form, mac), want, "{name}");
+            let body = encode_form(&form, mac);
+            assert_eq!(body, want, "{name}");
+            assert_eq!(body.capacity(), body.len(), "{name}: sized exactly");
         }
     }
 }

@@ -240,21 +240,8 @@ impl Aio<'_> {
     /// ```
     pub async fn query_trade_info(&self, query: impl Into<TradeQuery>) -> Result<TradeInfo> {
         let query = query.into();
-        query.validate()?;
         let resp = self
-            .client
-            .send_signed_form(
-                Call::query("QueryTradeInfo", &query.merchant_trade_no),
-                query::QUERY_TRADE_INFO_PATH,
-                |creds| {
-                    query
-                        .fields(creds.merchant_id())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), v.into_owned()))
-                        .collect()
-                },
-            )
+            .send_query(&query, "QueryTradeInfo", query::QUERY_TRADE_INFO_PATH)
             .await?;
         TradeInfo::decode(self.signed_answer(&resp, query::TRADE_INFO_FIELDS)?)
     }
@@ -270,21 +257,8 @@ impl Aio<'_> {
     /// ```
     pub async fn query_payment_info(&self, query: impl Into<TradeQuery>) -> Result<PaymentInfo> {
         let query = query.into();
-        query.validate()?;
         let resp = self
-            .client
-            .send_signed_form(
-                Call::query("QueryPaymentInfo", &query.merchant_trade_no),
-                query::QUERY_PAYMENT_INFO_PATH,
-                |creds| {
-                    query
-                        .fields(creds.merchant_id())
-                        .unwrap_or_default()
-                        .into_iter()
-                        .map(|(k, v)| (k.to_owned(), v.into_owned()))
-                        .collect()
-                },
-            )
+            .send_query(&query, "QueryPaymentInfo", query::QUERY_PAYMENT_INFO_PATH)
             .await?;
         let pairs = self.signed_answer(&resp, query::PAYMENT_INFO_FIELDS)?;
         webhook::decode_payment_info(owned(pairs), "QueryPaymentInfo answer")
@@ -305,6 +279,25 @@ impl Aio<'_> {
             DoActionResult::decode,
         )
         .await
+    }
+
+    /// Sends one of the two trade queries, its rules checked before anything is sent.
+    async fn send_query(
+        &self,
+        query: &TradeQuery,
+        operation: &'static str,
+        path: &str,
+    ) -> Result<RawResponse> {
+        query.validate()?;
+        let creds = self.client.require_credentials()?;
+        self.client
+            .send_signed_form(
+                Call::query(operation, &query.merchant_trade_no),
+                path,
+                // Checked above; the same query gives the same fields.
+                |_| query.fields(creds.merchant_id()).unwrap_or_default(),
+            )
+            .await
     }
 
     /// Reads a signed raw answer (see [`read_signed_raw`]).

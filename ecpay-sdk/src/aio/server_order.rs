@@ -198,23 +198,25 @@ pub struct ServerOrder {
     pub extra: std::collections::BTreeMap<String, String>,
 }
 
-impl ServerOrder {
-    /// Decodes the JSON answer and verifies its `CheckMacValue` when present.
-    ///
-    /// ```
-    /// let body = br#"{"RtnCode":1,"RtnMsg":"OK","MerchantID":"3002607","MerchantTradeNo":"AP1","TradeNo":"2601011000000001","TradeAmt":100}"#;
-    /// let o = ecpay_sdk::aio::ServerOrder::decode(200, body, &ecpay_sdk::Credentials::stage())?;
-    /// assert_eq!(o.trade_amt, 100);
-    /// # Ok::<(), ecpay_sdk::Error>(())
-    /// ```
-    pub fn decode(status: u16, body: &[u8], creds: &Credentials) -> Result<Self> {
+/// A JSON answer (`CreateServerOrder`, `CreateTrade`) whose `CheckMacValue`, when present,
+/// verified and whose `RtnCode` is 1; another `RtnCode` is ECPay's typed API error.
+struct SignedJson<'a> {
+    v: Value,
+    text: std::borrow::Cow<'a, str>,
+    /// Every field as text, as ECPay signed it.
+    pairs: Vec<(String, String)>,
+    code: i64,
+    msg: String,
+}
+
+impl<'a> SignedJson<'a> {
+    fn read(status: u16, body: &'a [u8], creds: &Credentials, what: &str) -> Result<Self> {
         let text = String::from_utf8_lossy(body);
-        let v: Value = serde_json::from_slice(body).map_err(|e| {
-            Error::decode(format!("CreateServerOrder answer is not JSON: {e}"), &text)
-        })?;
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| Error::decode(format!("{what} answer is not JSON: {e}"), &text))?;
         let Value::Object(map) = &v else {
             return Err(Error::decode(
-                "CreateServerOrder answer is not a JSON object",
+                format!("{what} answer is not a JSON object"),
                 &text,
             ));
         };
@@ -228,6 +230,33 @@ impl ServerOrder {
         if code != 1 {
             return Err(wire::api_error(status, code, &msg));
         }
+        Ok(Self {
+            v,
+            text,
+            pairs,
+            code,
+            msg,
+        })
+    }
+}
+
+impl ServerOrder {
+    /// Decodes the JSON answer and verifies its `CheckMacValue` when present.
+    ///
+    /// ```
+    /// let body = br#"{"RtnCode":1,"RtnMsg":"OK","MerchantID":"3002607","MerchantTradeNo":"AP1","TradeNo":"2601011000000001","TradeAmt":100}"#;
+    /// let o = ecpay_sdk::aio::ServerOrder::decode(200, body, &ecpay_sdk::Credentials::stage())?;
+    /// assert_eq!(o.trade_amt, 100);
+    /// # Ok::<(), ecpay_sdk::Error>(())
+    /// ```
+    pub fn decode(status: u16, body: &[u8], creds: &Credentials) -> Result<Self> {
+        let SignedJson {
+            v,
+            text,
+            pairs,
+            code,
+            msg,
+        } = SignedJson::read(status, body, creds, "CreateServerOrder")?;
         let known = [
             "MerchantID",
             "MerchantTradeNo",
@@ -313,25 +342,9 @@ impl CreatedTrade {
     /// # Ok::<(), ecpay_sdk::Error>(())
     /// ```
     pub fn decode(status: u16, body: &[u8], creds: &Credentials) -> Result<Self> {
-        let text = String::from_utf8_lossy(body);
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|e| Error::decode(format!("CreateTrade answer is not JSON: {e}"), &text))?;
-        let Value::Object(map) = &v else {
-            return Err(Error::decode(
-                "CreateTrade answer is not a JSON object",
-                &text,
-            ));
-        };
-        let pairs: Vec<(String, String)> = map
-            .keys()
-            .map(|k| (k.clone(), wire::json_text(&v, k)))
-            .collect();
-        wire::verify_if_signed(&pairs, creds)?;
-        let code = wire::json_int(&v, "RtnCode", &text)?;
-        let msg = wire::json_text(&v, "RtnMsg");
-        if code != 1 {
-            return Err(wire::api_error(status, code, &msg));
-        }
+        let SignedJson {
+            v, text, code, msg, ..
+        } = SignedJson::read(status, body, creds, "CreateTrade")?;
         let token = wire::json_text(&v, "SPToken");
         if token.is_empty() {
             return Err(Error::decode("CreateTrade answer has no SPToken", &text));
