@@ -19,6 +19,7 @@
 mod common;
 
 use std::future::Future;
+use std::pin::Pin;
 
 use chrono::NaiveDate;
 use ecpay_sdk::aio::{
@@ -44,7 +45,7 @@ fn client(server: &MockServer) -> Client {
 
 /// Runs `call` against a mock that answers every POST to `route` with an unsigned error, and
 /// returns the one form it received. The answer does not matter here: only what was sent.
-async fn sent_form<F, Fut>(route: &str, call: F) -> Vec<(String, String)>
+async fn sent_form<F, Fut>(case: &str, route: &str, call: F) -> Vec<(String, String)>
 where
     F: FnOnce(Client) -> Fut,
     Fut: Future<Output = ()>,
@@ -57,8 +58,8 @@ where
         .await;
     call(client(&server)).await;
     let reqs = server.received_requests().await.expect("recorded");
-    assert_eq!(reqs.len(), 1, "{route}: one request");
-    assert_eq!(reqs[0].method.as_str(), "POST", "{route}");
+    assert_eq!(reqs.len(), 1, "{case} ({route}): one request");
+    assert_eq!(reqs[0].method.as_str(), "POST", "{case} ({route})");
     common::parse_form(&reqs[0].body)
 }
 
@@ -91,137 +92,221 @@ fn assert_platform(case: &str, form: &[(String, String)], want: Option<&str>, un
     );
 }
 
+/// One operation sent to the mock: what it sends is read from the one request received.
+type Send = Box<dyn FnOnce(Client) -> Pin<Box<dyn Future<Output = ()>>>>;
+
+fn send<F, Fut>(f: F) -> Send
+where
+    F: FnOnce(Client) -> Fut + 'static,
+    Fut: Future<Output = ()> + 'static,
+{
+    Box::new(move |c| Box::pin(f(c)))
+}
+
+/// One row: an operation, what `PlatformID` it sends (`None`: not sent), the fields outside
+/// its signature, and for the queries the fields of their page in order.
+struct Row {
+    case: &'static str,
+    route: &'static str,
+    send: Send,
+    platform_id: Option<&'static str>,
+    unsigned: &'static [&'static str],
+    fields: Option<(&'static [&'static str], &'static str)>,
+}
+
+/// The fields of `?p=2890` and `?p=5615`, in the order sent.
+const QUERY_FIELDS: &[&str] = &[
+    "MerchantID",
+    "MerchantTradeNo",
+    "TimeStamp",
+    "PlatformID",
+    "CheckMacValue",
+];
+
+fn rows() -> Vec<Row> {
+    let d = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
+    let row = |case, route, send, platform_id| Row {
+        case,
+        route,
+        send,
+        platform_id,
+        unsigned: &[],
+        fields: None,
+    };
+    vec![
+        Row {
+            fields: Some((QUERY_FIELDS, "?p=2890")),
+            ..row(
+                "QueryTradeInfo, sub-merchant",
+                "/Cashier/QueryTradeInfo/V5",
+                send(|c| async move {
+                    let q = TradeQuery::new("T20260101001").platform(PLATFORM);
+                    let _ = c.aio().query_trade_info(q).await;
+                }),
+                Some(PLATFORM),
+            )
+        },
+        Row {
+            fields: Some((QUERY_FIELDS, "?p=2890")),
+            ..row(
+                "QueryTradeInfo, ordinary merchant: sent empty, as ?p=2890 asks",
+                "/Cashier/QueryTradeInfo/V5",
+                send(|c| async move {
+                    let _ = c
+                        .aio()
+                        .query_trade_info(TradeQuery::new("T20260101001"))
+                        .await;
+                }),
+                Some(""),
+            )
+        },
+        Row {
+            fields: Some((QUERY_FIELDS, "?p=5615")),
+            ..row(
+                "QueryPaymentInfo, sub-merchant",
+                "/Cashier/QueryPaymentInfo",
+                send(|c| async move {
+                    let q = TradeQuery::new("T2").platform(PLATFORM);
+                    let _ = c.aio().query_payment_info(q).await;
+                }),
+                Some(PLATFORM),
+            )
+        },
+        Row {
+            fields: Some((QUERY_FIELDS, "?p=5615")),
+            ..row(
+                "QueryPaymentInfo, ordinary merchant: sent empty, as ?p=5615 asks",
+                "/Cashier/QueryPaymentInfo",
+                send(|c| async move {
+                    let _ = c.aio().query_payment_info(TradeQuery::new("T2")).await;
+                }),
+                Some(""),
+            )
+        },
+        row(
+            "do action",
+            "/CreditDetail/DoAction",
+            send(|c| async move {
+                let req = DoActionRequest {
+                    merchant_trade_no: "T3".into(),
+                    trade_no: "2601011000000003".into(),
+                    action: CreditAction::Refund,
+                    total_amount: 120,
+                    platform_id: Some(PLATFORM.into()),
+                };
+                let _ = c.aio().do_action(&req).await;
+            }),
+            Some(PLATFORM),
+        ),
+        row(
+            "period info",
+            "/Cashier/QueryCreditCardPeriodInfo",
+            send(|c| async move {
+                let mut req = PeriodInfoRequest::new("SUB20260101001");
+                req.platform_id = Some(PLATFORM.into());
+                let _ = c.aio().query_period_info(req).await;
+            }),
+            Some(PLATFORM),
+        ),
+        row(
+            "period action",
+            "/Cashier/CreditCardPeriodAction",
+            send(|c| async move {
+                let mut req = PeriodActionRequest::new("SUB1", PeriodActionKind::Cancel);
+                req.platform_id = Some(PLATFORM.into());
+                let _ = c.aio().period_action(&req).await;
+            }),
+            Some(PLATFORM),
+        ),
+        row(
+            "capture",
+            "/Cashier/Capture",
+            send(|c| async move {
+                let mut req = CaptureRequest::new("ORD1", 900, 100);
+                req.platform_id = Some(PLATFORM.into());
+                let _ = c.aio().capture(&req).await;
+            }),
+            Some(PLATFORM),
+        ),
+        Row {
+            // The encrypted PaymentToken is outside the signature (Node `CreateServerOrder`).
+            unsigned: &["PaymentToken"],
+            ..row(
+                "server order",
+                "/ApplePay/CreateServerOrder/V2",
+                send(|c| async move {
+                    let mut req = ServerOrderRequest::new(
+                        "AP20260101001",
+                        "2026/01/01 12:00:00",
+                        100,
+                        "Tea",
+                        "Apple Pay order",
+                        ServerTradeType::Web,
+                        r#"{"paymentData":{"version":"EC_v1","data":"abc"}}"#,
+                    );
+                    req.platform_id = Some(PLATFORM.into());
+                    let _ = c.aio().create_server_order(&req).await;
+                }),
+                Some(PLATFORM),
+            )
+        },
+        row(
+            "create trade",
+            "/SP/CreateTrade",
+            send(|c| async move {
+                let _ = c
+                    .aio()
+                    .create_trade(&checkout_request("SP20260101PF1"))
+                    .await;
+            }),
+            Some(PLATFORM),
+        ),
+        row(
+            "QueryTrade/V2 (?p=2894)",
+            "/CreditDetail/QueryTrade/V2",
+            send(|c| async move {
+                let req = CreditTradeRequest {
+                    credit_refund_id: 11111111,
+                    credit_amount: 299,
+                    credit_check_code: 59997889,
+                };
+                let _ = c.aio().query_credit_trade(&req).await;
+            }),
+            None,
+        ),
+        row(
+            "TradeNoAio (?p=16599)",
+            "/PaymentMedia/TradeNoAio",
+            send(move |c| async move {
+                let req = TradeFileRequest::new(MediaDateType::Paid, d, d);
+                let _ = c.aio().trade_file(&req).await;
+            }),
+            None,
+        ),
+        row(
+            "FundingReconDetail (?p=2898)",
+            "/CreditDetail/FundingReconDetail",
+            send(move |c| async move {
+                let req = FundingFileRequest::new(FundingDateType::Enter, d, d);
+                let _ = c.aio().funding_file(&req).await;
+            }),
+            None,
+        ),
+    ]
+}
+
+/// Every operation sent over the wire: `PlatformID` signed where ECPay takes it, not sent
+/// where it does not (the list and its sources are at the top of this file).
 #[tokio::test]
-async fn query_trade_info_signs_platform_id() {
-    for (case, query, want) in [
-        (
-            "sub-merchant",
-            TradeQuery::new("T20260101001").platform(PLATFORM),
-            PLATFORM,
-        ),
-        (
-            "ordinary merchant: sent empty, as ?p=2890 asks",
-            TradeQuery::new("T20260101001"),
-            "",
-        ),
-    ] {
-        let f = sent_form("/Cashier/QueryTradeInfo/V5", |c| async move {
-            let _ = c.aio().query_trade_info(query).await;
-        })
-        .await;
-        assert_platform(case, &f, Some(want), &[]);
-        let names: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "MerchantID",
-                "MerchantTradeNo",
-                "TimeStamp",
-                "PlatformID",
-                "CheckMacValue"
-            ],
-            "{case}: the fields of ?p=2890"
-        );
+async fn every_operation_sends_platform_id_where_ecpay_takes_it() {
+    for r in rows() {
+        let f = sent_form(r.case, r.route, r.send).await;
+        assert_platform(r.case, &f, r.platform_id, r.unsigned);
+        if let Some((fields, page)) = r.fields {
+            let names: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
+            assert_eq!(names, fields, "{}: the fields of {page}", r.case);
+        }
     }
-}
-
-#[tokio::test]
-async fn query_payment_info_signs_platform_id() {
-    for (case, query, want) in [
-        (
-            "sub-merchant",
-            TradeQuery::new("T2").platform(PLATFORM),
-            PLATFORM,
-        ),
-        (
-            "ordinary merchant: sent empty, as ?p=5615 asks",
-            TradeQuery::new("T2"),
-            "",
-        ),
-    ] {
-        let f = sent_form("/Cashier/QueryPaymentInfo", |c| async move {
-            let _ = c.aio().query_payment_info(query).await;
-        })
-        .await;
-        assert_platform(case, &f, Some(want), &[]);
-        let names: Vec<&str> = f.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(
-            names,
-            [
-                "MerchantID",
-                "MerchantTradeNo",
-                "TimeStamp",
-                "PlatformID",
-                "CheckMacValue"
-            ],
-            "{case}: the fields of ?p=5615"
-        );
-    }
-}
-
-#[tokio::test]
-async fn do_action_signs_platform_id() {
-    let f = sent_form("/CreditDetail/DoAction", |c| async move {
-        let req = DoActionRequest {
-            merchant_trade_no: "T3".into(),
-            trade_no: "2601011000000003".into(),
-            action: CreditAction::Refund,
-            total_amount: 120,
-            platform_id: Some(PLATFORM.into()),
-        };
-        let _ = c.aio().do_action(&req).await;
-    })
-    .await;
-    assert_platform("do action", &f, Some(PLATFORM), &[]);
-}
-
-#[tokio::test]
-async fn period_info_and_period_action_sign_platform_id() {
-    let f = sent_form("/Cashier/QueryCreditCardPeriodInfo", |c| async move {
-        let mut req = PeriodInfoRequest::new("SUB20260101001");
-        req.platform_id = Some(PLATFORM.into());
-        let _ = c.aio().query_period_info(req).await;
-    })
-    .await;
-    assert_platform("period info", &f, Some(PLATFORM), &[]);
-    let f = sent_form("/Cashier/CreditCardPeriodAction", |c| async move {
-        let mut req = PeriodActionRequest::new("SUB1", PeriodActionKind::Cancel);
-        req.platform_id = Some(PLATFORM.into());
-        let _ = c.aio().period_action(&req).await;
-    })
-    .await;
-    assert_platform("period action", &f, Some(PLATFORM), &[]);
-}
-
-#[tokio::test]
-async fn capture_signs_platform_id() {
-    let f = sent_form("/Cashier/Capture", |c| async move {
-        let mut req = CaptureRequest::new("ORD1", 900, 100);
-        req.platform_id = Some(PLATFORM.into());
-        let _ = c.aio().capture(&req).await;
-    })
-    .await;
-    assert_platform("capture", &f, Some(PLATFORM), &[]);
-}
-
-#[tokio::test]
-async fn server_order_signs_platform_id() {
-    let f = sent_form("/ApplePay/CreateServerOrder/V2", |c| async move {
-        let mut req = ServerOrderRequest::new(
-            "AP20260101001",
-            "2026/01/01 12:00:00",
-            100,
-            "Tea",
-            "Apple Pay order",
-            ServerTradeType::Web,
-            r#"{"paymentData":{"version":"EC_v1","data":"abc"}}"#,
-        );
-        req.platform_id = Some(PLATFORM.into());
-        let _ = c.aio().create_server_order(&req).await;
-    })
-    .await;
-    // The encrypted PaymentToken is outside the signature (Node `CreateServerOrder`).
-    assert_platform("server order", &f, Some(PLATFORM), &["PaymentToken"]);
 }
 
 fn checkout_request(no: &str) -> CheckoutRequest {
@@ -238,48 +323,13 @@ fn checkout_request(no: &str) -> CheckoutRequest {
 }
 
 #[tokio::test]
-async fn checkout_and_create_trade_sign_platform_id() {
+async fn checkout_signs_platform_id() {
     let server = MockServer::start().await;
     let form = client(&server)
         .aio()
         .checkout(&checkout_request("T20260101PF1"))
         .expect("signed");
     assert_platform("checkout", &form.fields, Some(PLATFORM), &[]);
-    let f = sent_form("/SP/CreateTrade", |c| async move {
-        let _ = c
-            .aio()
-            .create_trade(&checkout_request("SP20260101PF1"))
-            .await;
-    })
-    .await;
-    assert_platform("create trade", &f, Some(PLATFORM), &[]);
-}
-
-#[tokio::test]
-async fn operations_ecpay_takes_no_platform_id_for_send_none() {
-    let d = NaiveDate::from_ymd_opt(2026, 1, 1).expect("date");
-    let f = sent_form("/CreditDetail/QueryTrade/V2", |c| async move {
-        let req = CreditTradeRequest {
-            credit_refund_id: 11111111,
-            credit_amount: 299,
-            credit_check_code: 59997889,
-        };
-        let _ = c.aio().query_credit_trade(&req).await;
-    })
-    .await;
-    assert_platform("QueryTrade/V2 (?p=2894)", &f, None, &[]);
-    let f = sent_form("/PaymentMedia/TradeNoAio", |c| async move {
-        let req = TradeFileRequest::new(MediaDateType::Paid, d, d);
-        let _ = c.aio().trade_file(&req).await;
-    })
-    .await;
-    assert_platform("TradeNoAio (?p=16599)", &f, None, &[]);
-    let f = sent_form("/CreditDetail/FundingReconDetail", |c| async move {
-        let req = FundingFileRequest::new(FundingDateType::Enter, d, d);
-        let _ = c.aio().funding_file(&req).await;
-    })
-    .await;
-    assert_platform("FundingReconDetail (?p=2898)", &f, None, &[]);
 }
 
 #[tokio::test]
