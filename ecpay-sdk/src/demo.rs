@@ -23,6 +23,7 @@ use std::collections::BTreeMap;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use sign_core::wire_enum;
 
 use crate::client::{Call, Client, RawResponse};
 use crate::error::{snippet, Error, ErrorCode, FieldIssue, Result};
@@ -79,37 +80,7 @@ pub const OPERATIONS: &[(&str, &str, &str)] = &[
     ),
 ];
 
-macro_rules! open_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $var:ident = $wire:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(from = "String", into = "String")]
-        #[non_exhaustive]
-        pub enum $name {
-            $($(#[$vm])* $var,)*
-            /// A value this crate does not know yet, kept as sent.
-            Other(String),
-        }
-        impl From<String> for $name {
-            fn from(s: String) -> Self {
-                match s.as_str() { $($wire => Self::$var,)* _ => Self::Other(s) }
-            }
-        }
-        impl From<$name> for String {
-            fn from(v: $name) -> String {
-                match v { $($name::$var => $wire.to_owned(),)* $name::Other(s) => s }
-            }
-        }
-        impl $name {
-            /// The wire value.
-            pub fn as_str(&self) -> &str {
-                match self { $(Self::$var => $wire,)* Self::Other(s) => s }
-            }
-        }
-    };
-}
-
-open_enum!(
+wire_enum! {
     /// `EventRecord.status`.
     EventStatus {
         /// `pending_payment`
@@ -125,9 +96,9 @@ open_enum!(
         /// `payment_failed`
         PaymentFailed = "payment_failed",
     }
-);
+}
 
-open_enum!(
+wire_enum! {
     /// `EventRecord.notification_status` (default `pending`).
     NotificationStatus {
         /// `pending`
@@ -141,7 +112,7 @@ open_enum!(
         /// `not_applicable`
         NotApplicable = "not_applicable",
     }
-);
+}
 
 #[allow(clippy::derivable_impls)]
 impl Default for NotificationStatus {

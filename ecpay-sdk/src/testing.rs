@@ -54,7 +54,7 @@
 //! ```
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::Arc;
 
 use std::time::Duration;
 
@@ -62,6 +62,7 @@ use chrono::{Duration as ChronoDuration, NaiveDateTime, Utc};
 use rand::Rng;
 use serde_json::{json, Value};
 use sign_core::ecpay::{self, HashAlgorithm};
+use sign_core::testing::StateMutex;
 use wiremock::matchers::{any, method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
@@ -235,14 +236,10 @@ struct State {
 struct Shared {
     credentials: Credentials,
     base: String,
-    state: Mutex<State>,
+    state: StateMutex<State>,
 }
 
 impl Shared {
-    fn state(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
     fn sign(&self, pairs: &[(String, String)]) -> String {
         ecpay::check_mac_value(
             pairs.iter().map(|(k, v)| (k.as_str(), v.as_str())),
@@ -346,7 +343,8 @@ impl Respond for Route {
                 let q: BTreeMap<String, String> = req.url.query_pairs().into_owned().collect();
                 let id = q.get("event_id").cloned().unwrap_or_default();
                 let status = s
-                    .state()
+                    .state
+                    .lock()
                     .events
                     .iter()
                     .find(|e| e.event_id == id)
@@ -432,7 +430,7 @@ fn checkout(s: &Shared, req: &Request) -> ResponseTemplate {
         "BNPL" => "BNPL_URICH",
         _ => return ecpay_error("10200050", "ChoosePayment Error"),
     };
-    let mut st = s.state();
+    let mut st = s.state.lock();
     if st.orders.contains_key(&no) {
         return ecpay_error("10200047", "MerchantTradeNo is duplicate");
     }
@@ -568,7 +566,7 @@ fn query_trade_info(s: &Shared, req: &Request) -> ResponseTemplate {
         Ok(n) => n,
         Err(r) => return r,
     };
-    let st = s.state();
+    let st = s.state.lock();
     let mid = s.credentials.merchant_id().to_owned();
     let out: Vec<(String, String)> = match st.orders.get(&no) {
         Some(o) => {
@@ -620,7 +618,7 @@ fn query_payment_info(s: &Shared, req: &Request) -> ResponseTemplate {
         Ok(n) => n,
         Err(r) => return r,
     };
-    let st = s.state();
+    let st = s.state.lock();
     match (st.orders.get(&no), st.codes.get(&no)) {
         (Some(o), Some(c)) => {
             let out = payment_info_fields(s, o, c);
@@ -670,7 +668,7 @@ fn do_action(s: &Shared, req: &Request) -> ResponseTemplate {
     if !s.verify(&pairs) {
         return reply(&no, &trade, "10200073", "CheckMacValue Error");
     }
-    let mut st = s.state();
+    let mut st = s.state.lock();
     let Some(o) = st.orders.get_mut(&no) else {
         return reply(&no, &trade, "10200047", "Cant not find the trade data.");
     };
@@ -784,7 +782,7 @@ fn demo_create_order(s: &Shared, req: &Request) -> ResponseTemplate {
     if !detail.is_empty() {
         return validation_422(detail);
     }
-    let mut st = s.state();
+    let mut st = s.state.lock();
     st.seq += 1;
     let event_id = format!("evt_{:032x}", rand::thread_rng().gen::<u128>());
     let now = Utc::now().to_rfc3339();
@@ -841,7 +839,7 @@ fn last_segment(req: &Request) -> String {
 
 fn demo_event(s: &Shared, req: &Request) -> ResponseTemplate {
     let id = last_segment(req);
-    match s.state().events.iter().find(|e| e.event_id == id) {
+    match s.state.lock().events.iter().find(|e| e.event_id == id) {
         Some(e) => ResponseTemplate::new(200).set_body_json(e),
         None => not_found(),
     }
@@ -876,7 +874,15 @@ fn demo_events(s: &Shared, req: &Request) -> ResponseTemplate {
             }
         },
     };
-    let events: Vec<EventRecord> = s.state().events.iter().rev().take(limit).cloned().collect();
+    let events: Vec<EventRecord> = s
+        .state
+        .lock()
+        .events
+        .iter()
+        .rev()
+        .take(limit)
+        .cloned()
+        .collect();
     ResponseTemplate::new(200).set_body_json(json!({ "events": events }))
 }
 
@@ -927,7 +933,7 @@ fn demo_checkout(s: &Shared, req: &Request) -> ResponseTemplate {
             "missing",
         )]);
     };
-    let mut st = s.state();
+    let mut st = s.state.lock();
     st.seq += 1;
     let seq = st.seq;
     let Some(e) = st.events.iter_mut().find(|e| e.event_id == id) else {
@@ -957,7 +963,7 @@ fn demo_checkout(s: &Shared, req: &Request) -> ResponseTemplate {
 
 fn demo_redirect(s: &Shared, req: &Request) -> ResponseTemplate {
     let id = last_segment(req);
-    let st = s.state();
+    let st = s.state.lock();
     let Some(e) = st.events.iter().find(|e| e.event_id == id) else {
         return not_found();
     };
@@ -980,7 +986,7 @@ fn demo_return(s: &Shared, req: &Request) -> ResponseTemplate {
     let no = get(&pairs, "MerchantTradeNo")
         .unwrap_or_default()
         .to_owned();
-    let mut st = s.state();
+    let mut st = s.state.lock();
     if let Some(e) = st
         .events
         .iter_mut()
@@ -1053,7 +1059,7 @@ fn merchant_checkout(s: &Shared, req: &Request) -> ResponseTemplate {
         .filter(|p| crate::aio::PaymentMethod::parse(p).is_some())
         .unwrap_or("ALL")
         .to_owned();
-    let mut st = s.state();
+    let mut st = s.state.lock();
     st.seq += 1;
     let no = format!(
         "MC{}{:04}",
@@ -1171,7 +1177,7 @@ impl Simulator {
         let shared = Arc::new(Shared {
             credentials,
             base: server.uri(),
-            state: Mutex::new(State::default()),
+            state: StateMutex::default(),
         });
         let routes: &[(&str, &str, bool, RouteKind)] = &[
             (
@@ -1275,11 +1281,7 @@ impl Simulator {
             .with_priority(100)
             .mount(&server)
             .await;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
-            .build()
-            .unwrap_or_default();
+        let http = sign_core::testing::callback_client();
         Self {
             server,
             shared,
@@ -1329,27 +1331,53 @@ impl Simulator {
         self.client.clone()
     }
 
-    /// A callback verifier with the merchant's credentials, recording deliveries in a fresh
-    /// in-memory replay guard of its own. Not a `Result`: the credentials were checked when
-    /// the simulator started.
+    /// A callback verifier with the merchant's credentials. Every verifier this simulator hands
+    /// out shares one in-memory replay guard, as one merchant's handlers share one store: a
+    /// [`Simulator::redeliver`] is seen as a
+    /// [`Delivery::Repeat`](crate::webhook::Delivery::Repeat) whichever of them checks it.
+    /// Give one its own guard with [`Verifier::with_replay_guard`]. Not a `Result`: the
+    /// credentials were checked when the simulator started.
     ///
     /// ```
-    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
-    /// let sim = ecpay_sdk::testing::Simulator::start().await;
-    /// let verifier = sim.verifier();
-    /// assert!(verifier.verify(b"MerchantID=3002607").is_err()); // not signed
-    /// # }
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// use ecpay_sdk::aio::CheckoutRequest;
+    /// use ecpay_sdk::testing::Simulator;
+    /// use ecpay_sdk::webhook::{Delivery, ReplayGuard, ACK};
+    /// use wiremock::{matchers::method, Mock, MockServer, ResponseTemplate};
+    ///
+    /// let sim = Simulator::start().await;
+    /// assert!(sim.verifier().verify(b"MerchantID=3002607").is_err()); // not signed
+    ///
+    /// let shop = MockServer::start().await; // the merchant's ReturnURL
+    /// let ack = ResponseTemplate::new(200).set_body_string(ACK);
+    /// Mock::given(method("POST")).respond_with(ack).mount(&shop).await;
+    /// sim.set_callback_url(format!("{}/ecpay/return", shop.uri()));
+    /// let order = CheckoutRequest::new(
+    ///     "DOC0001", "2026/01/01 12:00:00", 1200, "Tea", "Tea", "https://shop.example/back",
+    /// );
+    /// sim.submit(&sim.client().aio().checkout(&order)?).await?;
+    /// sim.pay("DOC0001").await?;
+    /// sim.redeliver("DOC0001").await?; // ECPay's duplicate delivery
+    /// let posted = shop.received_requests().await.unwrap_or_default();
+    ///
+    /// // Two verifiers from the simulator, one guard: the re-delivery is a repeat.
+    /// let first = sim.verifier().verify_and_record(&posted[0].body).await?;
+    /// let again = sim.verifier().verify_and_record(&posted[1].body).await?;
+    /// assert_eq!((first.delivery, again.delivery), (Delivery::First, Delivery::Repeat));
+    /// // A verifier given a guard of its own has not seen it.
+    /// let own = sim.verifier().with_replay_guard(ReplayGuard::memory());
+    /// assert_eq!(own.verify_and_record(&posted[1].body).await?.delivery, Delivery::First);
+    /// # Ok(()) }
     /// ```
     pub fn verifier(&self) -> Verifier {
-        self.verifier
-            .clone()
-            .with_replay_guard(sign_core::replay::ReplayGuard::memory())
+        self.verifier.clone()
     }
 
     /// Where [`Simulator::pay`], [`Simulator::deliver_payment_info`] and
     /// [`Simulator::redeliver`] POST (instead of the URL the checkout named).
     pub fn set_callback_url(&self, url: impl Into<String>) {
-        self.shared.state().callback_url = Some(url.into());
+        self.shared.state.lock().callback_url = Some(url.into());
     }
 
     /// POSTs checkout fields to the simulated AIO endpoint, as a browser submitting the form.
@@ -1400,7 +1428,7 @@ impl Simulator {
         &self,
         merchant_trade_no: &str,
     ) -> Result<Vec<(String, String)>, Error> {
-        let st = self.shared.state();
+        let st = self.shared.state.lock();
         let o = st
             .orders
             .get(merchant_trade_no)
@@ -1443,7 +1471,7 @@ impl Simulator {
     /// and returns the merchant's reply.
     pub async fn pay(&self, merchant_trade_no: &str) -> Result<CallbackReply, Error> {
         let (url, fields) = {
-            let mut st = self.shared.state();
+            let mut st = self.shared.state.lock();
             let target = st.callback_url.clone();
             let o = st
                 .orders
@@ -1471,7 +1499,7 @@ impl Simulator {
     /// re-delivery of an unacknowledged callback), and returns the merchant's reply.
     pub async fn redeliver(&self, merchant_trade_no: &str) -> Result<CallbackReply, Error> {
         let last = {
-            let st = self.shared.state();
+            let st = self.shared.state.lock();
             st.deliveries
                 .iter()
                 .rev()
@@ -1493,7 +1521,7 @@ impl Simulator {
         merchant_trade_no: &str,
     ) -> Result<CallbackReply, Error> {
         let (url, mut fields) = {
-            let st = self.shared.state();
+            let st = self.shared.state.lock();
             let o = st
                 .orders
                 .get(merchant_trade_no)
@@ -1554,7 +1582,7 @@ impl Simulator {
             status,
             ack_body: ack_body.clone(),
         };
-        self.shared.state().deliveries.push(d);
+        self.shared.state.lock().deliveries.push(d);
         Ok(CallbackReply {
             status,
             body: ack_body,
@@ -1563,22 +1591,27 @@ impl Simulator {
 
     /// One order.
     pub fn order(&self, merchant_trade_no: &str) -> Option<SimOrder> {
-        self.shared.state().orders.get(merchant_trade_no).cloned()
+        self.shared
+            .state
+            .lock()
+            .orders
+            .get(merchant_trade_no)
+            .cloned()
     }
 
     /// Every order, by `MerchantTradeNo`.
     pub fn orders(&self) -> Vec<SimOrder> {
-        self.shared.state().orders.values().cloned().collect()
+        self.shared.state.lock().orders.values().cloned().collect()
     }
 
     /// Every callback delivered so far.
     pub fn deliveries(&self) -> Vec<SimDelivery> {
-        self.shared.state().deliveries.clone()
+        self.shared.state.lock().deliveries.clone()
     }
 
     /// The integration demo mock's events, oldest first.
     pub fn demo_events(&self) -> Vec<EventRecord> {
-        self.shared.state().events.clone()
+        self.shared.state.lock().events.clone()
     }
 
     /// Requests the server received (for contract assertions).

@@ -214,7 +214,7 @@ fn period_info(s: &Shared, pairs: &[(String, String)]) -> ResponseTemplate {
         Ok(no) => no,
         Err(r) => return r,
     };
-    let mut st = s.state();
+    let mut st = s.state.lock();
     let order = st.orders.get(&no).cloned();
     let Some(plan) = plan_of(&mut st, &no).cloned() else {
         // ECPay answers an unknown plan with an empty record and a failure code.
@@ -284,7 +284,7 @@ fn period_action(s: &Shared, pairs: &[(String, String)]) -> ResponseTemplate {
         Err(r) => return r,
     };
     let action = get(pairs, "Action").unwrap_or_default().to_owned();
-    let mut st = s.state();
+    let mut st = s.state.lock();
     let Some(plan) = plan_of(&mut st, &no) else {
         return raw_answer(s, &no, 10100050, "Order not found", &[]);
     };
@@ -325,7 +325,7 @@ fn credit_trade(s: &Shared, pairs: &[(String, String)]) -> ResponseTemplate {
     let amount: u64 = get(pairs, "CreditAmount")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let st = s.state();
+    let st = s.state.lock();
     let found = st.ops.plans.values().find_map(|p| {
         p.executions.iter().find(|e| e.gwsr == gwsr).map(|e| {
             (
@@ -360,7 +360,7 @@ fn capture(s: &Shared, pairs: &[(String, String)]) -> ResponseTemplate {
     let no = get(pairs, "MerchantTradeNo").unwrap_or_default().to_owned();
     let cap: Option<u64> = get(pairs, "CaptureAMT").and_then(|v| v.parse().ok());
     let refund: Option<u64> = get(pairs, "UserRefundAMT").and_then(|v| v.parse().ok());
-    let mut st = s.state();
+    let mut st = s.state.lock();
     let Some(order) = st.orders.get(&no).cloned() else {
         return raw_answer(s, &no, 10100050, "Order not found", &[]);
     };
@@ -413,7 +413,7 @@ fn trade_file(s: &Shared, pairs: &[(String, String)]) -> ResponseTemplate {
     if let Err(r) = auth_plain(s, pairs) {
         return r;
     }
-    let st = s.state();
+    let st = s.state.lock();
     if let Some(b) = &st.ops.trade_file {
         return ResponseTemplate::new(200).set_body_raw(b.clone(), "text/csv");
     }
@@ -462,7 +462,7 @@ fn funding_file(s: &Shared, pairs: &[(String, String)]) -> ResponseTemplate {
     if let Err(r) = auth_plain(s, pairs) {
         return r;
     }
-    let st = s.state();
+    let st = s.state.lock();
     if let Some(b) = &st.ops.funding_file {
         return ResponseTemplate::new(200).set_body_raw(b.clone(), "text/csv");
     }
@@ -539,7 +539,7 @@ fn server_order(s: &Shared, mut pairs: Vec<(String, String)>) -> ResponseTemplat
     let amount: u64 = get(&pairs, "TotalAmount")
         .and_then(|v| v.parse().ok())
         .unwrap_or(0);
-    let mut st = s.state();
+    let mut st = s.state.lock();
     if st.orders.contains_key(&no) {
         return json_error(10200047, "MerchantTradeNo is duplicate");
     }
@@ -585,9 +585,9 @@ fn server_order(s: &Shared, mut pairs: Vec<(String, String)>) -> ResponseTemplat
 /// 站內付 `SP/CreateTrade`: the checkout's rules, then a signed JSON answer with an `SPToken`.
 fn create_trade(s: &Shared, req: &Request, pairs: &[(String, String)]) -> ResponseTemplate {
     let no = get(pairs, "MerchantTradeNo").unwrap_or_default().to_owned();
-    let existed = s.state().orders.contains_key(&no);
+    let existed = s.state.lock().orders.contains_key(&no);
     let page = super::checkout(s, req);
-    let created = !existed && s.state().orders.contains_key(&no);
+    let created = !existed && s.state.lock().orders.contains_key(&no);
     if !created {
         drop(page);
         return json_error(10200050, "the checkout parameters were refused");
@@ -702,7 +702,7 @@ impl Simulator {
 
     async fn renew_with(&self, no: &str, approve: bool) -> Result<CallbackReply, Error> {
         let (url, fields) = {
-            let mut st = self.shared.state();
+            let mut st = self.shared.state.lock();
             let target = st.callback_url.clone();
             let order = st
                 .orders
@@ -790,22 +790,22 @@ impl Simulator {
 
     /// The periodic plan of a checkout, once it exists (the checkout carried `PeriodAmount`).
     pub fn plan(&self, merchant_trade_no: &str) -> Option<SimPlan> {
-        let mut st = self.shared.state();
+        let mut st = self.shared.state.lock();
         plan_of(&mut st, merchant_trade_no).cloned()
     }
 
     /// Captures the simulator accepted, in order.
     pub fn captures(&self) -> Vec<SimCapture> {
-        self.shared.state().ops.captures.clone()
+        self.shared.state.lock().ops.captures.clone()
     }
 
     /// Serves these bytes for `TradeNoAio` instead of the file built from the orders.
     pub fn set_trade_file(&self, bytes: impl Into<Vec<u8>>) {
-        self.shared.state().ops.trade_file = Some(bytes.into());
+        self.shared.state.lock().ops.trade_file = Some(bytes.into());
     }
 
     /// Serves these bytes for `FundingReconDetail` instead of the file built from the plans.
     pub fn set_funding_file(&self, bytes: impl Into<Vec<u8>>) {
-        self.shared.state().ops.funding_file = Some(bytes.into());
+        self.shared.state.lock().ops.funding_file = Some(bytes.into());
     }
 }
