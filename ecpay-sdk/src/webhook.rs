@@ -397,20 +397,14 @@ impl Verifier {
         })
     }
 
-    /// Records deliveries in `guard` (e.g. one Redis for a fleet of servers).
-    pub fn with_replay_guard(mut self, guard: ReplayGuard) -> Self {
-        self.guard = guard;
-        self
-    }
+    sign_core::replay_setters!(
+        guard,
+        "ecpay_sdk::webhook::Verifier::new(ecpay_sdk::Credentials::stage()).unwrap()"
+    );
 
     /// The merchant's credentials.
     pub fn credentials(&self) -> &Credentials {
         &self.credentials
-    }
-
-    /// The replay guard deliveries are recorded in.
-    pub fn replay_guard(&self) -> &ReplayGuard {
-        &self.guard
     }
 
     /// Verifies a `ReturnURL` body (no store): answer ECPay with [`ACK`] once stored.

@@ -14,11 +14,43 @@
 //! that adds what the polling thread allocated during each poll. Axum's extraction of headers
 //! and body is the same for both routes and is not in the count.
 //!
+//! # How the ratios are measured
+//!
+//! The machine is shared (the posting client runs on the same two cores as the server, and
+//! other builds come and go), so rates measured minutes apart are not comparable. The ratios
+//! therefore come from **paired rounds**: one round posts `BATCH` (4 000) callbacks to each of bare,
+//! memory and Redis back to back (the order rotates from round to round, so no side always
+//! runs first or last), each round gives its own ratios `memory / bare` and `redis / bare`,
+//! and the figure printed is the **median of the per-round ratios** over `WEBHOOKS_PAIRS`
+//! rounds (default 15), with the lowest and highest round next to it. A burst of load hits
+//! one round, both sides of it about alike, and the median ignores the few rounds it does
+//! skew. The rates printed are the medians of each side's per-round rates.
+//!
+//! Next to the wall-clock ratio the table gives the **CPU ratio** of the memory store: the CPU
+//! time the bench process (posting client and server) spent per bare round over what it
+//! spent per memory round, read from Linux's per-thread `schedstat` (a round's CPU time does
+//! not grow when another process takes the cores, its wall time does). It is what the
+//! wall-clock ratio comes to on two cores of the bench's own, and it swings much less on a
+//! loaded machine; the Redis server's CPU is another process's, so Redis has no CPU ratio.
+//!
+//! Criterion's own timings (one sample = `BATCH` callbacks) run first, per target, for the
+//! per-target confidence intervals; `WEBHOOKS_SKIP_CRITERION=1` leaves them out.
+//!
+//! The in-process table (no HTTP) is measured the same way: per gateway, `WEBHOOKS_PAIRS`
+//! paired rounds of n distinct callbacks through the bare decode and through
+//! `verify_and_record` (a fresh memory guard each round), alternating which goes first;
+//! the nanoseconds are per-side medians and the ratio `sdk / bare` the median per round.
+//! The two loops are the functions `bare_round` and `sdk_round` (never inlined), so that
+//! `valgrind --tool=callgrind` gives the instructions of each: their inclusive cost divided by
+//! n times the rounds.
+//!
 //! Run: `cargo bench -p examples --bench webhooks`. Target: ≥ 90 % of bare with the memory
-//! store, ≥ 50 % with Redis. Besides criterion's timings (one sample = 4 000 callbacks) it
-//! prints the paired ratios. `WEBHOOKS_DIRECT=1` runs only the in-process table (the verify
-//! call and the bare decode in a loop, no HTTP: for callgrind and allocation counts), and
-//! `WEBHOOKS_GATEWAY=ecpay` (or ljpay, octopus, wattt) keeps one gateway.
+//! store, ≥ 50 % with Redis. `WEBHOOKS_DIRECT=1` runs only the in-process table
+//! (`WEBHOOKS_DIRECT=2000` sets n, default 20 000), `WEBHOOKS_GATEWAY=ecpay` (or ljpay,
+//! octopus, wattt) keeps one gateway, `WEBHOOKS_PAIRS=n` sets the rounds. For callgrind:
+//! `WEBHOOKS_DIRECT=2000 WEBHOOKS_PAIRS=1 WEBHOOKS_GATEWAY=ljpay valgrind --tool=callgrind
+//! target/release/deps/webhooks-… --bench`, then `callgrind_annotate --inclusive=yes` and read
+//! `bare_round` and `sdk_round`.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
@@ -399,48 +431,122 @@ async fn server(gateway: Gateway, guard: ReplayGuard, side: usize) -> String {
     format!("http://{addr}")
 }
 
-/// In process, no HTTP: `n` distinct callbacks through `verify_and_record` (a fresh memory
-/// guard) and through the bare decode, 3 rounds each, interleaved. Returns the median
-/// nanoseconds per callback and the allocations per callback, (bare, sdk).
-fn direct(g: Gateway, n: usize, start: usize) -> ((f64, f64), (f64, f64)) {
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .filter(|n| *n > 0)
+        .unwrap_or(default)
+}
+
+/// Paired rounds (see the module docs).
+fn pairs() -> usize {
+    env_usize("WEBHOOKS_PAIRS", 15)
+}
+
+fn median(v: &[f64]) -> f64 {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    match v.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => v[n / 2],
+        n => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+fn spread(v: &[f64]) -> (f64, f64) {
+    let lo = v.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    (lo, hi)
+}
+
+/// `calls` signed callbacks as the handler receives them.
+fn prepared(g: Gateway, start: usize, n: usize) -> Vec<(HeaderMap, Bytes)> {
+    (start..start + n)
+        .map(|i| {
+            let s = g.sign(i);
+            let mut h = HeaderMap::new();
+            for (k, v) in &s.headers {
+                h.insert(*k, v.parse().expect("header value"));
+            }
+            (h, s.body)
+        })
+        .collect()
+}
+
+/// The bare decode of every callback, in a loop (not inlined: callgrind reads its cost).
+#[inline(never)]
+fn bare_round(g: Gateway, calls: &[(HeaderMap, Bytes)]) {
+    for (h, body) in calls {
+        std::hint::black_box(h);
+        assert!(decode_bare(g, body), "bare decode");
+    }
+}
+
+/// `verify_and_record` of every callback, in a loop (not inlined: callgrind reads its cost).
+#[inline(never)]
+fn sdk_round(
+    g: Gateway,
+    v: &Verifiers,
+    calls: &[(HeaderMap, Bytes)],
+    rt: &tokio::runtime::Runtime,
+) {
+    rt.block_on(async {
+        for (h, body) in calls {
+            assert_eq!(verify_one(g, v, h, body).await, Ok(true));
+        }
+    });
+}
+
+/// One gateway's in-process figures: per-side median ns and allocations per callback, and
+/// the median of the per-round ratios sdk / bare.
+struct Direct {
+    bare_ns: f64,
+    sdk_ns: f64,
+    ratio: f64,
+    ratio_spread: (f64, f64),
+    bare_allocs: f64,
+    sdk_allocs: f64,
+}
+
+/// In process, no HTTP: paired rounds of `n` distinct callbacks (see the module docs).
+fn direct(g: Gateway, n: usize, start: usize) -> Direct {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let mut bare_ns = Vec::new();
-    let mut sdk_ns = Vec::new();
-    let (mut bare_allocs, mut sdk_allocs) = (0.0, 0.0);
-    for round in 0..3 {
-        let calls: Vec<(HeaderMap, Bytes)> = (0..n)
-            .map(|i| {
-                let s = g.sign(start + round * n + i);
-                let mut h = HeaderMap::new();
-                for (k, v) in &s.headers {
-                    h.insert(*k, v.parse().expect("header value"));
-                }
-                (h, s.body)
-            })
-            .collect();
+    let rounds = pairs();
+    let (mut bare_ns, mut sdk_ns, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut bare_allocs, mut sdk_allocs) = (0u64, 0u64);
+    for round in 0..rounds {
+        let calls = prepared(g, start + round * n, n);
         let v = Verifiers::new(ReplayGuard::memory());
-        let a0 = allocs_here();
-        let t0 = Instant::now();
-        for (_, body) in &calls {
-            assert!(decode_bare(g, body), "bare decode");
-        }
-        bare_ns.push(t0.elapsed().as_nanos() as f64 / n as f64);
-        bare_allocs = (allocs_here() - a0) as f64 / n as f64;
-        let a0 = allocs_here();
-        let t0 = Instant::now();
-        rt.block_on(async {
-            for (h, body) in &calls {
-                assert_eq!(verify_one(g, &v, h, body).await, Ok(true));
+        let (mut b, mut s) = (0.0, 0.0);
+        for side in [round % 2, 1 - round % 2] {
+            let a0 = allocs_here();
+            let t0 = Instant::now();
+            if side == 0 {
+                bare_round(g, &calls);
+                b = t0.elapsed().as_nanos() as f64 / n as f64;
+                bare_allocs += allocs_here() - a0;
+            } else {
+                sdk_round(g, &v, &calls, &rt);
+                s = t0.elapsed().as_nanos() as f64 / n as f64;
+                sdk_allocs += allocs_here() - a0;
             }
-        });
-        sdk_ns.push(t0.elapsed().as_nanos() as f64 / n as f64);
-        sdk_allocs = (allocs_here() - a0) as f64 / n as f64;
+        }
+        bare_ns.push(b);
+        sdk_ns.push(s);
+        ratios.push(s / b);
     }
-    bare_ns.sort_by(f64::total_cmp);
-    sdk_ns.sort_by(f64::total_cmp);
-    ((bare_ns[1], bare_allocs), (sdk_ns[1], sdk_allocs))
+    let per_call = |a: u64| a as f64 / (rounds * n) as f64;
+    Direct {
+        bare_ns: median(&bare_ns),
+        sdk_ns: median(&sdk_ns),
+        ratio: median(&ratios),
+        ratio_spread: spread(&ratios),
+        bare_allocs: per_call(bare_allocs),
+        sdk_allocs: per_call(sdk_allocs),
+    }
 }
 
 fn gateways() -> Vec<Gateway> {
@@ -457,13 +563,42 @@ fn gateways() -> Vec<Gateway> {
 }
 
 fn print_direct(n: usize) {
-    println!("\nIn process, no HTTP ({n} distinct callbacks a round, 3 rounds, medians):");
-    println!("| gateway | bare decode ns | verify_and_record ns | allocs bare | allocs SDK |");
-    println!("|---|---|---|---|---|");
+    let rounds = pairs();
+    println!("\nIn process, no HTTP ({n} distinct callbacks a round, {rounds} paired rounds):");
+    println!(
+        "| gateway | bare decode ns | verify_and_record ns | extra ns | sdk/bare (lo–hi) | allocs bare | allocs SDK |"
+    );
+    println!("|---|---|---|---|---|---|---|");
     for (i, g) in gateways().into_iter().enumerate() {
-        let ((bn, ba), (sn, sa)) = direct(g, n, 1_000_000_000 + i * 10 * n);
-        println!("| {} | {bn:.0} | {sn:.0} | {ba:.1} | {sa:.1} |", g.name());
+        let d = direct(g, n, 1_000_000_000 + i * (rounds + 1) * n);
+        println!(
+            "| {} | {:.0} | {:.0} | {:.0} | {:.2} ({:.2}–{:.2}) | {:.1} | {:.1} |",
+            g.name(),
+            d.bare_ns,
+            d.sdk_ns,
+            d.sdk_ns - d.bare_ns,
+            d.ratio,
+            d.ratio_spread.0,
+            d.ratio_spread.1,
+            d.bare_allocs,
+            d.sdk_allocs
+        );
     }
+}
+
+/// CPU time run so far by this process's live threads (the posting client and the server
+/// alike), in nanoseconds, from Linux's `/proc/self/task/*/schedstat`; `None` elsewhere.
+fn process_cpu_ns() -> Option<u64> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let Ok(task) = task else { continue };
+        // A thread that ended between the listing and the read is skipped.
+        let Ok(stat) = std::fs::read_to_string(task.path().join("schedstat")) else {
+            continue;
+        };
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(total)
 }
 
 /// Posts `batch` to `url` from `TASKS` tasks; returns the elapsed time. Panics on any non-200.
@@ -492,9 +627,28 @@ async fn post_all(http: &reqwest::Client, url: &str, batch: Arc<Vec<Signed>>) ->
     started.elapsed()
 }
 
+/// One gateway's HTTP figures from the paired rounds.
+struct Paired {
+    name: &'static str,
+    /// Median rate per side (bare, memory, redis), callbacks per second.
+    rates: [f64; 3],
+    /// Median of the per-round ratios memory / bare and redis / bare, with lowest and highest.
+    memory: (f64, f64, f64),
+    /// The same from CPU time instead of wall time (see the module docs).
+    memory_cpu: (f64, f64, f64),
+    redis: (f64, f64, f64),
+    /// Allocations per callback inside the handler, per side.
+    allocs: [f64; 3],
+}
+
 fn bench(c: &mut Criterion) {
-    if std::env::var_os("WEBHOOKS_DIRECT").is_some() {
-        print_direct(20_000);
+    if let Some(v) = std::env::var_os("WEBHOOKS_DIRECT") {
+        let n = v
+            .to_str()
+            .and_then(|v| v.parse::<usize>().ok())
+            .filter(|n| *n > 1)
+            .unwrap_or(20_000);
+        print_direct(n);
         return;
     }
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -514,6 +668,8 @@ fn bench(c: &mut Criterion) {
                 .collect::<Vec<_>>(),
         )
     };
+    let skip_criterion = std::env::var_os("WEBHOOKS_SKIP_CRITERION").is_some();
+    let rounds = pairs();
 
     let mut group = c.benchmark_group("webhooks_4000_per_sample");
     group.sample_size(10);
@@ -534,55 +690,94 @@ fn bench(c: &mut Criterion) {
             ("memory", format!("{memory}/verified")),
             ("redis", format!("{on_redis}/verified")),
         ];
-        for (side, url) in &targets {
-            group.bench_function(format!("{}/{side}", g.name()), |b| {
-                b.iter_custom(|iters| {
-                    let mut total = Duration::ZERO;
-                    for _ in 0..iters {
-                        let calls = batch(g);
-                        total += rt.block_on(post_all(&http, url, calls));
-                    }
-                    total
-                })
-            });
+        if !skip_criterion {
+            for (side, url) in &targets {
+                group.bench_function(format!("{}/{side}", g.name()), |b| {
+                    b.iter_custom(|iters| {
+                        let mut total = Duration::ZERO;
+                        for _ in 0..iters {
+                            let calls = batch(g);
+                            total += rt.block_on(post_all(&http, url, calls));
+                        }
+                        total
+                    })
+                });
+            }
+        } else {
+            // Criterion's warm-up stands in for this otherwise: connections, first inserts.
+            for (_, url) in &targets {
+                rt.block_on(post_all(&http, url, batch(g)));
+            }
         }
-        // Three paired rounds for the ratios (and the allocation counts).
         for a in &HANDLER_ALLOCS {
             a.store(0, Ordering::Relaxed);
         }
         let mut rates = [Vec::new(), Vec::new(), Vec::new()];
-        for _ in 0..3 {
-            for (i, (_, url)) in targets.iter().enumerate() {
+        let (mut mem_ratio, mut redis_ratio, mut cpu_ratio) = (Vec::new(), Vec::new(), Vec::new());
+        for round in 0..rounds {
+            let mut rate = [0.0; 3];
+            let mut cpu = [None; 3];
+            for k in 0..3 {
+                let side = (round + k) % 3;
                 let calls = batch(g);
-                let d = rt.block_on(post_all(&http, url, calls));
-                rates[i].push(BATCH as f64 / d.as_secs_f64());
+                let cpu0 = process_cpu_ns();
+                let d = rt.block_on(post_all(&http, &targets[side].1, calls));
+                cpu[side] = cpu0
+                    .zip(process_cpu_ns())
+                    .and_then(|(a, b)| b.checked_sub(a))
+                    .filter(|ns| *ns > 0);
+                rate[side] = BATCH as f64 / d.as_secs_f64();
+            }
+            for side in 0..3 {
+                rates[side].push(rate[side]);
+            }
+            mem_ratio.push(rate[MEMORY] / rate[BARE]);
+            redis_ratio.push(rate[REDIS] / rate[BARE]);
+            // Callbacks per CPU-second, memory over bare: what the wall-clock ratio would be
+            // on two cores of its own.
+            if let (Some(b), Some(m)) = (cpu[BARE], cpu[MEMORY]) {
+                cpu_ratio.push(b as f64 / m as f64);
             }
         }
-        let median = |v: &mut Vec<f64>| {
-            v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
+        let summary = |v: &[f64]| {
+            let (lo, hi) = spread(v);
+            (median(v), lo, hi)
         };
-        let [mut b, mut m, mut r] = rates;
-        let per_call =
-            |side: usize| HANDLER_ALLOCS[side].load(Ordering::Relaxed) as f64 / (3 * BATCH) as f64;
-        report.push((
-            g.name(),
-            median(&mut b),
-            median(&mut m),
-            median(&mut r),
-            [per_call(BARE), per_call(MEMORY), per_call(REDIS)],
-        ));
+        let per_call = |side: usize| {
+            HANDLER_ALLOCS[side].load(Ordering::Relaxed) as f64 / (rounds * BATCH) as f64
+        };
+        report.push(Paired {
+            name: g.name(),
+            rates: [median(&rates[0]), median(&rates[1]), median(&rates[2])],
+            memory: summary(&mem_ratio),
+            memory_cpu: summary(&cpu_ratio),
+            redis: summary(&redis_ratio),
+            allocs: [per_call(BARE), per_call(MEMORY), per_call(REDIS)],
+        });
     }
     group.finish();
-    println!("\nVerified webhooks per second, {TASKS} posting tasks, 3 paired rounds (medians);");
+    println!(
+        "\nVerified webhooks per second, {TASKS} posting tasks, {rounds} paired rounds of {BATCH} \
+         per side (rates: per-side medians; ratios: median of the per-round ratios, lowest–highest);"
+    );
     println!("allocations per callback inside the handler (bare / memory / redis):");
-    println!("| gateway | bare/s | memory/s | memory ratio | redis/s | redis ratio | allocs bare / mem / redis |");
-    println!("|---|---|---|---|---|---|---|");
-    for (name, b, m, r, [ab, am, ar]) in report {
+    println!("| gateway | bare/s | memory/s | memory ratio (lo–hi) | memory CPU ratio (lo–hi) | redis/s | redis ratio (lo–hi) | allocs bare / mem / redis |");
+    println!("|---|---|---|---|---|---|---|---|");
+    for p in report {
+        let [b, m, r] = p.rates;
+        let [ab, am, ar] = p.allocs;
         println!(
-            "| {name} | {b:.0} | {m:.0} | {:.3} | {r:.0} | {:.3} | {ab:.1} / {am:.1} / {ar:.1} |",
-            m / b,
-            r / b
+            "| {} | {b:.0} | {m:.0} | {:.3} ({:.2}–{:.2}) | {:.3} ({:.2}–{:.2}) | {r:.0} | {:.3} ({:.2}–{:.2}) | {ab:.1} / {am:.1} / {ar:.1} |",
+            p.name,
+            p.memory.0,
+            p.memory.1,
+            p.memory.2,
+            p.memory_cpu.0,
+            p.memory_cpu.1,
+            p.memory_cpu.2,
+            p.redis.0,
+            p.redis.1,
+            p.redis.2
         );
     }
     print_direct(20_000);

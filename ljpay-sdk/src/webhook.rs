@@ -90,22 +90,13 @@ const GATEWAY: &str = "ljpay";
 /// assert_eq!(verifier.tolerance(), Duration::from_secs(900));
 /// assert!(Verifier::new("my-site", "").is_err());
 /// ```
-#[derive(Clone)]
+// Debug is derived: `Secret` prints as `Secret(***)`.
+#[derive(Clone, Debug)]
 pub struct Verifier {
     site_code: String,
     secret: Secret,
     tolerance: Duration,
     guard: ReplayGuard,
-}
-
-impl fmt::Debug for Verifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier")
-            .field("site_code", &self.site_code)
-            .field("secret", &self.secret)
-            .field("tolerance", &self.tolerance)
-            .finish_non_exhaustive()
-    }
 }
 
 impl Verifier {
@@ -134,32 +125,20 @@ impl Verifier {
         })
     }
 
-    /// Records nonces and deliveries in `guard` (share one Redis-backed guard across a fleet).
-    pub fn with_replay_guard(mut self, guard: ReplayGuard) -> Self {
-        self.guard = guard;
-        self
-    }
-
-    /// Sets the accepted distance between the webhook's timestamp and now (whole seconds).
-    /// Nonces are kept at least this long after the later of the two.
-    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = tolerance;
-        self
-    }
+    sign_core::replay_setters!(
+        guard,
+        r#"ljpay_sdk::webhook::Verifier::new("my-site", "my-secret").unwrap()"#
+    );
+    sign_core::replay_setters!(
+        tolerance: tolerance,
+        Duration,
+        "LJPay's signed `X-Pay-Timestamp` must lie within it; each nonce is kept at least this long after the later of that timestamp and now, so no replay passes the window. Default 300 s.",
+        r#"ljpay_sdk::webhook::Verifier::new("my-site", "my-secret").unwrap()"#
+    );
 
     /// The site code.
     pub fn site_code(&self) -> &str {
         &self.site_code
-    }
-
-    /// The timestamp window.
-    pub fn tolerance(&self) -> Duration {
-        self.tolerance
-    }
-
-    /// The replay guard in use.
-    pub fn replay_guard(&self) -> &ReplayGuard {
-        &self.guard
     }
 
     /// [`Verifier::verify_at`] against the current time.
@@ -322,14 +301,11 @@ impl Verifier {
         let now = unix_to_system(now_unix);
         let nonce_key = ReplayGuard::nonce_key(GATEWAY, &[verified.site, verified.nonce]);
         let until = unix_to_system(verified.nonce_expires_unix);
-        self.guard
-            .check_nonce(&nonce_key, now, until)
-            .await
-            .map_err(guard_error)?;
         let key = event.event_key();
+        // The nonce first (a replay records no delivery), then the event; one lock in memory.
         let delivery = self
             .guard
-            .record_delivery(&key, now)
+            .check_nonce_and_record_delivery(&nonce_key, until, &key, now)
             .await
             .map_err(guard_error)?;
         Ok(Received::new(event, delivery, key))

@@ -41,7 +41,6 @@
 //! # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
 //! ```
 
-use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use chrono::{DateTime, Utc};
@@ -178,21 +177,12 @@ impl WebhookEvent {
 /// let v = Verifier::new("whsec").unwrap();
 /// assert!(!format!("{v:?}").contains("whsec"));
 /// ```
-#[derive(Clone)]
+// Debug is derived: `Secret` prints as `Secret(***)`.
+#[derive(Clone, Debug)]
 pub struct Verifier {
     secret: Secret,
     tolerance: Duration,
     guard: ReplayGuard,
-}
-
-impl fmt::Debug for Verifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Verifier")
-            .field("secret", &self.secret)
-            .field("tolerance", &self.tolerance)
-            .field("guard", &self.guard)
-            .finish()
-    }
 }
 
 impl Verifier {
@@ -212,37 +202,16 @@ impl Verifier {
         })
     }
 
-    /// Records deliveries in `guard` (e.g. one over Redis shared by a fleet).
-    ///
-    /// ```
-    /// use sign_core::replay::{MemoryStore, ReplayGuard};
-    /// let guard = ReplayGuard::new(MemoryStore::with_capacity(10_000));
-    /// let v = octopus_sdk::webhook::Verifier::new("whsec").unwrap().with_replay_guard(guard);
-    /// # let _ = v;
-    /// ```
-    pub fn with_replay_guard(mut self, guard: ReplayGuard) -> Self {
-        self.guard = guard;
-        self
-    }
-
-    /// The accepted distance between now and both timestamps (the header's
-    /// and the signed body's); default 300 s.
-    ///
-    /// ```
-    /// let v = octopus_sdk::webhook::Verifier::new("whsec").unwrap()
-    ///     .with_tolerance(std::time::Duration::from_secs(60));
-    /// # let _ = v;
-    /// ```
-    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = tolerance;
-        self
-    }
-
-    /// The replay guard deliveries are recorded in (for
-    /// [`ReplayGuard::forget`] after a failed processing).
-    pub fn replay_guard(&self) -> &ReplayGuard {
-        &self.guard
-    }
+    sign_core::replay_setters!(
+        guard,
+        r#"octopus_sdk::webhook::Verifier::new("whsec").unwrap()"#
+    );
+    sign_core::replay_setters!(
+        tolerance: tolerance,
+        Duration,
+        "Both the `X-Octopus-Timestamp` header (unsigned) and the signed body's own `timestamp` must lie within it; the body's decides. Default 300 s.",
+        r#"octopus_sdk::webhook::Verifier::new("whsec").unwrap()"#
+    );
 
     /// Verifies a webhook against the clock and decodes its event; records
     /// nothing.

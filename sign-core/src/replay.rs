@@ -33,6 +33,7 @@
 //! # });
 //! ```
 
+use std::any::Any;
 use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
@@ -97,14 +98,6 @@ pub trait ReplayStore: Send + Sync {
     /// Removes `key`, so the next delivery of that event is [`Delivery::First`] again. For a
     /// handler whose processing failed after the delivery was recorded.
     fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
-
-    /// The store itself when it is a [`MemoryStore`], so that [`ReplayGuard`] records in it
-    /// without boxing a future for an answer that is already there. Other stores keep the
-    /// default (`None`).
-    #[doc(hidden)]
-    fn as_memory(&self) -> Option<&MemoryStore> {
-        None
-    }
 }
 
 impl<S: ReplayStore + ?Sized> ReplayStore for Arc<S> {
@@ -120,10 +113,100 @@ impl<S: ReplayStore + ?Sized> ReplayStore for Arc<S> {
     fn forget<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
         (**self).forget(key)
     }
+}
 
-    fn as_memory(&self) -> Option<&MemoryStore> {
-        (**self).as_memory()
-    }
+/// Writes a callback verifier's replay and window setters once for the four SDKs, with the
+/// same names, docs and examples in each: `with_replay_guard` and `replay_guard` over the
+/// verifier's [`ReplayGuard`] field, and, for a verifier that checks a timestamp,
+/// `with_tolerance` and `tolerance` over its window field (a `Duration`, or an
+/// `Option<Duration>` for a window that is off until set). `$window` is one sentence saying
+/// which timestamp the window applies to; `$verifier` builds a verifier in the examples.
+///
+/// ```
+/// use std::time::Duration;
+/// use sign_core::replay::ReplayGuard;
+///
+/// /// A verifier.
+/// pub struct Verifier {
+///     guard: ReplayGuard,
+///     tolerance: Duration,
+/// }
+/// impl Verifier {
+///     /// One.
+///     pub fn new() -> Self {
+///         Verifier { guard: ReplayGuard::memory(), tolerance: Duration::from_secs(300) }
+///     }
+///     sign_core::replay_setters!(guard, "Verifier::new()");
+///     sign_core::replay_setters!(
+///         tolerance: tolerance, Duration,
+///         "The signed timestamp must lie within it of now.",
+///         "Verifier::new()"
+///     );
+/// }
+/// assert_eq!(Verifier::new().with_tolerance(Duration::from_secs(9)).tolerance(), Duration::from_secs(9));
+/// ```
+#[macro_export]
+macro_rules! replay_setters {
+    ($guard:ident, $verifier:literal) => {
+        /// Records nonces and deliveries in `guard` instead of the default in-process
+        /// [`ReplayGuard::memory`](sign_core::replay::ReplayGuard::memory). Give every web
+        /// server of a fleet a guard over the same Redis store (sign-core's `redis` feature),
+        /// so that what one server accepted, the others report as a repeat or a replay.
+        ///
+        /// ```
+        /// use sign_core::replay::{MemoryStore, ReplayGuard};
+        /// let guard = ReplayGuard::new(MemoryStore::with_capacity(10_000));
+        #[doc = concat!("let verifier = ", $verifier, ".with_replay_guard(guard);")]
+        /// # let _ = verifier;
+        /// ```
+        pub fn with_replay_guard(mut self, guard: $crate::replay::ReplayGuard) -> Self {
+            self.$guard = guard;
+            self
+        }
+
+        /// The replay guard nonces and deliveries are recorded in (for
+        /// [`ReplayGuard::forget`](sign_core::replay::ReplayGuard::forget) after a failed
+        /// processing).
+        ///
+        /// ```
+        /// use std::time::Duration;
+        /// use sign_core::replay::ReplayGuard;
+        /// let guard = ReplayGuard::memory().with_event_retention(Duration::from_secs(3600));
+        #[doc = concat!("let verifier = ", $verifier, ".with_replay_guard(guard);")]
+        /// assert_eq!(verifier.replay_guard().event_retention(), Duration::from_secs(3600));
+        /// ```
+        pub fn replay_guard(&self) -> &$crate::replay::ReplayGuard {
+            &self.$guard
+        }
+    };
+    (tolerance: $field:ident, $ty:ty, $window:literal, $verifier:literal) => {
+        /// Sets the timestamp window: the accepted distance between a callback's timestamp
+        /// and now, in whole seconds, both ways.
+        #[doc = $window]
+        ///
+        /// ```
+        /// use std::time::Duration;
+        #[doc = concat!("let verifier = ", $verifier, ".with_tolerance(Duration::from_secs(600));")]
+        #[doc = concat!("let window: ", stringify!($ty), " = Duration::from_secs(600).into();")]
+        /// assert_eq!(verifier.tolerance(), window);
+        /// ```
+        pub fn with_tolerance(mut self, tolerance: ::std::time::Duration) -> Self {
+            self.$field = ::std::convert::From::from(tolerance);
+            self
+        }
+
+        /// The timestamp window (see `with_tolerance`).
+        ///
+        /// ```
+        /// use std::time::Duration;
+        #[doc = concat!("let verifier = ", $verifier, ";")]
+        #[doc = concat!("let window: ", stringify!($ty), " = verifier.tolerance();")]
+        /// # let _ = window;
+        /// ```
+        pub fn tolerance(&self) -> $ty {
+            self.$field
+        }
+    };
 }
 
 /// A bounded in-process store. Expired keys are dropped in expiry order as calls come in (no
@@ -301,10 +384,6 @@ impl ReplayStore for MemoryStore {
         self.lock().remove(key);
         Box::pin(std::future::ready(Ok(())))
     }
-
-    fn as_memory(&self) -> Option<&MemoryStore> {
-        Some(self)
-    }
 }
 
 /// Whether a verified callback is the first delivery of its event or a re-delivery.
@@ -412,8 +491,38 @@ pub enum GuardError {
 /// ```
 #[derive(Clone)]
 pub struct ReplayGuard {
-    store: Arc<dyn ReplayStore>,
+    backend: Backend,
     event_retention: Duration,
+}
+
+/// Where a guard records. A [`MemoryStore`] is kept as itself: its answer is there at once, so
+/// a record is a plain call under its lock, with no boxed future to allocate and poll.
+#[derive(Clone)]
+enum Backend {
+    Memory(Arc<MemoryStore>),
+    Store(Arc<dyn ReplayStore>),
+}
+
+impl Backend {
+    /// `store` as a [`Backend`]: a `MemoryStore` (or an `Arc` of one) is recognised by its type.
+    fn of<S: ReplayStore + 'static>(store: S) -> Backend {
+        let mut slot = Some(store);
+        let any: &mut dyn Any = &mut slot;
+        if let Some(memory) = any.downcast_mut::<Option<MemoryStore>>() {
+            if let Some(memory) = memory.take() {
+                return Backend::Memory(Arc::new(memory));
+            }
+        } else if let Some(memory) = any.downcast_mut::<Option<Arc<MemoryStore>>>() {
+            if let Some(memory) = memory.take() {
+                return Backend::Memory(memory);
+            }
+        }
+        match slot {
+            Some(store) => Backend::Store(Arc::new(store)),
+            // Only the downcasts above take it out, and they return.
+            None => Backend::Memory(Arc::new(MemoryStore::new())),
+        }
+    }
 }
 
 impl fmt::Debug for ReplayGuard {
@@ -431,7 +540,7 @@ impl ReplayGuard {
     /// A guard over `store`.
     pub fn new(store: impl ReplayStore + 'static) -> Self {
         ReplayGuard {
-            store: Arc::new(store),
+            backend: Backend::of(store),
             event_retention: Self::DEFAULT_EVENT_RETENTION,
         }
     }
@@ -498,10 +607,54 @@ impl ReplayGuard {
         now: SystemTime,
     ) -> Result<Delivery, GuardError> {
         let until = now + self.event_retention;
-        Ok(match self.record(key, now, until).await? {
-            Recorded::First => Delivery::First,
-            Recorded::Seen => Delivery::Repeat,
-        })
+        Ok(delivery(self.record(key, now, until).await?))
+    }
+
+    /// [`Self::check_nonce`], then (only when the nonce was new) [`Self::record_delivery`]:
+    /// what a verifier of nonce-signed callbacks (LJPay) does with every message. A
+    /// [`MemoryStore`] records both keys under one lock; any other store gets the two calls in
+    /// that order, so the answers are the same: a replayed nonce is [`GuardError::Replayed`]
+    /// and records no delivery, a store that cannot take the nonce is
+    /// [`GuardError::Unavailable`] before the event is looked at.
+    ///
+    /// ```
+    /// # futures::executor::block_on(async {
+    /// use std::time::{Duration, SystemTime};
+    /// use sign_core::replay::{Delivery, GuardError, ReplayGuard};
+    ///
+    /// let guard = ReplayGuard::memory();
+    /// let now = SystemTime::now();
+    /// let until = now + Duration::from_secs(600);
+    /// let event = ReplayGuard::event_key("ljpay", &["lp_1", "PAID"]);
+    /// let (n1, n2) = (ReplayGuard::nonce_key("ljpay", &["s", "n1"]), ReplayGuard::nonce_key("ljpay", &["s", "n2"]));
+    /// assert_eq!(guard.check_nonce_and_record_delivery(&n1, until, &event, now).await, Ok(Delivery::First));
+    /// // The same request again: a replay. The event sent again with a new nonce: a repeat.
+    /// assert_eq!(guard.check_nonce_and_record_delivery(&n1, until, &event, now).await, Err(GuardError::Replayed));
+    /// assert_eq!(guard.check_nonce_and_record_delivery(&n2, until, &event, now).await, Ok(Delivery::Repeat));
+    /// # });
+    /// ```
+    pub async fn check_nonce_and_record_delivery(
+        &self,
+        nonce_key: &str,
+        nonce_expires_at: SystemTime,
+        event_key: &str,
+        now: SystemTime,
+    ) -> Result<Delivery, GuardError> {
+        let event_until = now + self.event_retention;
+        if let Backend::Memory(memory) = &self.backend {
+            let mut state = memory.lock();
+            return match state.record(nonce_key, now, nonce_expires_at, memory.capacity)? {
+                Recorded::Seen => Err(GuardError::Replayed),
+                Recorded::First => Ok(delivery(state.record(
+                    event_key,
+                    now,
+                    event_until,
+                    memory.capacity,
+                )?)),
+            };
+        }
+        self.check_nonce(nonce_key, now, nonce_expires_at).await?;
+        self.record_delivery(event_key, now).await
     }
 
     async fn record(
@@ -510,15 +663,26 @@ impl ReplayGuard {
         now: SystemTime,
         expires_at: SystemTime,
     ) -> Result<Recorded, StoreError> {
-        match self.store.as_memory() {
-            Some(memory) => memory.record_sync(key, now, expires_at),
-            None => self.store.record(key, now, expires_at).await,
+        match &self.backend {
+            Backend::Memory(memory) => memory.record_sync(key, now, expires_at),
+            Backend::Store(store) => store.record(key, now, expires_at).await,
         }
     }
 
     /// Forgets an event key (see [`Received::key`]).
     pub async fn forget(&self, key: &str) -> Result<(), GuardError> {
-        Ok(self.store.forget(key).await?)
+        match &self.backend {
+            Backend::Memory(memory) => memory.lock().remove(key),
+            Backend::Store(store) => store.forget(key).await?,
+        }
+        Ok(())
+    }
+}
+
+fn delivery(recorded: Recorded) -> Delivery {
+    match recorded {
+        Recorded::First => Delivery::First,
+        Recorded::Seen => Delivery::Repeat,
     }
 }
 
@@ -537,10 +701,11 @@ fn key(gateway: &str, kind: &str, parts: &[&str]) -> String {
     out.push_str(kind);
     for part in parts {
         out.push(':');
-        // Runs between the two escaped bytes are copied whole; both are ASCII, so every
-        // split falls on a character boundary.
+        // Runs between the two escaped bytes are copied whole; both are ASCII (never inside a
+        // multi-byte character), so every split falls on a character boundary.
+        // Searched byte by byte: a `char` pattern decodes every character of the part.
         let mut rest = *part;
-        while let Some(at) = rest.find([':', '%']) {
+        while let Some(at) = rest.bytes().position(|b| b == b':' || b == b'%') {
             out.push_str(&rest[..at]);
             out.push_str(if rest.as_bytes()[at] == b':' {
                 "%3A"

@@ -291,19 +291,16 @@ impl Verifier {
         }
     }
 
-    /// Record deliveries in this guard (default: [`ReplayGuard::memory`], one process). Give
-    /// every web server a guard over the same Redis store.
-    pub fn with_replay_guard(mut self, guard: ReplayGuard) -> Self {
-        self.guard = guard;
-        self
-    }
-
-    /// Also require the notification's `timestamp` (Unix seconds) within `tolerance` of now.
-    /// Off by default: the spec does not say that notifications carry one.
-    pub fn with_tolerance(mut self, tolerance: Duration) -> Self {
-        self.tolerance = Some(tolerance);
-        self
-    }
+    sign_core::replay_setters!(
+        guard,
+        r#"wattt_sdk::webhook::Verifier::new("s3cret").unwrap()"#
+    );
+    sign_core::replay_setters!(
+        tolerance: tolerance,
+        Option<Duration>,
+        "Once set, the notification's `timestamp` (Unix seconds, signed with the body) must be present and within it. Off (`None`) by default: the spec does not say that notifications carry one.",
+        r#"wattt_sdk::webhook::Verifier::new("s3cret").unwrap()"#
+    );
 
     /// Verify the signature (and the window, when set) against the current time.
     pub fn verify<'a>(&self, payload: impl Into<Payload<'a>>) -> Result<Notification> {
