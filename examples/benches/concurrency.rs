@@ -10,6 +10,15 @@
 //! per call (a counting global allocator; server-side allocations are the same for both sides,
 //! so the difference is the SDK's own).
 //!
+//! For a profiler or instruction counts, the paired rounds can be cut down:
+//! `CONCURRENCY_SIDE=sdk` (or `bare`) runs one side only, `CONCURRENCY_CALLS=2000` sets the calls
+//! per round and `CONCURRENCY_ROUNDS=1` the rounds and `CONCURRENCY_TASKS=16` the tasks (under callgrind 256
+//! tasks are too slow for the SDKs' 10 s timeout; fewer tasks also keep the pool, and so the
+//! connections opened, the same from run to run); a criterion filter that matches nothing
+//! (`-- --bench none`) skips criterion. Instructions per call are then the difference of two
+//! callgrind totals (`valgrind --tool=callgrind`, e.g. 1 000 and 3 000 calls) over the calls
+//! between them, which cancels the fixed start-up cost; load does not change them.
+//!
 //! The calls: LJPay `POST /api/v1/order/create`, Octopus `GET /payments/{id}` with merchant
 //! HMAC headers, Wattt `POST /api/v1/merchant/balance` (signed body), ECPay
 //! `POST /Cashier/QueryTradeInfo/V5` (signed form; the SDK also verifies the answer's
@@ -52,8 +61,25 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-const TASKS: usize = 256;
-const CALLS: usize = 10_000;
+/// Tasks sharing one client (`CONCURRENCY_TASKS`, default 256).
+fn tasks() -> usize {
+    static TASKS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *TASKS.get_or_init(|| env_usize("TASKS", 256).max(1))
+}
+
+/// `CONCURRENCY_<name>` as a number, else `default`.
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(format!("CONCURRENCY_{name}"))
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// Calls per round (`CONCURRENCY_CALLS`, default 10 000).
+fn calls_per_round() -> usize {
+    static CALLS: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *CALLS.get_or_init(|| env_usize("CALLS", 10_000).max(1))
+}
 
 const LJPAY_ANSWER: &str = r#"{"order_no":"lp_1","biz_order_no":"B-1","channel":"wechat_native","amount_fen":1999,"expires_at":1763800000,"instructions":{"type":"QR","qr_data_url":"data:image/png;base64,iVBORw0KGgo=","raw_pay_url":"weixin://wxpay/bizpayurl?pr=1"}}"#;
 const OCTOPUS_ANSWER: &str = r#"{"success":true,"data":{"id":"payment-uuid-123","orderId":"550e8400-e29b-41d4-a716-446655440000","amount":100.00,"currency":"HKD","status":"completed","method":"octopus_qr","paymentToken":"wG6YPjY","qrCodeData":null,"octopusTransactionId":"oct_123456789","octopusResponse":null,"failureReason":null,"createdAt":"2024-01-01T00:00:00Z","updatedAt":"2024-01-01T00:05:00Z","completedAt":"2024-01-01T00:05:00Z"}}"#;
@@ -69,17 +95,18 @@ struct Load {
     allocations: usize,
 }
 
-/// `CALLS` calls of `call` from `TASKS` tasks sharing it.
+/// `calls_per_round()` calls of `call` from `tasks()` tasks sharing it.
 async fn load(call: &Call) -> Load {
+    let (per_round, n_tasks) = (calls_per_round(), tasks());
     let next = Arc::new(AtomicUsize::new(0));
     let allocs_before = ALLOCATIONS.load(Ordering::Relaxed);
     let started = Instant::now();
-    let mut tasks = Vec::with_capacity(TASKS);
-    for _ in 0..TASKS {
+    let mut tasks = Vec::with_capacity(n_tasks);
+    for _ in 0..n_tasks {
         let (call, next) = (call.clone(), next.clone());
         tasks.push(tokio::spawn(async move {
-            let mut latencies = Vec::with_capacity(CALLS / TASKS + 1);
-            while next.fetch_add(1, Ordering::Relaxed) < CALLS {
+            let mut latencies = Vec::with_capacity(per_round / n_tasks + 1);
+            while next.fetch_add(1, Ordering::Relaxed) < per_round {
                 let t = Instant::now();
                 call().await;
                 latencies.push(t.elapsed());
@@ -87,7 +114,7 @@ async fn load(call: &Call) -> Load {
             latencies
         }));
     }
-    let mut all = Vec::with_capacity(CALLS);
+    let mut all = Vec::with_capacity(per_round);
     for t in tasks {
         all.extend(t.await.expect("load task"));
     }
@@ -383,7 +410,14 @@ fn bench(c: &mut Criterion) {
     let mut group = c.benchmark_group("concurrency_256_tasks_10000_calls");
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
-    group.throughput(criterion::Throughput::Elements(CALLS as u64));
+    let per_round = calls_per_round();
+    group.throughput(criterion::Throughput::Elements(per_round as u64));
+    let rounds = env_usize("ROUNDS", 3).max(1);
+    let side = std::env::var("CONCURRENCY_SIDE").ok();
+    let (run_sdk, run_bare) = (
+        side.as_deref() != Some("bare"),
+        side.as_deref() != Some("sdk"),
+    );
     let mut report = Vec::new();
     for (name, sdk, bare) in &gateways {
         for (side, call) in [("sdk", sdk), ("bare", bare)] {
@@ -403,11 +437,15 @@ fn bench(c: &mut Criterion) {
         let (mut sdk_runs, mut bare_runs) = (Vec::new(), Vec::new());
         let conns_before = accepted.load(Ordering::Relaxed);
         let mut sdk_conns = 0;
-        for _ in 0..3 {
+        for _ in 0..rounds {
             let before = accepted.load(Ordering::Relaxed);
-            sdk_runs.push(rt.block_on(load(sdk)));
+            if run_sdk {
+                sdk_runs.push(rt.block_on(load(sdk)));
+            }
             sdk_conns += accepted.load(Ordering::Relaxed) - before;
-            bare_runs.push(rt.block_on(load(bare)));
+            if run_bare {
+                bare_runs.push(rt.block_on(load(bare)));
+            }
         }
         let total_conns = accepted.load(Ordering::Relaxed) - conns_before;
         report.push((
@@ -420,20 +458,24 @@ fn bench(c: &mut Criterion) {
     }
     group.finish();
 
-    println!("\nOne client, {TASKS} tasks, {CALLS} calls per round; 3 paired rounds (medians):");
+    println!(
+        "\nOne client, {} tasks, {per_round} calls per round; {rounds} paired rounds (medians):",
+        tasks()
+    );
     println!("| gateway | SDK calls/s | bare calls/s | ratio | p50 ratio | p99 ratio | new TCP conns SDK / bare | allocs per call SDK / bare |");
     println!("|---|---|---|---|---|---|---|---|");
     for (name, sdk, bare, sdk_conns, bare_conns) in report {
+        // A side that did not run reads as NaN.
         let median = |runs: &[Load], f: &dyn Fn(&Load) -> f64| {
             let mut v: Vec<f64> = runs.iter().map(f).collect();
             v.sort_by(f64::total_cmp);
-            v[v.len() / 2]
+            v.get(v.len() / 2).copied().unwrap_or(f64::NAN)
         };
-        let rate = |l: &Load| CALLS as f64 / l.elapsed.as_secs_f64();
+        let rate = |l: &Load| per_round as f64 / l.elapsed.as_secs_f64();
         let (s, b) = (median(&sdk, &rate), median(&bare, &rate));
         let p50 = median(&sdk, &|l| l.p50.as_secs_f64()) / median(&bare, &|l| l.p50.as_secs_f64());
         let p99 = median(&sdk, &|l| l.p99.as_secs_f64()) / median(&bare, &|l| l.p99.as_secs_f64());
-        let allocs = |l: &Load| l.allocations as f64 / CALLS as f64;
+        let allocs = |l: &Load| l.allocations as f64 / per_round as f64;
         println!(
             "| {name} | {s:.0} | {b:.0} | {:.3} | {p50:.3} | {p99:.3} | {sdk_conns} / {bare_conns} | {:.1} / {:.1} |",
             s / b,

@@ -136,27 +136,6 @@ fn canonical_parts<'a>(
     ]
 }
 
-/// `sha256=<hex>` of the canonical request.
-fn sign_parts(
-    secret: &Secret,
-    method: &str,
-    path_with_query: &str,
-    timestamp: &str,
-    nonce: &str,
-    site_code: &str,
-    body: &[u8],
-) -> String {
-    prefixed(&mac_parts(
-        secret,
-        method,
-        path_with_query,
-        timestamp,
-        nonce,
-        site_code,
-        body,
-    ))
-}
-
 /// The HMAC of the canonical request, fed to the MAC in pieces (no canonical string is
 /// built: this runs on every request and every webhook).
 fn mac_parts(
@@ -236,7 +215,7 @@ impl SignedHeaders {
 }
 
 /// Signs one request attempt. Each attempt (including a retry) needs a fresh `timestamp`
-/// and `nonce` ([`crate::new_nonce`]).
+/// and `nonce` ([`crate::Nonce`]). The same as [`RequestParts::sign`] with these parts.
 ///
 /// ```
 /// let h = sign_core::ljpay::sign_request(&"k".into(), "S", "post", "/p", b"{}", 1_700_000_000, "ab");
@@ -251,22 +230,103 @@ pub fn sign_request(
     timestamp: i64,
     nonce: &str,
 ) -> SignedHeaders {
-    let timestamp = timestamp.to_string();
-    let signature = sign_parts(
-        secret,
+    RequestParts {
+        site_code,
         method,
         path_with_query,
-        &timestamp,
-        nonce,
-        site_code,
         body,
-    );
-    SignedHeaders {
-        site: site_code.to_owned(),
         timestamp,
-        nonce: nonce.to_owned(),
-        signature,
+        nonce,
     }
+    .sign(secret)
+}
+
+/// What LJPay signs of one request attempt: the inputs of the canonical request. Each attempt
+/// (including a retry) needs a fresh `timestamp` and `nonce` ([`crate::Nonce`]).
+///
+/// ```
+/// use sign_core::ljpay::RequestParts;
+/// let parts = RequestParts {
+///     site_code: "S",
+///     method: "POST",
+///     path_with_query: "/api/v1/order/create",
+///     body: b"{}",
+///     timestamp: 1_700_000_000,
+///     nonce: "ab",
+/// };
+/// let secret = "k".into();
+/// let h = parts.sign(&secret);
+/// assert_eq!((h.site.as_str(), h.nonce.as_str()), ("S", "ab"));
+/// assert_eq!(parts.signature(&secret), h.signature);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestParts<'a> {
+    /// The merchant site code (`X-Pay-Site`).
+    pub site_code: &'a str,
+    /// The HTTP method (upper-cased for signing).
+    pub method: &'a str,
+    /// The request target exactly as sent: any base-URL path prefix and percent-encoding
+    /// included.
+    pub path_with_query: &'a str,
+    /// The raw body (empty for none).
+    pub body: &'a [u8],
+    /// Unix seconds (`X-Pay-Timestamp`, sent in decimal).
+    pub timestamp: i64,
+    /// `X-Pay-Nonce`.
+    pub nonce: &'a str,
+}
+
+impl RequestParts<'_> {
+    /// The four header values.
+    ///
+    /// ```
+    /// let parts = sign_core::ljpay::RequestParts {
+    ///     site_code: "S", method: "get", path_with_query: "/", body: b"", timestamp: 7, nonce: "n",
+    /// };
+    /// assert_eq!(parts.sign(&"k".into()).pairs()[1], ("X-Pay-Timestamp", "7"));
+    /// ```
+    pub fn sign(&self, secret: &Secret) -> SignedHeaders {
+        SignedHeaders {
+            site: self.site_code.to_owned(),
+            timestamp: self.timestamp.to_string(),
+            nonce: self.nonce.to_owned(),
+            signature: self.signature(secret),
+        }
+    }
+
+    /// Only the `X-Pay-Signature` value (`sha256=<hex>`): for a caller that already holds the
+    /// site code, nonce and timestamp, in the one allocation the value needs.
+    ///
+    /// ```
+    /// let parts = sign_core::ljpay::RequestParts {
+    ///     site_code: "S", method: "GET", path_with_query: "/", body: b"", timestamp: 7, nonce: "n",
+    /// };
+    /// let s = parts.signature(&"k".into());
+    /// assert!(s.starts_with("sha256=") && s.len() == 7 + 64);
+    /// ```
+    pub fn signature(&self, secret: &Secret) -> String {
+        let mut buf = [0u8; 20];
+        let timestamp = decimal(self.timestamp, &mut buf);
+        prefixed(&mac_parts(
+            secret,
+            self.method,
+            self.path_with_query,
+            timestamp,
+            self.nonce,
+            self.site_code,
+            self.body,
+        ))
+    }
+}
+
+/// `n` in decimal, as `i64::to_string` writes it, on the stack (20 bytes hold `i64::MIN`).
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
+    use std::io::Write as _;
+    let mut rest = &mut buf[..];
+    // Cannot fail: 20 bytes hold every i64.
+    let _ = write!(rest, "{n}");
+    let len = 20 - rest.len();
+    std::str::from_utf8(&buf[..len]).unwrap_or_default()
 }
 
 /// The four `X-Pay-*` header values of an incoming request, as found (header lookup is the
@@ -380,4 +440,36 @@ pub fn verify_signature<'a>(
         site,
         nonce_expires_unix: ts.max(now_unix).saturating_add(tolerance).saturating_add(1),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stack_decimal_is_to_string() {
+        for n in [0, 7, -1, 42, 1_700_000_000, i64::MAX, i64::MIN] {
+            let mut buf = [0u8; 20];
+            assert_eq!(decimal(n, &mut buf), n.to_string());
+        }
+    }
+
+    /// The lean path signs the very canonical string `canonical_string` spells out.
+    #[test]
+    fn signature_is_the_hmac_of_the_canonical_string() {
+        let secret = Secret::from("k");
+        for timestamp in [1_700_000_000, -5, i64::MIN] {
+            let parts = RequestParts {
+                site_code: "S",
+                method: "post",
+                path_with_query: "/p?q=%20",
+                body: b"{}",
+                timestamp,
+                nonce: "00ff",
+            };
+            let canonical = canonical_string("post", "/p?q=%20", timestamp, "00ff", "S", b"{}");
+            assert_eq!(parts.signature(&secret), signature(&secret, &canonical));
+            assert_eq!(parts.sign(&secret).timestamp, timestamp.to_string());
+        }
+    }
 }
