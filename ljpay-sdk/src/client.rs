@@ -434,29 +434,32 @@ impl Client {
         let url = inner.base.url(&req.path);
         let target = &url[url::Position::BeforePath..];
         let body = req.body.as_deref().unwrap_or_default();
-        let nonce = sign_core::new_nonce();
-        let signed = sign_core::ljpay::sign_request(
-            &inner.secret,
-            &inner.site_code,
-            req.op.method.as_str(),
-            target,
+        // On the stack: the nonce and the timestamp go into the signature and their headers,
+        // and the site code's header value was built once at `build()`.
+        let nonce = sign_core::Nonce::new();
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = sign_core::ljpay::RequestParts {
+            site_code: &inner.site_code,
+            method: req.op.method.as_str(),
+            path_with_query: target,
             body,
-            chrono::Utc::now().timestamp(),
-            &nonce,
-        );
+            timestamp,
+            nonce: nonce.as_str(),
+        }
+        .signature(&inner.secret);
         let mut request = reqwest::Request::new(req.op.method.clone(), url);
         let headers = request.headers_mut();
         // Room for ours, the client's defaults and hyper's (host, content-length) at once.
         headers.reserve(10);
         headers.insert(SITE, inner.site_header.clone());
-        // Digits, hex and `sha256=`: always valid header values, moved in without a copy.
-        if let Ok(v) = HeaderValue::try_from(signed.timestamp) {
-            headers.insert(TIMESTAMP, v);
-        }
-        if let Ok(v) = HeaderValue::try_from(nonce) {
+        // The decimal digits `RequestParts` signed (`i64::to_string`'s).
+        headers.insert(TIMESTAMP, HeaderValue::from(timestamp));
+        // Hex and `sha256=`: always valid header values.
+        if let Ok(v) = HeaderValue::from_bytes(nonce.as_str().as_bytes()) {
             headers.insert(NONCE, v);
         }
-        if let Ok(mut v) = HeaderValue::try_from(signed.signature) {
+        // Moved in without a copy.
+        if let Ok(mut v) = HeaderValue::try_from(signature) {
             v.set_sensitive(true);
             headers.insert(SIGNATURE, v);
         }

@@ -699,13 +699,18 @@ fn sign(h: &mut HeaderMap, m: &MerchantCredentials, now: DateTime<Utc>) {
             owned.as_str()
         }
     };
-    let nonce = sign_core::new_nonce();
-    let signature =
-        sign_core::octopus::auth_signature(&m.secret_key, &m.merchant_id, timestamp, &nonce);
+    // On the stack, from the thread's CSPRNG: no system call and no `String` per attempt.
+    let nonce = sign_core::Nonce::new();
+    let signature = sign_core::octopus::auth_signature(
+        &m.secret_key,
+        &m.merchant_id,
+        timestamp,
+        nonce.as_str(),
+    );
     if let Ok(v) = HeaderValue::from_str(timestamp) {
         h.insert(TIMESTAMP, v);
     }
-    if let Ok(v) = HeaderValue::try_from(nonce) {
+    if let Ok(v) = HeaderValue::from_str(nonce.as_str()) {
         h.insert(NONCE, v);
     }
     if let Ok(mut v) = HeaderValue::try_from(signature) {

@@ -454,7 +454,10 @@ impl Client {
         // Sign what is sent: this map is signed and then serialized unchanged.
         let sign = self.inner.signer.sign_json(body);
         body.insert(sign_core::wattt::SIGN_FIELD.into(), Value::String(sign));
-        let bytes = serde_json::to_vec(&*body).map_err(|e| {
+        // A request object fits without the buffer growing (`to_vec` starts empty and
+        // reallocates its way up on every attempt).
+        let mut bytes = Vec::with_capacity(256);
+        serde_json::to_writer(&mut bytes, &*body).map_err(|e| {
             Error::decode(format!("cannot encode the {} request: {e}", op.name), b"")
         })?;
         Ok(self
