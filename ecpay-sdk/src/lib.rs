@@ -71,7 +71,7 @@
 //! (required by the Node SDK, may be empty). `QueryTrade/V2`, `TradeNoAio` and `FundingReconDetail` take none (their pages list
 //! none; the Node SDK deletes it before sending them) and send none. A value must be 7 to 10
 //! digits (the Node SDK's `^(\d{7,10}|)$`), checked before sending. Tests:
-//! `tests/platform_id.rs`, one per operation.
+//! `tests/platform_id.rs`, one table row per operation.
 //!
 //! ### E-invoice encoding
 //! The marked invoice fields are encoded as ECPay's own published examples show them
