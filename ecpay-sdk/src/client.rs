@@ -564,20 +564,9 @@ impl Client {
                 status: 429,
             }),
             Verdict::OutcomeUnknown => Err(call.unknown(describe(&last))),
-            // Done or GiveUp (the loop never returns RetryAfter).
+            // Done or GiveUp (the loop never returns RetryAfter; a 429 always ends as
+            // `Throttled`, above).
             _ => match last {
-                Exchange::Answered {
-                    status: 429,
-                    retry_after,
-                    ..
-                }
-                | Exchange::TooLarge {
-                    status: 429,
-                    retry_after,
-                } => Err(Error::RateLimited {
-                    retry_after,
-                    status: 429,
-                }),
                 Exchange::Answered { status, body, .. } => Ok(text(status, body)),
                 Exchange::NotSent(source) | Exchange::Lost(source) => {
                     Err(Error::Transport { source })

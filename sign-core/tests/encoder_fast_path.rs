@@ -7,50 +7,11 @@
 
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
-use sha2::Digest;
 use sign_core::ecpay::{self, HashAlgorithm};
 use sign_core::{octopus, wattt, Secret, VerifyError};
 
-/// .NET `HttpUtility.UrlEncode`: `A-Z a-z 0-9 - _ . ! * ( )` kept, space to `+`, every other
-/// UTF-8 byte `%xx`.
-fn reference_encode(raw: &str) -> String {
-    let mut out = String::new();
-    for b in raw.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.!*()".contains(&b) {
-            out.push(char::from(b));
-        } else if b == b' ' {
-            out.push('+');
-        } else {
-            out.push_str(&format!("%{b:02x}"));
-        }
-    }
-    out
-}
-
-fn reference_mac(params: &[(String, String)], key: &str, iv: &str, md5: bool) -> String {
-    let mut pairs: Vec<&(String, String)> = params
-        .iter()
-        .filter(|(k, _)| k != "CheckMacValue")
-        .collect();
-    pairs.sort_by(|a, b| {
-        a.0.to_ascii_lowercase()
-            .cmp(&b.0.to_ascii_lowercase())
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    let body: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let raw = format!("HashKey={key}&{}&HashIV={iv}", body.join("&"));
-    let raw = if pairs.is_empty() {
-        format!("HashKey={key}&HashIV={iv}")
-    } else {
-        raw
-    };
-    let lowered = reference_encode(&raw).to_ascii_lowercase();
-    if md5 {
-        hex::encode_upper(md5::Md5::digest(lowered.as_bytes()))
-    } else {
-        hex::encode_upper(sha2::Sha256::digest(lowered.as_bytes()))
-    }
-}
+mod common;
+use common::{reference_check_mac_value, reference_encode, reference_wattt};
 
 /// Text built from pieces that land on every path of the encoder: runs of plain bytes of
 /// every length (whole words, tails, short values), every ASCII byte, and multibyte UTF-8
@@ -80,22 +41,6 @@ fn params() -> impl Strategy<Value = Vec<(String, String)>> {
     proptest::collection::vec((key(), text()), 0..20)
 }
 
-/// Wattt `sign` the plain way (DESIGN.md): drop `sign` and empty values, sort by key in
-/// byte order (stable), `k=v&…&key=<secret>`, MD5, lowercase hex.
-fn reference_wattt(params: &[(String, String)], secret: &str) -> String {
-    let mut pairs: Vec<&(String, String)> = params
-        .iter()
-        .filter(|(k, v)| k != "sign" && !v.is_empty())
-        .collect();
-    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut base = String::new();
-    for (k, v) in pairs {
-        base.push_str(&format!("{k}={v}&"));
-    }
-    base.push_str(&format!("key={secret}"));
-    hex::encode(md5::Md5::digest(base.as_bytes()))
-}
-
 proptest! {
     #![proptest_config(ProptestConfig::with_cases(512))]
 
@@ -122,7 +67,7 @@ proptest! {
     fn check_mac_value_matches_reference(p in params(), k in text(), iv in text(), md5 in any::<bool>()) {
         let alg = if md5 { HashAlgorithm::Md5 } else { HashAlgorithm::Sha256 };
         let (key, ivs) = (Secret::from(k.as_str()), Secret::from(iv.as_str()));
-        let expected = reference_mac(&p, &k, &iv, md5);
+        let expected = reference_check_mac_value(&p, &k, &iv, md5);
         prop_assert_eq!(&ecpay::check_mac_value(&p, &key, &ivs, alg), &expected);
 
         // Without repeated keys it verifies, in either letter case, and one digit off fails.
@@ -223,7 +168,7 @@ fn every_ascii_byte_at_every_alignment_matches_reference() {
                             &Secret::from("iv"),
                             alg
                         ),
-                        reference_mac(&p, &v, "iv", md5),
+                        reference_check_mac_value(&p, &v, "iv", md5),
                         "byte {b:#04x}, {before} before, {after} after, md5 {md5}"
                     );
                 }
@@ -267,7 +212,7 @@ fn keys_sharing_prefixes_sort_as_documented() {
         };
         assert_eq!(
             ecpay::check_mac_value(&p, &key, &iv, alg),
-            reference_mac(&p, "k", "v", md5)
+            reference_check_mac_value(&p, "k", "v", md5)
         );
     }
 }

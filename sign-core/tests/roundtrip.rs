@@ -4,68 +4,11 @@
 
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
-use sha2::Digest;
 use sign_core::ecpay::{self, HashAlgorithm};
 use sign_core::{ljpay, octopus, wattt, Secret, VerifyError};
 
-/// CheckMacValue the obvious way, straight from DESIGN.md's four steps: build the string,
-/// encode it, lowercase it, hash it. Deliberately shares nothing with the crate.
-fn reference_check_mac_value(
-    params: &[(String, String)],
-    key: &str,
-    iv: &str,
-    md5: bool,
-) -> String {
-    let mut pairs: Vec<&(String, String)> = params
-        .iter()
-        .filter(|(k, _)| k != "CheckMacValue")
-        .collect();
-    pairs.sort_by(|a, b| {
-        a.0.to_ascii_lowercase()
-            .cmp(&b.0.to_ascii_lowercase())
-            .then_with(|| a.0.cmp(&b.0))
-    });
-    let mut raw = format!("HashKey={key}");
-    for (k, v) in pairs {
-        raw.push_str(&format!("&{k}={v}"));
-    }
-    raw.push_str(&format!("&HashIV={iv}"));
-    let mut encoded = String::new();
-    for b in raw.bytes() {
-        match b {
-            b'A'..=b'Z'
-            | b'a'..=b'z'
-            | b'0'..=b'9'
-            | b'-'
-            | b'_'
-            | b'.'
-            | b'!'
-            | b'*'
-            | b'('
-            | b')' => encoded.push(char::from(b)),
-            b' ' => encoded.push('+'),
-            _ => encoded.push_str(&format!("%{b:02x}")),
-        }
-    }
-    let encoded = encoded.to_lowercase();
-    if md5 {
-        hex::encode_upper(md5::Md5::digest(encoded.as_bytes()))
-    } else {
-        hex::encode_upper(sha2::Sha256::digest(encoded.as_bytes()))
-    }
-}
-
-/// Wattt `sign` the obvious way: filter, sort, join, append the key, MD5.
-fn reference_wattt(params: &[(String, String)], secret: &str) -> String {
-    let mut pairs: Vec<&(String, String)> = params
-        .iter()
-        .filter(|(k, v)| k != "sign" && !v.is_empty())
-        .collect();
-    pairs.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let mut base: String = pairs.iter().map(|(k, v)| format!("{k}={v}&")).collect();
-    base.push_str(&format!("key={secret}"));
-    hex::encode(md5::Md5::digest(base.as_bytes()))
-}
+mod common;
+use common::{reference_check_mac_value, reference_wattt};
 
 /// Arbitrary Unicode, biased towards the bytes the encoder treats specially: every escaped
 /// ASCII punctuation, space, letters of both cases, multi-byte and 4-byte characters, and
