@@ -577,15 +577,14 @@ impl Client {
                 }),
                 // A money-moving call whose answer cannot be read may have happened.
                 Exchange::TooLarge { .. } if call.idempotency == Idempotency::NonIdempotent => {
-                    Err(call.unknown(format!(
-                        "the answer exceeds the {}-byte cap",
-                        t.max_body_bytes()
+                    Err(call.unknown(sign_core::sdk_error::over_cap_reason(
+                        call.operation,
+                        t.max_body_bytes(),
                     )))
                 }
-                Exchange::TooLarge { .. } => Err(Error::decode(
-                    format!("the answer exceeds the {}-byte cap", t.max_body_bytes()),
-                    "",
-                )),
+                Exchange::TooLarge { .. } => {
+                    Err(Error::over_cap(call.operation, t.max_body_bytes()))
+                }
             },
         }
     }

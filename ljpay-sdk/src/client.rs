@@ -385,9 +385,9 @@ impl Client {
                 operation: req.op.name,
                 after: transport.timeout(),
             }),
-            (None, Exchange::TooLarge { .. }) => Err(Error::BodyTooLarge {
-                limit: transport.max_body_bytes(),
-            }),
+            (None, Exchange::TooLarge { .. }) => {
+                Err(Error::over_cap(req.op.name, transport.max_body_bytes()))
+            }
             (
                 None,
                 Exchange::Answered {

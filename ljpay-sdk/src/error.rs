@@ -79,12 +79,6 @@ sign_core::sdk_error! {
                 body_snippet: String,
             },
 
-            /// An answer body was larger than the configured cap (`max_body_bytes`).
-            #[error("LJPay answer body exceeds {limit} bytes")]
-            BodyTooLarge {
-                /// The cap, in bytes.
-                limit: usize,
-            },
 
         }
     }
@@ -102,7 +96,7 @@ sign_core::sdk_error! {
             ErrorKind::Transient
         }
         Self::Api { .. } | Self::UnexpectedStatus { .. } => ErrorKind::Caller,
-        Self::Replayed | Self::BodyTooLarge { .. } => ErrorKind::Rejected,
+        Self::Replayed => ErrorKind::Rejected,
     }
 }
 

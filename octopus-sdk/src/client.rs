@@ -793,7 +793,7 @@ pub(crate) fn decode<T: DeserializeOwned>(
         }
     };
     if resp.too_long {
-        let err = Error::decode(status, format!("response body exceeds {cap} bytes"), body);
+        let err = Error::over_cap(call.op, cap);
         return Err(unreadable(err, "the answer was too long to read"));
     }
     if (200..300).contains(&status) {

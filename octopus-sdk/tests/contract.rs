@@ -1209,7 +1209,11 @@ async fn oversized_and_malformed_bodies_are_errors() {
         .await;
     let c = builder(&s.uri()).max_body_bytes(1000).build().unwrap();
     let cases = [
-        ("longer than the cap", "big", "exceeds 1000 bytes"),
+        (
+            "longer than the cap",
+            "big",
+            "the payments.get answer exceeds the 1000-byte cap",
+        ),
         ("data not the model", "bad", "HTTP 200"),
     ];
     for (name, id, needle) in cases {

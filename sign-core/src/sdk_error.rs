@@ -19,7 +19,7 @@
 //! | `OutcomeUnknown { operation, reference, reason }` | ``{operation} for `{reference}` may or may not have taken effect ({reason}); look it up before repeating it`` |
 //! | `Conflict { operation, reference, reason }` | ``{operation} for `{reference}` conflicts with an existing record: {reason}`` |
 //! | `Signature(VerifyError)` | `signature verification failed: {error}` (and `; {hint}` on a mismatch) |
-//! | `Decode { reason, body_snippet }` | `could not decode: {reason}; body starts {body_snippet:?}` (quoted, escaped) |
+//! | `Decode { reason, body_snippet }` | `could not decode: {reason}; body starts {body_snippet:?}` (quoted, escaped); an answer over the body cap: `the {operation} answer exceeds the {cap}-byte cap` |
 //! | `Transport { source }` | `transport error: {source}` |
 //! | `Timeout { operation, after }` | `{operation}: no complete answer from {gateway} within {ms} ms` |
 //! | `StoreUnavailable { reason }` | `replay store unavailable: {reason}` |
@@ -50,6 +50,17 @@ pub fn body_snippet(body: &[u8], max_chars: usize) -> String {
         out.push('…');
     }
     out
+}
+
+/// Why an answer could not be read when it is longer than the body cap (the `reason` of the
+/// `Decode` error every SDK crate gives for it).
+///
+/// ```
+/// use sign_core::sdk_error::over_cap_reason;
+/// assert_eq!(over_cap_reason("orders.get", 1000), "the orders.get answer exceeds the 1000-byte cap");
+/// ```
+pub fn over_cap_reason(operation: &str, cap: usize) -> String {
+    format!("the {operation} answer exceeds the {cap}-byte cap")
 }
 
 /// The end of a `RateLimited` message: what the server asked for, never `Some(..)`.
@@ -287,6 +298,16 @@ macro_rules! sdk_error {
         }
 
         impl $Error {
+            /// The error for an answer longer than the client's body cap: one wording in
+            /// every crate, naming the operation and the cap. (A money-moving call's caller
+            /// turns it into `OutcomeUnknown`: the call may have taken effect.)
+            pub(crate) fn over_cap(operation: &str, cap: usize) -> Self {
+                Self::Decode {
+                    reason: $crate::sdk_error::over_cap_reason(operation, cap),
+                    body_snippet: ::std::string::String::new(),
+                }
+            }
+
             $(#[$kind_attr])*
             pub fn kind(&self) -> $crate::policy::ErrorKind {
                 match self {

@@ -380,14 +380,9 @@ impl Client {
                 operation: op.name,
                 after: transport.timeout(),
             }),
-            (None, Exchange::TooLarge { .. }) => Err(Error::decode(
-                format!(
-                    "the {} answer exceeds the {}-byte cap",
-                    op.name,
-                    transport.max_body_bytes()
-                ),
-                b"",
-            )),
+            (None, Exchange::TooLarge { .. }) => {
+                Err(Error::over_cap(op.name, transport.max_body_bytes()))
+            }
             (
                 None,
                 Exchange::Answered {
