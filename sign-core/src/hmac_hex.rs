@@ -275,15 +275,27 @@ fn encode_lower(buf: &mut [u8], mut at: usize, bytes: &[u8]) -> usize {
     at
 }
 
-/// `bytes` (at most eight) as the start of a word, the rest filled with `fill`. Built by
-/// shifts: a copy of a variable length is a call to `memcpy`.
+/// `bytes` (at most eight) as the start of a word, the rest filled with `fill`. Built from
+/// two loads that overlap when the length is not a power of two, so it takes at most two
+/// branches on the length (a byte loop mispredicts its exit; a copy of a variable length is
+/// a call to `memcpy`).
 #[inline(always)]
 pub(crate) fn padded_word(bytes: &[u8], fill: u8) -> [u8; 8] {
     let n = bytes.len().min(8);
-    let mut word = 0u64;
-    for &b in bytes[..n].iter().rev() {
-        word = word << 8 | u64::from(b);
-    }
+    let bytes = &bytes[..n];
+    // An overlapping byte is OR-ed with itself, which leaves it as it is.
+    let word =
+        if let (Some(first), Some(last)) = (bytes.first_chunk::<4>(), bytes.last_chunk::<4>()) {
+            u64::from(u32::from_le_bytes(*first))
+                | u64::from(u32::from_le_bytes(*last)) << (8 * (n - 4))
+        } else if let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) {
+            // One to three bytes: the first, the middle one and the last.
+            u64::from(first)
+                | u64::from(bytes[n / 2]) << (8 * (n / 2))
+                | u64::from(last) << (8 * (n - 1))
+        } else {
+            0
+        };
     // The bytes past the `n`th (none when `n` is 8).
     let past = u64::MAX.checked_shl(8 * n as u32).unwrap_or(0);
     (word | u64::from_le_bytes([fill; 8]) & past).to_le_bytes()
@@ -295,10 +307,10 @@ pub(crate) fn padded_word(bytes: &[u8], fill: u8) -> [u8; 8] {
 fn encode_word(out: &mut [u8; SLACK], w: u64) -> usize {
     let word = w.to_le_bytes();
     if w & HIGH_BITS == HIGH_BITS {
-        // Eight bytes of multi-byte characters (CJK): all escaped, at fixed offsets.
+        // Eight bytes of multi-byte characters (CJK): all escaped, at fixed offsets, each
+        // as one four-byte store of its table entry whose last byte the next one overwrites.
         for (k, &b) in word.iter().enumerate() {
-            out[3 * k] = b'%';
-            out[3 * k + 1..3 * k + 3].copy_from_slice(&HEX_PAIRS[usize::from(b)]);
+            out[3 * k..3 * k + 4].copy_from_slice(&URL_ENCODE_LOWER[usize::from(b)]);
         }
         return 24;
     }
@@ -316,17 +328,6 @@ fn encode_word(out: &mut [u8; SLACK], w: u64) -> usize {
 const SLACK: usize = 32;
 
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
-/// Lowercase hex of every byte, for escapes written at fixed offsets.
-const HEX_PAIRS: [[u8; 2]; 256] = {
-    let mut table = [[0u8; 2]; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = [LOWER_HEX[i >> 4], LOWER_HEX[i & 0x0f]];
-        i += 1;
-    }
-    table
-};
 
 /// Eight input bytes (little-endian) lowercased, when every one of them is a letter, digit,
 /// `-` or `.`: those are kept by the encoding, and `| 0x20` lowercases the letters while

@@ -210,6 +210,49 @@ fn every_ascii_byte_at_every_alignment_matches_reference() {
     }
 }
 
+/// Every length from 0 to 17 (short values built from two overlapping loads, whole words,
+/// overlapping tail words) of plain runs, of the bytes the fast paths leave to the table
+/// (`~ * ! ( ) space %`, upper case), of multi-byte characters and of mixes, as keys, values
+/// and secrets.
+#[test]
+fn every_length_of_every_kind_of_run_matches_reference() {
+    let alphabets = ["aZ9.-", "~*!() %_'", "促銷方", "AbC~1 é", "x😀Y"];
+    for alphabet in alphabets {
+        let chars: Vec<char> = alphabet.chars().collect();
+        for len in 0..18 {
+            for start in 0..chars.len() {
+                let mut v = String::new();
+                for i in 0..len {
+                    v.push(chars[(start + i) % chars.len()]);
+                }
+                // Cut at a byte length, on a character boundary, so short byte tails occur.
+                let mut cut = len.min(v.len());
+                while !v.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                let v = &v[..cut];
+                let p = vec![
+                    (v.to_string(), v.to_string()),
+                    ("K".to_string(), v.to_string()),
+                ];
+                for md5 in [false, true] {
+                    let alg = if md5 {
+                        HashAlgorithm::Md5
+                    } else {
+                        HashAlgorithm::Sha256
+                    };
+                    assert_eq!(
+                        ecpay::check_mac_value(&p, &Secret::from(v), &Secret::from(v), alg),
+                        reference_check_mac_value(&p, v, v, md5),
+                        "{v:?}, md5 {md5}"
+                    );
+                }
+                assert_eq!(ecpay::url_encode(v), reference_encode(v), "{v:?}");
+            }
+        }
+    }
+}
+
 /// Keys equal in their first 7 (or 16) bytes up to case, or one a prefix of another, keep
 /// the documented order: case-insensitive, then by the key as given.
 #[test]
