@@ -62,9 +62,9 @@ use chrono::{Duration as ChronoDuration, NaiveDateTime, Utc};
 use rand::Rng;
 use serde_json::{json, Value};
 use sign_core::ecpay::{self, HashAlgorithm};
-use sign_core::testing::StateMutex;
+use sign_core::testing::{SimServer, StateMutex};
 use wiremock::matchers::{any, method, path, path_regex};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use crate::client::{Client, ClientBuilder, Credentials};
 use crate::demo::{EventRecord, EventStatus, MappedOrder, NotificationStatus};
@@ -228,7 +228,6 @@ struct State {
     orders: BTreeMap<String, SimOrder>,
     codes: BTreeMap<String, PaymentCode>,
     deliveries: Vec<SimDelivery>,
-    callback_url: Option<String>,
     events: Vec<EventRecord>,
     seq: u64,
 }
@@ -1111,9 +1110,9 @@ fn merchant_checkout(s: &Shared, req: &Request) -> ResponseTemplate {
 
 /// The simulator. Dropping it stops the server.
 pub struct Simulator {
-    server: MockServer,
+    /// The mock server and the merchant's callback URL (the same in every SDK).
+    server: SimServer,
     shared: Arc<Shared>,
-    http: reqwest::Client,
     client: Client,
     verifier: Verifier,
 }
@@ -1163,9 +1162,9 @@ impl Simulator {
     /// # }
     /// ```
     pub async fn start_with(credentials: Credentials) -> Self {
-        let server = MockServer::start().await;
+        let server = SimServer::start().await;
         let built = (
-            client_builder(&server.uri(), &credentials).build(),
+            client_builder(&server.base_url(), &credentials).build(),
             Verifier::new(credentials.clone()),
         );
         let (client, verifier) = match built {
@@ -1176,7 +1175,7 @@ impl Simulator {
         };
         let shared = Arc::new(Shared {
             credentials,
-            base: server.uri(),
+            base: server.base_url(),
             state: StateMutex::default(),
         });
         let routes: &[(&str, &str, bool, RouteKind)] = &[
@@ -1269,23 +1268,21 @@ impl Simulator {
             };
             mock.respond_with(route)
                 .with_priority(1)
-                .mount(&server)
+                .mount(server.mock_server())
                 .await;
         }
-        ops::mount(&server, &shared).await;
+        ops::mount(server.mock_server(), &shared).await;
         Mock::given(any())
             .respond_with(Route {
                 shared: shared.clone(),
                 kind: RouteKind::NotFound,
             })
             .with_priority(100)
-            .mount(&server)
+            .mount(server.mock_server())
             .await;
-        let http = sign_core::testing::callback_client();
         Self {
             server,
             shared,
-            http,
             client,
             verifier,
         }
@@ -1293,7 +1290,7 @@ impl Simulator {
 
     /// Base URL (`http://127.0.0.1:PORT`): use it as both the AIO and the API base URL.
     pub fn base_url(&self) -> String {
-        self.server.uri()
+        self.server.base_url()
     }
 
     /// The simulated `/Cashier/AioCheckOut/V5` URL.
@@ -1377,13 +1374,20 @@ impl Simulator {
     /// Where [`Simulator::pay`], [`Simulator::deliver_payment_info`] and
     /// [`Simulator::redeliver`] POST (instead of the URL the checkout named).
     pub fn set_callback_url(&self, url: impl Into<String>) {
-        self.shared.state.lock().callback_url = Some(url.into());
+        self.server.callbacks().set_url(url);
+    }
+
+    /// The URL set with [`Simulator::set_callback_url`], if any.
+    fn callback_url(&self) -> Option<String> {
+        self.server.callbacks().url()
     }
 
     /// POSTs checkout fields to the simulated AIO endpoint, as a browser submitting the form.
     pub async fn submit_checkout(&self, fields: &[(String, String)]) -> Result<SimCheckout, Error> {
         let resp = self
-            .http
+            .server
+            .callbacks()
+            .http()
             .post(self.checkout_url())
             .form(fields)
             .send()
@@ -1471,8 +1475,8 @@ impl Simulator {
     /// and returns the merchant's reply.
     pub async fn pay(&self, merchant_trade_no: &str) -> Result<CallbackReply, Error> {
         let (url, fields) = {
+            let target = self.callback_url();
             let mut st = self.shared.state.lock();
-            let target = st.callback_url.clone();
             let o = st
                 .orders
                 .get_mut(merchant_trade_no)
@@ -1521,13 +1525,14 @@ impl Simulator {
         merchant_trade_no: &str,
     ) -> Result<CallbackReply, Error> {
         let (url, mut fields) = {
+            let target = self.callback_url();
             let st = self.shared.state.lock();
             let o = st
                 .orders
                 .get(merchant_trade_no)
                 .ok_or_else(|| unknown_order(merchant_trade_no))?;
             let c = st.codes.get(merchant_trade_no);
-            match (st.callback_url.as_ref().or(o.payment_info_url.as_ref()), c) {
+            match (target.as_ref().or(o.payment_info_url.as_ref()), c) {
                 (Some(u), Some(c)) => (u.clone(), payment_info_fields(&self.shared, o, c)),
                 _ => {
                     return Err(Error::validation(
@@ -1559,33 +1564,23 @@ impl Simulator {
             ser.append_pair(k, v);
         }
         let form_body = ser.finish();
-        let resp = self
-            .http
-            .post(&url)
-            .header(
-                reqwest::header::CONTENT_TYPE,
-                "application/x-www-form-urlencoded",
-            )
-            .body(form_body.clone())
-            .send()
-            .await
-            .map_err(|source| Error::Transport { source })?;
-        let status = resp.status().as_u16();
-        let ack_body = resp
-            .text()
-            .await
-            .map_err(|source| Error::Transport { source })?;
+        let form = "application/x-www-form-urlencoded";
+        let sent = self
+            .server
+            .callbacks()
+            .post(&url, form, Default::default(), form_body.clone());
+        let reply = sent.await.map_err(|source| Error::Transport { source })?;
         let d = SimDelivery {
             url,
             fields,
             form_body,
-            status,
-            ack_body: ack_body.clone(),
+            status: reply.status,
+            ack_body: reply.body.clone(),
         };
         self.shared.state.lock().deliveries.push(d);
         Ok(CallbackReply {
-            status,
-            body: ack_body,
+            status: reply.status,
+            body: reply.body,
         })
     }
 
@@ -1616,7 +1611,7 @@ impl Simulator {
 
     /// Requests the server received (for contract assertions).
     pub async fn received_requests(&self) -> Vec<Request> {
-        self.server.received_requests().await.unwrap_or_default()
+        self.server.received_requests().await
     }
 }
 

@@ -47,14 +47,14 @@ use sign_core::ljpay::{
     HEADER_TIMESTAMP,
 };
 use sign_core::replay::{MemoryStore, ReplayGuard, StoreError};
-use sign_core::testing::StateMutex;
+use sign_core::testing::{SimServer, StateMutex};
 use sign_core::{Secret, VerifyError};
 use url::Url;
 use wiremock::matchers::any;
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use crate::models::{Channel, ErrorCode, OrderInfo, OrderStatus, RefundResponse, RefundStatus};
-use crate::webhook::{sign_headers, Verifier};
+use crate::webhook::{sign_headers, RequestParts, Verifier};
 use crate::{Client, ClientBuilder, Error, RetryPolicy};
 
 /// A 1×1 PNG, base64: the QR image the simulator hands out (the SDK only needs valid PNG data).
@@ -171,15 +171,9 @@ pub struct SimStats {
     pub rejected: u64,
 }
 
-/// The merchant's reply to a signed webhook the simulator delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CallbackReply {
-    /// HTTP status the merchant's endpoint answered.
-    pub status: u16,
-    /// The body it answered with.
-    pub body: String,
-}
+/// The merchant's reply to a signed webhook the simulator delivered (the same type in every
+/// SDK's simulator).
+pub use sign_core::testing::CallbackReply;
 
 /// One signed delivery, kept so it can be re-delivered or replayed.
 #[derive(Debug, Clone)]
@@ -214,7 +208,6 @@ pub enum SimError {
 struct State {
     orders: Vec<SimOrder>,
     refunds: Vec<SimRefund>,
-    webhook_url: Option<Url>,
     delivered: Vec<Delivered>,
     faults: VecDeque<Fault>,
     next_id: u64,
@@ -246,9 +239,9 @@ struct Shared {
 /// # Ok(()) }
 /// ```
 pub struct Simulator {
-    server: MockServer,
+    /// The mock server and the merchant's callback URL (the same in every SDK).
+    server: SimServer,
     shared: Arc<Shared>,
-    http: reqwest::Client,
     client: Client,
     verifier: Verifier,
 }
@@ -268,7 +261,7 @@ fn client_builder(base_url: &str, shared: &Shared) -> ClientBuilder {
 impl fmt::Debug for Simulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Simulator")
-            .field("base_url", &self.server.uri())
+            .field("base_url", &self.server.base_url())
             .field("site_code", &self.shared.site_code)
             .field("secret", &self.shared.secret)
             .finish_non_exhaustive()
@@ -304,13 +297,12 @@ impl Simulator {
             nonces: MemoryStore::new(),
             state: StateMutex::default(),
         });
-        let server = MockServer::start().await;
+        let server = SimServer::start().await;
         Mock::given(any())
             .respond_with(Responder(shared.clone()))
-            .mount(&server)
+            .mount(server.mock_server())
             .await;
-        let http = sign_core::testing::callback_client();
-        let client = client_builder(&server.uri(), &shared)
+        let client = client_builder(&server.base_url(), &shared)
             .build()
             .unwrap_or_else(|e| panic!("Simulator::start_with: {e}"));
         let verifier = Verifier::new(shared.site_code.as_str(), shared.secret.clone())
@@ -318,7 +310,6 @@ impl Simulator {
         Simulator {
             server,
             shared,
-            http,
             client,
             verifier,
         }
@@ -326,7 +317,7 @@ impl Simulator {
 
     /// The base URL to give a client (`http://127.0.0.1:<port>`).
     pub fn base_url(&self) -> String {
-        self.server.uri()
+        self.server.base_url()
     }
 
     /// The site code the simulator accepts.
@@ -431,7 +422,7 @@ impl Simulator {
                 parsed.scheme()
             )));
         }
-        self.shared.state.lock().webhook_url = Some(parsed);
+        self.server.callbacks().set_url(parsed);
         Ok(())
     }
 
@@ -612,11 +603,9 @@ impl Simulator {
     }
 
     fn callback_url(&self) -> Result<Url, Error> {
-        self.shared
-            .state
-            .lock()
-            .webhook_url
-            .clone()
+        // Set only through `set_callback_url`, which parsed it: it parses again.
+        let url = self.server.callbacks().url();
+        url.and_then(|u| Url::parse(&u).ok())
             .ok_or_else(|| Error::Config {
                 field: "callback_url",
                 reason: "is not set: call Simulator::set_callback_url first".into(),
@@ -671,30 +660,18 @@ impl Simulator {
             Some(q) => format!("{}?{}", url.path(), q),
             None => url.path().to_owned(),
         };
-        let headers = sign_headers(
-            &self.shared.secret,
-            &self.shared.site_code,
-            "POST",
-            &path_with_query,
-            d.body.as_bytes(),
-            d.timestamp,
-            &d.nonce,
-        );
-        let resp = self
-            .http
-            .post(url.clone())
-            .headers(headers)
-            .header("content-type", "application/json")
-            .body(d.body.clone())
-            .send()
-            .await
-            .map_err(|source| Error::Transport { source })?;
-        let status = resp.status().as_u16();
-        let body = resp
-            .text()
-            .await
-            .map_err(|source| Error::Transport { source })?;
-        Ok(CallbackReply { status, body })
+        let parts = RequestParts {
+            site_code: &self.shared.site_code,
+            method: "POST",
+            path_with_query: &path_with_query,
+            body: d.body.as_bytes(),
+            timestamp: d.timestamp,
+            nonce: &d.nonce,
+        };
+        let headers = sign_headers(&parts, &self.shared.secret);
+        let callbacks = self.server.callbacks();
+        let sent = callbacks.post(url.as_str(), "application/json", headers, d.body.clone());
+        sent.await.map_err(|source| Error::Transport { source })
     }
 }
 

@@ -40,9 +40,16 @@
 //! let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID","amount_fen":100}"#;
 //! let now = 1_700_000_000;
 //! // What LJPay would send (tests can sign with the same helper):
-//! let headers = webhook::sign_headers(
-//!     &"my-secret".into(), "my-site", "POST", "/hooks/ljpay", body, now, &sign_core::new_nonce(),
-//! );
+//! let nonce = sign_core::new_nonce();
+//! let parts = webhook::RequestParts {
+//!     site_code: "my-site",
+//!     method: "POST",
+//!     path_with_query: "/hooks/ljpay",
+//!     body,
+//!     timestamp: now,
+//!     nonce: &nonce,
+//! };
+//! let headers = webhook::sign_headers(&parts, &"my-secret".into());
 //! let got = verifier.verify_and_record_at("POST", "/hooks/ljpay", &headers, body, now).await?;
 //! assert_eq!(got.event.biz_order_no, "B-1");
 //! assert_eq!(got.delivery, Delivery::First);
@@ -60,6 +67,7 @@ use http::{HeaderMap, HeaderName, HeaderValue};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
+pub use sign_core::ljpay::RequestParts;
 use sign_core::ljpay::{
     IncomingHeaders, VerifiedRequest, DEFAULT_TOLERANCE_SECS, HEADER_NONCE, HEADER_SIGNATURE,
     HEADER_SITE, HEADER_TIMESTAMP,
@@ -144,11 +152,13 @@ impl Verifier {
     /// [`Verifier::verify_at`] against the current time.
     ///
     /// ```
-    /// use ljpay_sdk::webhook::{sign_headers, Verifier};
+    /// use ljpay_sdk::webhook::{sign_headers, RequestParts, Verifier};
     /// let v = Verifier::new("my-site", "my-secret").unwrap();
     /// let now = chrono::Utc::now().timestamp();
     /// let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID"}"#;
-    /// let h = sign_headers(&"my-secret".into(), "my-site", "POST", "/cb?a=1", body, now, "ab12");
+    /// let (site_code, method, nonce) = ("my-site", "POST", "ab12");
+    /// let parts = RequestParts { site_code, method, path_with_query: "/cb?a=1", body, timestamp: now, nonce };
+    /// let h = sign_headers(&parts, &"my-secret".into());
     /// assert!(v.verify("POST", "/cb?a=1", &h, body).is_ok());
     /// // The path is part of what is signed: pass the request target exactly as received.
     /// assert!(v.verify("POST", "/cb", &h, body).is_err());
@@ -168,10 +178,12 @@ impl Verifier {
     /// [`Verifier::verify_and_record`] in a handler.
     ///
     /// ```
-    /// use ljpay_sdk::webhook::{sign_headers, Verifier};
+    /// use ljpay_sdk::webhook::{sign_headers, RequestParts, Verifier};
     /// let v = Verifier::new("my-site", "my-secret").unwrap();
     /// let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID"}"#;
-    /// let h = sign_headers(&"my-secret".into(), "my-site", "POST", "/cb", body, 1_700_000_000, "ab12");
+    /// let (site_code, method, path_with_query, nonce) = ("my-site", "POST", "/cb", "ab12");
+    /// let parts = RequestParts { site_code, method, path_with_query, body, timestamp: 1_700_000_000, nonce };
+    /// let h = sign_headers(&parts, &"my-secret".into());
     /// assert!(v.verify_at("POST", "/cb", &h, body, 1_700_000_300).is_ok());
     /// assert!(v.verify_at("POST", "/cb", &h, body, 1_700_000_301).is_err(), "outside 300 s");
     /// ```
@@ -259,8 +271,10 @@ impl Verifier {
     /// # let body = br#"{"order_no":"lp_1","biz_order_no":"B-1","status":"PAID","amount_fen":12800}"#;
     /// # let http = reqwest::Client::new();
     /// # let send = |nonce: String| {
-    /// #     let headers = ljpay_sdk::webhook::sign_headers(&"my-secret".into(), "my-site", "POST",
-    /// #         "/hooks/ljpay?shop=1", body, chrono::Utc::now().timestamp(), &nonce);
+    /// #     let parts = ljpay_sdk::webhook::RequestParts { site_code: "my-site", method: "POST",
+    /// #         path_with_query: "/hooks/ljpay?shop=1", body, timestamp: chrono::Utc::now().timestamp(),
+    /// #         nonce: &nonce };
+    /// #     let headers = ljpay_sdk::webhook::sign_headers(&parts, &"my-secret".into());
     /// #     http.post(&url).headers(headers).body(body.to_vec()).send()
     /// # };
     /// # let first = sign_core::new_nonce();
@@ -630,33 +644,26 @@ fn header<'a>(
 }
 
 /// Signs a webhook the way LJPay does and returns its four `X-Pay-*` headers: for tests of
-/// your webhook endpoint, and for the simulator.
+/// your webhook endpoint, and for the simulator. `parts` is what LJPay signs (the same
+/// [`RequestParts`] the client signs its requests with); the request target is the callback
+/// URL's path and query exactly as the handler receives them.
 ///
 /// ```
-/// let h = ljpay_sdk::webhook::sign_headers(
-///     &"my-secret".into(), "my-site", "POST", "/hooks/ljpay", b"{}", 1_700_000_000, "00ff",
-/// );
+/// use ljpay_sdk::webhook::{sign_headers, RequestParts};
+/// let parts = RequestParts {
+///     site_code: "my-site",
+///     method: "POST",
+///     path_with_query: "/hooks/ljpay",
+///     body: b"{}",
+///     timestamp: 1_700_000_000,
+///     nonce: "00ff",
+/// };
+/// let h = sign_headers(&parts, &"my-secret".into());
 /// assert_eq!(h["x-pay-site"], "my-site");
 /// assert!(h["x-pay-signature"].to_str().unwrap().starts_with("sha256="));
 /// ```
-pub fn sign_headers(
-    secret: &Secret,
-    site_code: &str,
-    method: &str,
-    path_with_query: &str,
-    body: &[u8],
-    timestamp: i64,
-    nonce: &str,
-) -> HeaderMap {
-    let signed = sign_core::ljpay::sign_request(
-        secret,
-        site_code,
-        method,
-        path_with_query,
-        body,
-        timestamp,
-        nonce,
-    );
+pub fn sign_headers(parts: &RequestParts<'_>, secret: &Secret) -> HeaderMap {
+    let signed = parts.sign(secret);
     let mut map = HeaderMap::new();
     for (name, value) in signed.pairs() {
         if let (Ok(n), Ok(v)) = (

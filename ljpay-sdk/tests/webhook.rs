@@ -354,15 +354,15 @@ async fn a_full_memory_store_fails_closed() {
 
 #[test]
 fn sign_headers_helper_matches_the_independent_signature() {
-    let h = webhook::sign_headers(
-        &SECRET.into(),
-        SITE,
-        "POST",
-        "/cb?x=1",
-        BODY.as_bytes(),
-        1_800_000_000,
-        NONCE,
-    );
+    let parts = webhook::RequestParts {
+        site_code: SITE,
+        method: "POST",
+        path_with_query: "/cb?x=1",
+        body: BODY.as_bytes(),
+        timestamp: 1_800_000_000,
+        nonce: NONCE,
+    };
+    let h = webhook::sign_headers(&parts, &SECRET.into());
     let expected = signed_headers("/cb?x=1", BODY.as_bytes(), 1_800_000_000, NONCE);
     assert_eq!(h, expected);
 }
@@ -381,7 +381,15 @@ proptest! {
         let body = format!(r#"{{"order_no":"lp_1","biz_order_no":"{biz}","status":"PAID","amount_fen":{amount}}}"#);
         let now = 1_800_000_000;
         let config = verifier();
-        let h = webhook::sign_headers(&SECRET.into(), SITE, "POST", &path, body.as_bytes(), now, NONCE);
+        let parts = webhook::RequestParts {
+            site_code: SITE,
+            method: "POST",
+            path_with_query: &path,
+            body: body.as_bytes(),
+            timestamp: now,
+            nonce: NONCE,
+        };
+        let h = webhook::sign_headers(&parts, &SECRET.into());
         let ev = config.verify_at("POST", &path, &h, body.as_bytes(), now).unwrap();
         prop_assert_eq!(&ev.biz_order_no, &biz);
         prop_assert_eq!(ev.amount_fen, Some(amount));

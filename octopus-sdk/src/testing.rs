@@ -39,10 +39,10 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use http::Method;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sign_core::testing::StateMutex;
+use sign_core::testing::{Callbacks, SimServer, StateMutex};
 use sign_core::Secret;
 use tokio::sync::{mpsc, Notify};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use crate::client::{ClientBuilder, Environment, RetryPolicy, HEADER_API_KEY};
 use crate::error::{Error, Result};
@@ -160,7 +160,6 @@ struct State {
     payments: Vec<Payment>,
     nonces: HashSet<String>,
     faults: Vec<Fault>,
-    webhook_url: Option<String>,
     deliveries: Vec<WebhookDelivery>,
     /// The last webhook body per order id, for `redeliver`.
     last_callback: HashMap<String, Vec<u8>>,
@@ -170,6 +169,8 @@ struct State {
 
 struct Shared {
     config: SimulatorConfig,
+    /// Where webhooks go: the simulator's methods and its `simulate` route share it.
+    callbacks: Callbacks,
     state: StateMutex<State>,
     webhooks: mpsc::UnboundedSender<WebhookJob>,
     delivered: Notify,
@@ -183,21 +184,15 @@ struct WebhookJob {
     order_id: String,
 }
 
-/// The merchant's reply to a webhook the simulator delivered.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct CallbackReply {
-    /// HTTP status the merchant answered.
-    pub status: u16,
-    /// The body it answered (the platform expects [`crate::webhook::ACK`]).
-    pub body: String,
-}
+/// The merchant's reply to a webhook the simulator delivered (the same type in every SDK's
+/// simulator; the platform expects [`crate::webhook::ACK`]).
+pub use sign_core::testing::CallbackReply;
 
 /// The simulator. Dropping it stops the server.
 pub struct Simulator {
-    server: MockServer,
+    /// The mock server and the merchant's callback URL (the same in every SDK).
+    server: SimServer,
     shared: Arc<Shared>,
-    http: reqwest::Client,
     client: Client,
     verifier: Verifier,
 }
@@ -222,7 +217,7 @@ impl Simulator {
     /// When `config` holds an empty credential (a test's own mistake: the
     /// client and verifier it hands out refuse empty secrets).
     pub async fn start_with(config: SimulatorConfig) -> Self {
-        let server = MockServer::start().await;
+        let server = SimServer::start().await;
         let (tx, rx) = mpsc::unbounded_channel();
         let verifier = match Verifier::new(config.webhook_secret.clone()) {
             Ok(v) => v,
@@ -230,20 +225,20 @@ impl Simulator {
         };
         let shared = Arc::new(Shared {
             config,
+            callbacks: server.callbacks().clone(),
             state: StateMutex::default(),
             webhooks: tx,
             delivered: Notify::new(),
             #[cfg(feature = "realtime")]
             realtime: StateMutex::new(None),
         });
-        let http = sign_core::testing::callback_client();
-        tokio::spawn(deliver_webhooks(Arc::downgrade(&shared), http.clone(), rx));
+        tokio::spawn(deliver_webhooks(Arc::downgrade(&shared), rx));
         Mock::given(wiremock::matchers::any())
             .respond_with(Platform(shared.clone()))
-            .mount(&server)
+            .mount(server.mock_server())
             .await;
         let client = match client_builder(
-            &format!("{}{}", server.uri(), shared.config.prefix),
+            &format!("{}{}", server.base_url(), shared.config.prefix),
             &shared.config,
         )
         .build()
@@ -254,7 +249,6 @@ impl Simulator {
         Self {
             server,
             shared,
-            http,
             client,
             verifier,
         }
@@ -262,12 +256,12 @@ impl Simulator {
 
     /// The API base URL to configure a client with, including the `/api` prefix.
     pub fn base_url(&self) -> String {
-        format!("{}{}", self.server.uri(), self.shared.config.prefix)
+        format!("{}{}", self.server.base_url(), self.shared.config.prefix)
     }
 
     /// The server's origin (no prefix).
     pub fn origin(&self) -> String {
-        self.server.uri()
+        self.server.base_url()
     }
 
     /// The configuration (credentials) in use.
@@ -357,7 +351,7 @@ impl Simulator {
 
     /// Where webhooks are POSTed (none by default).
     pub fn set_callback_url(&self, url: impl Into<String>) {
-        self.shared.state.lock().webhook_url = Some(url.into());
+        self.server.callbacks().set_url(url);
     }
 
     /// The payer pays: the payment of `reference` (an order id, or a payment
@@ -387,7 +381,7 @@ impl Simulator {
     /// # tokio::runtime::Runtime::new().unwrap().block_on(run()).unwrap();
     /// ```
     pub async fn pay(&self, reference: &str) -> Result<CallbackReply> {
-        if self.shared.state.lock().webhook_url.is_none() {
+        if self.shared.callbacks.url().is_none() {
             return Err(Error::Config {
                 field: "callback_url",
                 reason: "is not set: call Simulator::set_callback_url first".into(),
@@ -413,11 +407,11 @@ impl Simulator {
             Error::validation("reference", format!("no order or payment {reference:?}"))
         })?;
         let (url, body) = {
-            let st = self.shared.state.lock();
-            let url = st.webhook_url.clone().ok_or_else(|| Error::Config {
+            let url = self.shared.callbacks.url().ok_or_else(|| Error::Config {
                 field: "callback_url",
                 reason: "is not set: call Simulator::set_callback_url first".into(),
             })?;
+            let st = self.shared.state.lock();
             let body = st.last_callback.get(&order_id).cloned().ok_or_else(|| {
                 Error::validation(
                     "reference",
@@ -468,7 +462,7 @@ impl Simulator {
     fn complete(&self, payment_id: &str) -> Result<(Payment, Option<WebhookJob>)> {
         let done = {
             let mut st = self.shared.state.lock();
-            simulate(&self.shared.config, &mut st, payment_id)
+            simulate(&self.shared, &mut st, payment_id)
         };
         let (payment, job) = done.map_err(|f| Error::NotAllowed {
             operation: "simulator.pay",
@@ -481,20 +475,9 @@ impl Simulator {
 
     async fn deliver_now(&self, job: WebhookJob) -> Result<CallbackReply> {
         let order_id = job.order_id.clone();
-        let (d, err) = deliver(&self.http, job, &self.shared.config.webhook_secret).await;
-        let reply = match (&d.status, err) {
-            (Some(status), _) => Ok(CallbackReply {
-                status: *status,
-                body: d.reply_body.clone().unwrap_or_default(),
-            }),
-            (None, Some(source)) => Err(Error::Transport { source }),
-            (None, None) => Err(Error::Decode {
-                reason: "the merchant's reply could not be read".into(),
-                body_snippet: String::new(),
-            }),
-        };
+        let (d, reply) = deliver(&self.shared, job).await;
         self.shared.record(d, &order_id);
-        reply
+        reply.map_err(|source| Error::Transport { source })
     }
 
     /// Injects a fault.
@@ -527,7 +510,7 @@ impl Simulator {
         let (payment, job) = self.complete(payment_id)?;
         if let Some(job) = job {
             let order_id = job.order_id.clone();
-            let (d, _) = deliver(&self.http, job, &self.shared.config.webhook_secret).await;
+            let (d, _) = deliver(&self.shared, job).await;
             self.shared.record(d, &order_id);
         }
         Ok(payment)
@@ -608,7 +591,7 @@ impl Simulator {
 
     /// Every request the server received.
     pub async fn received_requests(&self) -> Vec<Request> {
-        self.server.received_requests().await.unwrap_or_default()
+        self.server.received_requests().await
     }
 }
 
@@ -644,71 +627,57 @@ impl Shared {
 
 async fn deliver_webhooks(
     shared: std::sync::Weak<Shared>,
-    http: reqwest::Client,
     mut rx: mpsc::UnboundedReceiver<WebhookJob>,
 ) {
     while let Some(job) = rx.recv().await {
         let Some(s) = shared.upgrade() else { return };
-        let secret = s.config.webhook_secret.clone();
-        drop(s);
         let order_id = job.order_id.clone();
-        let (d, _) = deliver(&http, job, &secret).await;
-        let Some(s) = shared.upgrade() else { return };
+        let (d, _) = deliver(&s, job).await;
         s.record(d, &order_id);
     }
 }
 
-/// Longest merchant reply kept (the platform reads a short acknowledgement).
-const MAX_REPLY_BYTES: usize = 64 * 1024;
-
+/// Signs `job` with the webhook secret and POSTs it: the delivery as recorded, and the
+/// merchant's reply.
 async fn deliver(
-    http: &reqwest::Client,
+    shared: &Shared,
     job: WebhookJob,
-    secret: &Secret,
-) -> (WebhookDelivery, Option<reqwest::Error>) {
-    let now = Utc::now();
-    let signature = sign_core::octopus::webhook_signature(secret, &job.body);
-    let timestamp = sign_core::octopus::format_timestamp(now);
-    let res = http
-        .post(&job.url)
-        .header("Content-Type", "application/json")
-        .header(sign_core::octopus::HEADER_SIGNATURE, &signature)
-        .header(sign_core::octopus::HEADER_TIMESTAMP, &timestamp)
-        .body(job.body.clone())
-        .send()
+) -> (
+    WebhookDelivery,
+    std::result::Result<CallbackReply, reqwest::Error>,
+) {
+    let signature = sign_core::octopus::webhook_signature(&shared.config.webhook_secret, &job.body);
+    let timestamp = sign_core::octopus::format_timestamp(Utc::now());
+    let signed = [
+        (sign_core::octopus::HEADER_SIGNATURE, &signature),
+        (sign_core::octopus::HEADER_TIMESTAMP, &timestamp),
+    ];
+    // Both values are ASCII (hex, an RFC 3339 time) and both names constants: nothing is dropped.
+    let headers = signed
+        .into_iter()
+        .filter_map(|(name, value)| {
+            let name = http::HeaderName::from_bytes(name.as_bytes()).ok()?;
+            Some((name, http::HeaderValue::from_str(value).ok()?))
+        })
+        .collect();
+    let reply = shared
+        .callbacks
+        .post(&job.url, "application/json", headers, job.body.clone())
         .await;
-    let (status, reply_body, error, err) = match res {
-        Ok(mut r) => {
-            let status = r.status().as_u16();
-            let mut body = Vec::new();
-            while let Ok(Some(chunk)) = r.chunk().await {
-                body.extend_from_slice(&chunk);
-                if body.len() > MAX_REPLY_BYTES {
-                    body.truncate(MAX_REPLY_BYTES);
-                    break;
-                }
-            }
-            (
-                Some(status),
-                Some(String::from_utf8_lossy(&body).into_owned()),
-                None,
-                None,
-            )
-        }
-        Err(e) => (None, None, Some(e.to_string()), Some(e)),
+    let (status, reply_body, error) = match &reply {
+        Ok(r) => (Some(r.status), Some(r.body.clone()), None),
+        Err(e) => (None, None, Some(e.to_string())),
     };
-    (
-        WebhookDelivery {
-            url: job.url,
-            body: job.body,
-            signature,
-            timestamp,
-            status,
-            reply_body,
-            error,
-        },
-        err,
-    )
+    let delivery = WebhookDelivery {
+        url: job.url,
+        body: job.body,
+        signature,
+        timestamp,
+        status,
+        reply_body,
+        error,
+    };
+    (delivery, reply)
 }
 
 /// A platform error to answer with.
@@ -1318,7 +1287,7 @@ fn allowed(from: &PaymentStatus, to: &PaymentStatus) -> bool {
 
 /// Applies a status change; returns the payment and the webhook job.
 fn apply_status(
-    cfg: &SimulatorConfig,
+    shared: &Shared,
     st: &mut State,
     id: &str,
     to: PaymentStatus,
@@ -1326,7 +1295,8 @@ fn apply_status(
     response: Option<String>,
     failure: Option<String>,
 ) -> std::result::Result<(Payment, Option<WebhookJob>), Failure> {
-    let webhook_url = st.webhook_url.clone();
+    let cfg = &shared.config;
+    let webhook_url = shared.callbacks.url();
     let p = st
         .payments
         .iter_mut()
@@ -1408,7 +1378,7 @@ fn webhook_body(cfg: &SimulatorConfig, p: &Payment, event: &str, status: &str) -
 }
 
 fn simulate(
-    cfg: &SimulatorConfig,
+    shared: &Shared,
     st: &mut State,
     id: &str,
 ) -> std::result::Result<(Payment, Option<WebhookJob>), FailureMsg> {
@@ -1422,7 +1392,7 @@ fn simulate(
     let txn = format!("sim_{}", &sign_core::new_nonce()[..9]);
     let resp = serde_json::json!({"status": "SUCCESS", "message": "模擬支付成功"}).to_string();
     apply_status(
-        cfg,
+        shared,
         st,
         id,
         PaymentStatus::Completed,
@@ -1448,7 +1418,7 @@ struct FailureMsg {
 fn simulate_http(shared: &Shared, id: &str) -> Handled {
     let (payment, job) = {
         let mut st = shared.state.lock();
-        simulate(&shared.config, &mut st, id).map_err(|f| f.failure)?
+        simulate(shared, &mut st, id).map_err(|f| f.failure)?
     };
     #[cfg(feature = "realtime")]
     shared.emit_payment_update(&payment);
@@ -1483,7 +1453,7 @@ fn update_payment_status(shared: &Shared, req: &Request, id: &str) -> Handled {
     let (payment, job) = {
         let mut st = shared.state.lock();
         apply_status(
-            &shared.config,
+            shared,
             &mut st,
             id,
             to,

@@ -1,6 +1,8 @@
 //! Test support shared by the SDK crates' test suites (cargo feature `testing`; never needed in
 //! production): a real `redis-server` started on a free loopback port, a deterministic
-//! mutator for hostile-input tests, and the lock the SDKs' simulators keep their state behind.
+//! mutator for hostile-input tests, and what every SDK's simulator is built on: the gateway's
+//! mock server ([`SimServer`]), the merchant's callback URL and the delivery of a signed
+//! callback there ([`Callbacks`]), and the lock the simulators keep their state behind.
 //!
 //! ```
 //! // Needs Debian's `redis-server` on PATH (`.ci/run` installs it).
@@ -314,6 +316,272 @@ pub fn callback_client() -> reqwest::Client {
         .timeout(Duration::from_secs(10))
         .build()
         .unwrap_or_default()
+}
+
+/// The longest merchant reply a simulator reads: a gateway reads a short acknowledgement, and a
+/// handler that answers more is not waited on past this.
+pub const MAX_REPLY_BYTES: usize = 64 * 1024;
+
+/// The merchant's reply to a callback a simulator delivered: what the gateway sees.
+///
+/// ```
+/// let reply = sign_core::testing::CallbackReply { status: 200, body: "OK".into() };
+/// assert_eq!((reply.status, reply.body.as_str()), (200, "OK"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackReply {
+    /// The HTTP status the merchant's endpoint answered.
+    pub status: u16,
+    /// The body it answered (at most [`MAX_REPLY_BYTES`], invalid UTF-8 replaced).
+    pub body: String,
+}
+
+/// The merchant's side of a simulator, the same for every gateway: the callback URL the
+/// merchant registered with it, and the delivery of a signed callback there (through
+/// [`callback_client`]) with the merchant's reply. A cheap handle: clones share one URL, so
+/// the simulator's routes (a payment completed over HTTP) and its own methods deliver to
+/// the same place. Each SDK signs the body and headers its gateway's way before
+/// [`Callbacks::post`].
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// use sign_core::testing::{Callbacks, SimServer};
+/// use wiremock::{matchers::header, Mock, ResponseTemplate};
+///
+/// // A merchant's endpoint that acknowledges a form post.
+/// let shop = SimServer::start().await;
+/// let ack = ResponseTemplate::new(200).set_body_string("1|OK");
+/// let form = header("content-type", "application/x-www-form-urlencoded");
+/// Mock::given(form).respond_with(ack).mount(shop.mock_server()).await;
+///
+/// let callbacks = Callbacks::new();
+/// assert_eq!(callbacks.url(), None, "nothing registered yet");
+/// callbacks.set_url(format!("{}/return", shop.base_url()));
+/// let url = callbacks.url().ok_or("no callback URL")?;
+/// let ct = "application/x-www-form-urlencoded";
+/// let reply = callbacks.post(&url, ct, Default::default(), "RtnCode=1").await?;
+/// assert_eq!((reply.status, reply.body.as_str()), (200, "1|OK"));
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct Callbacks(std::sync::Arc<CallbacksInner>);
+
+struct CallbacksInner {
+    http: reqwest::Client,
+    url: StateMutex<Option<String>>,
+}
+
+impl Default for Callbacks {
+    fn default() -> Self {
+        Callbacks::new()
+    }
+}
+
+impl std::fmt::Debug for Callbacks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Callbacks")
+            .field("url", &self.url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Callbacks {
+    /// No callback URL yet; deliveries through [`callback_client`].
+    ///
+    /// ```
+    /// assert_eq!(sign_core::testing::Callbacks::new().url(), None);
+    /// ```
+    pub fn new() -> Self {
+        Callbacks(std::sync::Arc::new(CallbacksInner {
+            http: callback_client(),
+            url: StateMutex::new(None),
+        }))
+    }
+
+    /// Registers the merchant's callback URL (it replaces the one before).
+    ///
+    /// ```
+    /// let callbacks = sign_core::testing::Callbacks::new();
+    /// callbacks.clone().set_url("http://127.0.0.1:9/hook");
+    /// assert_eq!(callbacks.url().as_deref(), Some("http://127.0.0.1:9/hook"), "clones share it");
+    /// ```
+    pub fn set_url(&self, url: impl Into<String>) {
+        *self.0.url.lock() = Some(url.into());
+    }
+
+    /// The merchant's callback URL, if one was registered.
+    ///
+    /// ```
+    /// let callbacks = sign_core::testing::Callbacks::new();
+    /// callbacks.set_url("http://127.0.0.1:9/hook");
+    /// assert!(callbacks.url().is_some());
+    /// ```
+    pub fn url(&self) -> Option<String> {
+        self.0.url.lock().clone()
+    }
+
+    /// The HTTP client deliveries go through ([`callback_client`]), for a simulator that also
+    /// acts as the payer's browser.
+    ///
+    /// ```
+    /// let callbacks = sign_core::testing::Callbacks::new();
+    /// assert!(callbacks.http().get("http://127.0.0.1:9/").build().is_ok());
+    /// ```
+    pub fn http(&self) -> &reqwest::Client {
+        &self.0.http
+    }
+
+    /// POSTs one signed callback to `url` as the gateway does (`content_type`, then the
+    /// gateway's signature `headers`) and returns the merchant's reply: its status and up to
+    /// [`MAX_REPLY_BYTES`] of its body. An error when the merchant could not be reached or
+    /// its reply could not be read.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let callbacks = sign_core::testing::Callbacks::new();
+    /// // Nobody listens on port 9: the delivery fails rather than inventing a reply.
+    /// let sent = callbacks.post("http://127.0.0.1:9/hook", "application/json", Default::default(), "{}");
+    /// assert!(sent.await.is_err());
+    /// # }
+    /// ```
+    pub async fn post(
+        &self,
+        url: &str,
+        content_type: &str,
+        headers: reqwest::header::HeaderMap,
+        body: impl Into<reqwest::Body>,
+    ) -> Result<CallbackReply, reqwest::Error> {
+        let mut answer = self
+            .0
+            .http
+            .post(url)
+            .header(reqwest::header::CONTENT_TYPE, content_type)
+            .headers(headers)
+            .body(body)
+            .send()
+            .await?;
+        let status = answer.status().as_u16();
+        let mut body = Vec::new();
+        while let Some(chunk) = answer.chunk().await? {
+            body.extend_from_slice(&chunk);
+            if body.len() >= MAX_REPLY_BYTES {
+                body.truncate(MAX_REPLY_BYTES);
+                break;
+            }
+        }
+        Ok(CallbackReply {
+            status,
+            body: String::from_utf8_lossy(&body).into_owned(),
+        })
+    }
+}
+
+/// The gateway's side of a simulator, the same for every SDK: a wiremock server on a free
+/// loopback port (the SDK's routes are mounted on [`SimServer::mock_server`]) and the
+/// merchant's [`Callbacks`]. Dropping it stops the server.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")]
+/// # async fn main() {
+/// use wiremock::{matchers::path, Mock, ResponseTemplate};
+///
+/// let sim = sign_core::testing::SimServer::start().await;
+/// assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+/// let health = Mock::given(path("/health")).respond_with(ResponseTemplate::new(204));
+/// health.mount(sim.mock_server()).await;
+/// let url = format!("{}/health", sim.base_url());
+/// let got = sim.callbacks().http().get(url).send().await.map(|r| r.status().as_u16());
+/// assert_eq!(got.ok(), Some(204));
+/// assert_eq!(sim.received_requests().await.len(), 1);
+/// # }
+/// ```
+pub struct SimServer {
+    server: wiremock::MockServer,
+    callbacks: Callbacks,
+}
+
+impl std::fmt::Debug for SimServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SimServer")
+            .field("base_url", &self.base_url())
+            .field("callbacks", &self.callbacks)
+            .finish()
+    }
+}
+
+impl SimServer {
+    /// Starts the server on 127.0.0.1, with no routes and no callback URL.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = sign_core::testing::SimServer::start().await;
+    /// assert_eq!(sim.callbacks().url(), None);
+    /// # }
+    /// ```
+    pub async fn start() -> SimServer {
+        SimServer {
+            server: wiremock::MockServer::start().await,
+            callbacks: Callbacks::new(),
+        }
+    }
+
+    /// `http://127.0.0.1:<port>`, no trailing slash.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = sign_core::testing::SimServer::start().await;
+    /// assert!(!sim.base_url().ends_with('/'));
+    /// # }
+    /// ```
+    pub fn base_url(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The wiremock server, to mount the gateway's routes on.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = sign_core::testing::SimServer::start().await;
+    /// assert_eq!(sim.mock_server().uri(), sim.base_url());
+    /// # }
+    /// ```
+    pub fn mock_server(&self) -> &wiremock::MockServer {
+        &self.server
+    }
+
+    /// The merchant's callback URL and the deliveries to it; clone it into the routes that
+    /// deliver callbacks.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = sign_core::testing::SimServer::start().await;
+    /// let for_routes = sim.callbacks().clone();
+    /// sim.callbacks().set_url("http://127.0.0.1:9/hook");
+    /// assert!(for_routes.url().is_some());
+    /// # }
+    /// ```
+    pub fn callbacks(&self) -> &Callbacks {
+        &self.callbacks
+    }
+
+    /// Every request the server received, oldest first.
+    ///
+    /// ```
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() {
+    /// let sim = sign_core::testing::SimServer::start().await;
+    /// assert!(sim.received_requests().await.is_empty());
+    /// # }
+    /// ```
+    pub async fn received_requests(&self) -> Vec<wiremock::Request> {
+        self.server.received_requests().await.unwrap_or_default()
+    }
 }
 
 /// The mutex a simulator keeps its state behind: [`StateMutex::lock`] gives the guard directly,

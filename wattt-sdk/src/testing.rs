@@ -36,10 +36,10 @@ use std::time::Duration;
 use rust_decimal::Decimal;
 use serde_json::{json, Map, Value};
 use sign_core::replay::ReplayGuard;
-use sign_core::testing::StateMutex;
+use sign_core::testing::{SimServer, StateMutex};
 use sign_core::Secret;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+use wiremock::{Mock, Request, Respond, ResponseTemplate};
 
 use crate::money::{amount_to_json, decimal_from_value};
 use crate::operation::{ops, Operation};
@@ -191,7 +191,6 @@ struct State {
     faults: VecDeque<(&'static str, Fault)>,
     requests: Vec<RecordedRequest>,
     notify_format: NotifyFormat,
-    callback_url: Option<String>,
     sent: BTreeMap<String, Sent>,
     seq: u64,
 }
@@ -219,7 +218,6 @@ impl Default for State {
             faults: VecDeque::new(),
             requests: Vec::new(),
             notify_format: NotifyFormat::Json,
-            callback_url: None,
             sent: BTreeMap::new(),
             seq: 0,
         }
@@ -230,11 +228,11 @@ type Shared = Arc<StateMutex<State>>;
 
 /// The simulator. Dropping it stops the server.
 pub struct Simulator {
-    server: MockServer,
+    /// The mock server and the merchant's callback URL (the same in every SDK).
+    server: SimServer,
     state: Shared,
     uid: String,
     secret: Secret,
-    http: reqwest::Client,
     /// The one replay guard every [`Simulator::verifier`] records into.
     guard: ReplayGuard,
 }
@@ -242,7 +240,7 @@ pub struct Simulator {
 impl fmt::Debug for Simulator {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Simulator")
-            .field("base_url", &self.server.uri())
+            .field("base_url", &self.server.base_url())
             .field("uid", &self.uid)
             .field("secret", &self.secret)
             .finish_non_exhaustive()
@@ -265,7 +263,7 @@ impl Simulator {
 
     /// Start with this uid and secret.
     pub async fn start_with(uid: impl Into<String>, secret: impl Into<Secret>) -> Self {
-        let server = MockServer::start().await;
+        let server = SimServer::start().await;
         let state: Shared = Arc::new(StateMutex::default());
         let uid = uid.into();
         let secret = secret.into();
@@ -275,13 +273,13 @@ impl Simulator {
                 uid: uid.clone(),
                 secret: secret.clone(),
                 op: *op,
-                base: server.uri(),
+                base: server.base_url(),
             };
             Mock::given(method(op.method))
                 .and(path(op.path))
                 .respond_with(handler)
                 .with_priority(1)
-                .mount(&server)
+                .mount(server.mock_server())
                 .await;
         }
         Mock::given(wiremock::matchers::any())
@@ -289,22 +287,20 @@ impl Simulator {
                 ResponseTemplate::new(404).set_body_json(json!({"ok": 0, "message": "not found"})),
             )
             .with_priority(200)
-            .mount(&server)
+            .mount(server.mock_server())
             .await;
-        let http = sign_core::testing::callback_client();
         Simulator {
             server,
             state,
             uid,
             secret,
-            http,
             guard: ReplayGuard::memory(),
         }
     }
 
     /// Base URL to give the client (`http://127.0.0.1:PORT`).
     pub fn base_url(&self) -> String {
-        self.server.uri()
+        self.server.base_url()
     }
 
     /// The merchant uid it accepts.
@@ -358,7 +354,7 @@ impl Simulator {
 
     /// Where notifications go for orders created without a `notify_url` (or a link's).
     pub fn set_callback_url(&self, url: impl Into<String>) {
-        self.state.lock().callback_url = Some(url.into());
+        self.server.callbacks().set_url(url);
     }
 
     /// A client for this simulator (fast retries: 3 attempts, 10–50 ms backoff).
@@ -479,6 +475,7 @@ impl Simulator {
         status: OrderStatus,
     ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
+            let fallback = self.server.callbacks().url();
             let mut st = self.state.lock();
             let format = st.notify_format;
             let c = st
@@ -491,7 +488,7 @@ impl Simulator {
             if newly_paid {
                 st.balance += c.amount;
             }
-            let url = c.notify_url.clone().or(st.callback_url.clone());
+            let url = c.notify_url.clone().or(fallback);
             (collection_notification(&self.uid, &c), url, format)
         };
         self.deliver(orderid, url, fields, format).await
@@ -505,9 +502,9 @@ impl Simulator {
         status: OrderStatus,
     ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
+            let fallback = self.server.callbacks().url();
             let mut st = self.state.lock();
             let format = st.notify_format;
-            let fallback = st.callback_url.clone();
             let p = st
                 .payouts
                 .get_mut(serial_no)
@@ -578,6 +575,7 @@ impl Simulator {
         reference: &str,
     ) -> Result<CallbackReply, Error> {
         let (fields, url, format) = {
+            let fallback = self.server.callbacks().url();
             let st = self.state.lock();
             match kind {
                 CallbackKind::Collection => {
@@ -587,7 +585,7 @@ impl Simulator {
                         .ok_or_else(|| unknown(reference))?;
                     (
                         collection_notification(&self.uid, c),
-                        c.notify_url.clone().or(st.callback_url.clone()),
+                        c.notify_url.clone().or(fallback),
                         st.notify_format,
                     )
                 }
@@ -598,7 +596,7 @@ impl Simulator {
                         .ok_or_else(|| unknown(reference))?;
                     (
                         payout_notification(&self.uid, p),
-                        p.notify_url.clone().or(st.callback_url.clone()),
+                        p.notify_url.clone().or(fallback),
                         st.notify_format,
                     )
                 }
@@ -673,19 +671,17 @@ impl Simulator {
     }
 
     async fn post(&self, sent: Sent) -> Result<CallbackReply, Error> {
-        let resp = self
-            .http
-            .post(&sent.url)
-            .header(http::header::CONTENT_TYPE, sent.content_type)
-            .body(sent.body.clone())
-            .send()
-            .await
-            .map_err(|source| Error::Transport { source })?;
-        let status = resp.status().as_u16();
-        let body = resp.text().await.unwrap_or_default();
+        let callbacks = self.server.callbacks();
+        let posted = callbacks.post(
+            &sent.url,
+            sent.content_type,
+            Default::default(),
+            sent.body.clone(),
+        );
+        let reply = posted.await.map_err(|source| Error::Transport { source })?;
         Ok(CallbackReply {
-            status,
-            body,
+            status: reply.status,
+            body: reply.body,
             url: sent.url,
             notification: sent.fields,
             sent: sent.body,

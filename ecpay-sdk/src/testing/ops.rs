@@ -702,8 +702,8 @@ impl Simulator {
 
     async fn renew_with(&self, no: &str, approve: bool) -> Result<CallbackReply, Error> {
         let (url, fields) = {
+            let target = self.callback_url();
             let mut st = self.shared.state.lock();
-            let target = st.callback_url.clone();
             let order = st
                 .orders
                 .get(no)
