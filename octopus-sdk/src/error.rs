@@ -173,107 +173,143 @@ pub struct FieldError {
     pub message: String,
 }
 
-macro_rules! codes {
-    ($( $(#[$doc:meta])* $variant:ident = $wire:literal, $status:expr; )*) => {
-        /// Error codes the platform documents (its common codes and the Octopus
-        /// `E001`..`E008` codes). Unknown codes are kept in [`ApiErrorCode::Other`].
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum ApiErrorCode {
-            $( $(#[$doc])* $variant, )*
-            /// A code this SDK does not know, kept as sent.
-            Other(String),
-        }
-
-        impl ApiErrorCode {
-            /// Every documented code, in the spec's order.
-            pub const ALL: &'static [ApiErrorCode] = &[$(ApiErrorCode::$variant),*];
-
-            /// The wire form, e.g. `ORDER_NOT_FOUND`.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(ApiErrorCode::$variant => $wire,)*
-                    ApiErrorCode::Other(s) => s,
-                }
-            }
-
-            /// The HTTP status the spec documents for this code (the Octopus
-            /// `E…` codes document none).
-            pub fn documented_status(&self) -> Option<u16> {
-                match self {
-                    $(ApiErrorCode::$variant => $status,)*
-                    ApiErrorCode::Other(_) => None,
-                }
-            }
-
-            /// Parses a wire code; never fails (unknown codes become `Other`).
-            pub fn parse(s: &str) -> Self {
-                match s {
-                    $($wire => ApiErrorCode::$variant,)*
-                    other => ApiErrorCode::Other(other.to_owned()),
-                }
-            }
-        }
-    };
-}
-
-codes! {
-    /// `VALIDATION_ERROR` (422): the data failed validation.
-    ValidationError = "VALIDATION_ERROR", Some(422);
-    /// `ORDER_NOT_FOUND` (404).
-    OrderNotFound = "ORDER_NOT_FOUND", Some(404);
-    /// `PAYMENT_NOT_FOUND` (404).
-    PaymentNotFound = "PAYMENT_NOT_FOUND", Some(404);
-    /// `INVALID_AMOUNT` (400).
-    InvalidAmount = "INVALID_AMOUNT", Some(400);
-    /// `PAYMENT_ALREADY_EXISTS` (409): the order already has a payment.
-    PaymentAlreadyExists = "PAYMENT_ALREADY_EXISTS", Some(409);
-    /// `OCTOPUS_API_ERROR` (502): the Octopus API failed upstream.
-    OctopusApiError = "OCTOPUS_API_ERROR", Some(502);
-    /// `INSUFFICIENT_FUNDS` (402).
-    InsufficientFunds = "INSUFFICIENT_FUNDS", Some(402);
-    /// `PAYMENT_EXPIRED` (410).
-    PaymentExpired = "PAYMENT_EXPIRED", Some(410);
-    /// `INVALID_SIGNATURE` (401).
-    InvalidSignature = "INVALID_SIGNATURE", Some(401);
-    /// `RATE_LIMIT_EXCEEDED` (429).
-    RateLimitExceeded = "RATE_LIMIT_EXCEEDED", Some(429);
-    /// Octopus `E001`: invalid merchant ID.
-    InvalidMerchantId = "E001", None;
-    /// Octopus `E002`: signature verification failed.
-    SignatureVerificationFailed = "E002", None;
-    /// Octopus `E003`: payment record does not exist.
-    OctopusPaymentNotFound = "E003", None;
-    /// Octopus `E004`: insufficient balance.
-    InsufficientBalance = "E004", None;
-    /// Octopus `E005`: network error.
-    NetworkError = "E005", None;
-    /// Octopus `E006`: payment expired.
-    OctopusPaymentExpired = "E006", None;
-    /// Octopus `E007`: duplicate payment.
-    DuplicatePayment = "E007", None;
-    /// Octopus `E008`: system under maintenance.
-    SystemMaintenance = "E008", None;
-}
-
-impl fmt::Display for ApiErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+sign_core::wire_enum! {
+    /// Error codes the platform documents (its common codes and the Octopus
+    /// `E001`..`E008` codes). Unknown codes are kept in [`ApiErrorCode::Other`].
+    ///
+    /// ```
+    /// use octopus_sdk::ApiErrorCode;
+    /// assert_eq!(ApiErrorCode::from_wire("E007"), ApiErrorCode::DuplicatePayment);
+    /// assert_eq!(ApiErrorCode::OrderNotFound.to_string(), "ORDER_NOT_FOUND");
+    /// assert_eq!(ApiErrorCode::from_wire("E999").as_str(), "E999"); // kept as sent
+    /// ```
+    ApiErrorCode {
+        /// `VALIDATION_ERROR` (422): the data failed validation.
+        ValidationError = "VALIDATION_ERROR",
+        /// `ORDER_NOT_FOUND` (404).
+        OrderNotFound = "ORDER_NOT_FOUND",
+        /// `PAYMENT_NOT_FOUND` (404).
+        PaymentNotFound = "PAYMENT_NOT_FOUND",
+        /// `INVALID_AMOUNT` (400).
+        InvalidAmount = "INVALID_AMOUNT",
+        /// `PAYMENT_ALREADY_EXISTS` (409): the order already has a payment.
+        PaymentAlreadyExists = "PAYMENT_ALREADY_EXISTS",
+        /// `OCTOPUS_API_ERROR` (502): the Octopus API failed upstream.
+        OctopusApiError = "OCTOPUS_API_ERROR",
+        /// `INSUFFICIENT_FUNDS` (402).
+        InsufficientFunds = "INSUFFICIENT_FUNDS",
+        /// `PAYMENT_EXPIRED` (410).
+        PaymentExpired = "PAYMENT_EXPIRED",
+        /// `INVALID_SIGNATURE` (401).
+        InvalidSignature = "INVALID_SIGNATURE",
+        /// `RATE_LIMIT_EXCEEDED` (429).
+        RateLimitExceeded = "RATE_LIMIT_EXCEEDED",
+        /// Octopus `E001`: invalid merchant ID.
+        InvalidMerchantId = "E001",
+        /// Octopus `E002`: signature verification failed.
+        SignatureVerificationFailed = "E002",
+        /// Octopus `E003`: payment record does not exist.
+        OctopusPaymentNotFound = "E003",
+        /// Octopus `E004`: insufficient balance.
+        InsufficientBalance = "E004",
+        /// Octopus `E005`: network error.
+        NetworkError = "E005",
+        /// Octopus `E006`: payment expired.
+        OctopusPaymentExpired = "E006",
+        /// Octopus `E007`: duplicate payment.
+        DuplicatePayment = "E007",
+        /// Octopus `E008`: system under maintenance.
+        SystemMaintenance = "E008",
     }
 }
 
-impl Serialize for ApiErrorCode {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(self.as_str())
+impl ApiErrorCode {
+    /// The HTTP status the spec's table of common codes gives this code; the Octopus `E…`
+    /// codes (and unknown codes) document none.
+    ///
+    /// ```
+    /// use octopus_sdk::ApiErrorCode;
+    /// assert_eq!(ApiErrorCode::RateLimitExceeded.documented_status(), Some(429));
+    /// assert_eq!(ApiErrorCode::NetworkError.documented_status(), None);
+    /// ```
+    pub fn documented_status(&self) -> Option<u16> {
+        use ApiErrorCode::*;
+        Some(match self {
+            ValidationError => 422,
+            OrderNotFound | PaymentNotFound => 404,
+            InvalidAmount => 400,
+            PaymentAlreadyExists => 409,
+            OctopusApiError => 502,
+            InsufficientFunds => 402,
+            PaymentExpired => 410,
+            InvalidSignature => 401,
+            RateLimitExceeded => 429,
+            _ => return None,
+        })
     }
-}
 
-impl<'de> Deserialize<'de> for ApiErrorCode {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Ok(ApiErrorCode::parse(&s))
+    /// The same as [`ApiErrorCode::from_wire`]: never fails, unknown codes become `Other`.
+    ///
+    /// ```
+    /// use octopus_sdk::ApiErrorCode;
+    /// assert_eq!(ApiErrorCode::parse("E001"), ApiErrorCode::InvalidMerchantId);
+    /// ```
+    pub fn parse(s: &str) -> Self {
+        Self::from_wire(s)
     }
 }
 
 /// Result alias for this crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::ApiErrorCode::{self, *};
+
+    /// What the hand-written `codes!` enum gave, held for the `wire_enum!` one: wire value,
+    /// `Display` (the wire value), documented status and a serde round trip. Expected values:
+    /// the two error tables of `octopus-oepay-api.md` (常見錯誤代碼 with its HTTP column,
+    /// 八達通API錯誤代碼 with none).
+    #[test]
+    fn codes_keep_wire_display_status_and_serde() {
+        let table: &[(&str, ApiErrorCode, Option<u16>)] = &[
+            ("VALIDATION_ERROR", ValidationError, Some(422)),
+            ("ORDER_NOT_FOUND", OrderNotFound, Some(404)),
+            ("PAYMENT_NOT_FOUND", PaymentNotFound, Some(404)),
+            ("INVALID_AMOUNT", InvalidAmount, Some(400)),
+            ("PAYMENT_ALREADY_EXISTS", PaymentAlreadyExists, Some(409)),
+            ("OCTOPUS_API_ERROR", OctopusApiError, Some(502)),
+            ("INSUFFICIENT_FUNDS", InsufficientFunds, Some(402)),
+            ("PAYMENT_EXPIRED", PaymentExpired, Some(410)),
+            ("INVALID_SIGNATURE", InvalidSignature, Some(401)),
+            ("RATE_LIMIT_EXCEEDED", RateLimitExceeded, Some(429)),
+            ("E001", InvalidMerchantId, None),
+            ("E002", SignatureVerificationFailed, None),
+            ("E003", OctopusPaymentNotFound, None),
+            ("E004", InsufficientBalance, None),
+            ("E005", NetworkError, None),
+            ("E006", OctopusPaymentExpired, None),
+            ("E007", DuplicatePayment, None),
+            ("E008", SystemMaintenance, None),
+            ("E009", Other("E009".into()), None),
+            ("order_not_found", Other("order_not_found".into()), None),
+        ];
+        for (wire, code, status) in table {
+            assert_eq!(&ApiErrorCode::parse(wire), code, "{wire}: parse");
+            assert_eq!(code.as_str(), *wire, "{wire}: as_str");
+            assert_eq!(code.to_string(), *wire, "{wire}: Display");
+            assert_eq!(code.documented_status(), *status, "{wire}: status");
+            let json = serde_json::to_string(code).unwrap();
+            assert_eq!(json, format!("\"{wire}\""), "{wire}: Serialize");
+            let back: ApiErrorCode = serde_json::from_str(&json).unwrap();
+            assert_eq!(&back, code, "{wire}: Deserialize");
+        }
+        let known = table.iter().filter(|(_, c, _)| !matches!(c, Other(_)));
+        let listed: Vec<&ApiErrorCode> = known.map(|(_, c, _)| c).collect();
+        assert_eq!(
+            ApiErrorCode::ALL.iter().collect::<Vec<_>>(),
+            listed,
+            "ALL in spec order"
+        );
+    }
+}
