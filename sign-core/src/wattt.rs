@@ -155,8 +155,52 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// A JSON object's top-level fields in order, duplicates kept (so they can be refused).
-struct RawObject<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+/// A growable list kept on the stack up to `N` items: a notification's fields, without a
+/// heap allocation for the common body.
+struct Inline<T, const N: usize> {
+    inline: [T; N],
+    len: usize,
+    spilled: Vec<T>,
+}
+
+impl<T: Default, const N: usize> Inline<T, N> {
+    fn new() -> Self {
+        Inline {
+            inline: std::array::from_fn(|_| T::default()),
+            len: 0,
+            spilled: Vec::new(),
+        }
+    }
+
+    fn push(&mut self, item: T) {
+        if self.spilled.is_empty() {
+            if let Some(slot) = self.inline.get_mut(self.len) {
+                *slot = item;
+                self.len += 1;
+                return;
+            }
+            self.spilled.reserve(2 * N);
+            self.spilled
+                .extend(self.inline.iter_mut().map(std::mem::take));
+        }
+        self.spilled.push(item);
+    }
+
+    fn as_mut_slice(&mut self) -> &mut [T] {
+        if self.spilled.is_empty() {
+            &mut self.inline[..self.len]
+        } else {
+            &mut self.spilled
+        }
+    }
+}
+
+/// Fields a notification body holds on the stack (it has about ten).
+const FIELDS: usize = 16;
+
+/// A JSON object's top-level fields in order, duplicates kept (so they can be refused): each
+/// name with its value's raw JSON text.
+struct RawObject<'a>(Inline<(Cow<'a, str>, &'a str), FIELDS>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -170,10 +214,9 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
                 self,
                 mut map: M,
             ) -> Result<Self::Value, M::Error> {
-                // Room for a typical notification's fields in the one allocation.
-                let mut fields = Vec::with_capacity(16);
+                let mut fields = Inline::new();
                 while let Some((Key(k), v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
-                    fields.push((k, v));
+                    fields.push((k, v.get()));
                 }
                 Ok(RawObject(fields))
             }
@@ -185,15 +228,22 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
 /// A signed field of a raw body: name and value text, borrowed unless unescaped.
 type Field<'a> = (Cow<'a, str>, Cow<'a, str>);
 
-/// Top-level scalar fields of a raw JSON object, each with its value's text as written
-/// (strings unescaped), borrowed from the body wherever nothing needed unescaping.
-fn raw_fields(body: &[u8]) -> Result<Vec<Field<'_>>, VerifyError> {
-    let RawObject(fields) = serde_json::from_slice(body)
+/// Runs `f` over the top-level scalar fields of a raw JSON object, sorted by name (byte
+/// order), each with its value's text as written (strings unescaped), borrowed from the body
+/// wherever nothing needed unescaping. A repeated name is refused before any value is read;
+/// values are read in the body's order (so an error names the first bad one). The lists live
+/// on the stack for a body of up to [`FIELDS`] fields.
+fn with_raw_fields<R>(
+    body: &[u8],
+    f: impl FnOnce(&mut [Field<'_>]) -> Result<R, VerifyError>,
+) -> Result<R, VerifyError> {
+    let RawObject(mut raw) = serde_json::from_slice(body)
         .map_err(|_| VerifyError::malformed("body", "expected a JSON object"))?;
-    refuse_duplicates(fields.iter().map(|(k, _)| k.as_ref()))?;
-    let mut out = Vec::with_capacity(fields.len());
-    for (k, raw) in fields {
-        let text = raw.get();
+    let raw = raw.as_mut_slice();
+    refuse_duplicates(raw.iter().map(|(k, _)| k.as_ref()))?;
+    let mut fields = Inline::<Field<'_>, FIELDS>::new();
+    for (k, text) in raw.iter_mut() {
+        let text: &str = text;
         let rendered = match text.as_bytes().first() {
             // Nothing to unescape: the value is the text between the quotes.
             Some(b'"') if !text.bytes().any(|b| b == b'\\' || b < 0x20) => {
@@ -201,14 +251,17 @@ fn raw_fields(body: &[u8]) -> Result<Vec<Field<'_>>, VerifyError> {
             }
             Some(b'"') => Cow::Owned(
                 serde_json::from_str::<String>(text)
-                    .map_err(|_| VerifyError::malformed(&k, "invalid JSON string"))?,
+                    .map_err(|_| VerifyError::malformed(k, "invalid JSON string"))?,
             ),
             Some(b't' | b'f' | b'-' | b'0'..=b'9') => Cow::Borrowed(text),
             _ => continue, // null, object, array: not signed
         };
-        out.push((k, rendered));
+        fields.push((std::mem::take(k), rendered));
     }
-    Ok(out)
+    let fields = fields.as_mut_slice();
+    // Names are unique (refused above), so an unstable sort gives the one order.
+    fields.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    f(fields)
 }
 
 /// Signs a raw JSON object body, rendering numbers exactly as they are written in it
@@ -219,7 +272,13 @@ fn raw_fields(body: &[u8]) -> Result<Vec<Field<'_>>, VerifyError> {
 /// assert_eq!(s, sign_core::wattt::sign_params([("amount", "12.50")], &"s".into()));
 /// ```
 pub fn sign_json_body(body: &[u8], secret: &Secret) -> Result<String, VerifyError> {
-    Ok(sign_params(raw_fields(body)?, secret))
+    with_raw_fields(body, |fields| {
+        let digest = digest_sorted(
+            fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
+            secret,
+        );
+        Ok(hex_string(&digest, false))
+    })
 }
 
 /// The received `sign`, which must be 32 hex characters, as the 16 bytes it spells.
@@ -244,18 +303,18 @@ pub fn verify_json(object: &Map<String, Value>, secret: &Secret) -> Result<(), V
 /// assert!(sign_core::wattt::verify_json_body(body.as_bytes(), &"s".into()).is_ok());
 /// ```
 pub fn verify_json_body(body: &[u8], secret: &Secret) -> Result<(), VerifyError> {
-    let mut fields = raw_fields(body)?;
-    fields.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    let received = fields
-        .iter()
-        .find(|(k, _)| k == SIGN_FIELD)
-        .map(|(_, v)| v.as_ref());
-    let received = received_sign(received)?;
-    let digest = digest_sorted(
-        fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
-        secret,
-    );
-    digest_matches(&digest, &received)
+    with_raw_fields(body, |fields| {
+        let received = fields
+            .iter()
+            .find(|(k, _)| k == SIGN_FIELD)
+            .map(|(_, v)| v.as_ref());
+        let received = received_sign(received)?;
+        let digest = digest_sorted(
+            fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
+            secret,
+        );
+        digest_matches(&digest, &received)
+    })
 }
 
 /// Verifies the `sign` inside a flat parameter map (a form-encoded notification). Refuses a
@@ -283,4 +342,58 @@ where
         let received = received_sign(received)?;
         digest_matches(&digest_sorted(str_fields(pairs), secret), &received)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn md5_hex(base: &str) -> String {
+        use md5::Digest;
+        Md5::digest(base.as_bytes())
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    }
+
+    /// More fields than the stack list holds (it spills to the heap): the base string is the
+    /// documented rule written out by hand, fields in byte order of their names, `sign`,
+    /// empty values, null, object and array left out, strings unescaped.
+    #[test]
+    fn a_body_with_many_fields_signs_by_the_rule() {
+        let mut body =
+            String::from(r#"{"z\u0031":"a\"b","sign":"x","empty":"","n":null,"o":{},"a":[1]"#);
+        let mut base = Vec::new();
+        for i in (0..40).rev() {
+            body.push_str(&format!(r#","f{i:02}":{i}.50"#));
+            base.push(format!("f{i:02}={i}.50"));
+        }
+        body.push('}');
+        base.sort();
+        base.push(r#"z1=a"b"#.to_owned());
+        let want = md5_hex(&format!("{}&key=s", base.join("&")));
+        let secret = Secret::from("s");
+        assert_eq!(sign_json_body(body.as_bytes(), &secret), Ok(want.clone()));
+        let signed = body.replacen(r#""sign":"x""#, &format!(r#""sign":"{want}""#), 1);
+        assert_eq!(verify_json_body(signed.as_bytes(), &secret), Ok(()));
+    }
+
+    /// A repeated name is refused before any value is read (so before the bad string of
+    /// field `b`), and it is the first repeated name in byte order that is named.
+    #[test]
+    fn a_repeated_name_is_refused_first() {
+        let secret = Secret::from("s");
+        let body = br#"{"b":"\ud800","y":1,"x":1,"y":2,"x":2}"#;
+        assert_eq!(
+            verify_json_body(body, &secret),
+            Err(VerifyError::malformed("x", "appears more than once"))
+        );
+        // Without the repeats, the lone surrogate (valid JSON text, no valid string) of the
+        // first such field in the body is the error.
+        let body = br#"{"c":"\udc00","b":"\ud800"}"#;
+        assert_eq!(
+            sign_json_body(body, &secret),
+            Err(VerifyError::malformed("c", "invalid JSON string"))
+        );
+    }
 }
