@@ -71,7 +71,8 @@ impl Environment {
 /// assert_eq!(c.merchant_id(), "3002607");
 /// assert!(!format!("{c:?}").contains("pwFHCqoQZGmho4w6"));
 /// ```
-#[derive(Clone)]
+// Derived: `Secret`'s own Debug prints `Secret(***)`, so no key or IV reaches a log.
+#[derive(Clone, Debug)]
 pub struct Credentials {
     merchant_id: String,
     hash_key: Secret,
@@ -179,16 +180,6 @@ impl Credentials {
     }
 }
 
-impl fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Credentials")
-            .field("merchant_id", &self.merchant_id)
-            .field("hash_key", &self.hash_key)
-            .field("hash_iv", &self.hash_iv)
-            .finish()
-    }
-}
-
 pub(crate) struct Inner {
     pub(crate) transport: Transport,
     pub(crate) aio_base: BaseUrl,
@@ -245,25 +236,14 @@ impl fmt::Debug for Client {
 /// assert_eq!(client.base_url(), "https://payment-stage.ecpay.com.tw");
 /// # Ok::<(), ecpay_sdk::Error>(())
 /// ```
-#[derive(Default)]
+// Derived: the credentials and the transport settings print their own redacted Debug.
+#[derive(Default, Debug)]
 pub struct ClientBuilder {
     environment: Option<Environment>,
     base_url: Option<String>,
     api_base_url: Option<String>,
     credentials: Option<Credentials>,
     transport: TransportConfig,
-}
-
-impl fmt::Debug for ClientBuilder {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ClientBuilder")
-            .field("environment", &self.environment)
-            .field("base_url", &self.base_url)
-            .field("api_base_url", &self.api_base_url)
-            .field("credentials", &self.credentials)
-            .field("transport", &self.transport)
-            .finish()
-    }
 }
 
 impl ClientBuilder {
