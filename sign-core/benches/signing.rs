@@ -12,27 +12,56 @@
 //! canonical bytes, Octopus against HMAC of the same bytes. Every bare baseline also renders
 //! its hex `String`, as the signing functions must.
 //!
-//! Results, 2026-12-02 01:52 UTC, AMD EPYC (SHA-NI), 2 cores shared with other engineers'
-//! builds (load average 9-10 during the runs). `SIGN_CORE_BURSTS` (the cases interleaved,
-//! 1000 rounds of one 50-call burst each; `SIGN_CORE_ROUNDS` sets the rounds) prints each
-//! case's fastest and median burst. HEAD (`27efca6`) and this change were run as two
-//! binaries alternately, four times each, in the same minute: the columns are the fastest
-//! of the fastest bursts and the median of the median bursts, each case beside its bare
-//! baseline from the same process (HMAC cases against the `_lean` baselines). Medians swing
-//! 10-20 % under this load; the fastest bursts hold still. Callgrind columns are
-//! instructions per call (software SHA-256/MD5, as valgrind hides SHA-NI; load does not
-//! move them):
+//! ECPay results, 2026-12-02 06:20 UTC, AMD EPYC (SHA-NI), 2 cores shared with other
+//! engineers' builds. `SIGN_CORE_BURSTS` (the six ECPay cases interleaved, 1000 rounds of
+//! one 50-call burst each; `SIGN_CORE_ROUNDS` sets the rounds) prints each case's fastest
+//! and median burst. The start of this change (`215f46e`, built in its own worktree) and
+//! this change were run as two binaries alternately, three times each: "best" is the run
+//! with the lowest fastest-burst ratio, "median" the middle one of the three, "median
+//! bursts" the middle run's ratio of median bursts; every figure sits beside the bare
+//! SHA-256/MD5 + upper hex of the already-encoded 843-byte pre-image from the same run.
+//! Callgrind columns are instructions per call ((Ir at n=500 − Ir at n=0) / 500, software
+//! SHA-256/MD5, as valgrind hides SHA-NI; load does not move them):
+//!
+//! | case | | best: ours / bare (ns) | ratio | median: ours / bare (ns) | ratio | median bursts: ours / bare (ns) | ratio | callgrind ours / bare (Ir) | ratio |
+//! |---|---|---:|---:|---:|---:|---:|---:|---:|---:|
+//! | ecpay/check_mac_value_sha256 | start | 904 / 600 | 1.51 | 916 / 605 | 1.51 | 927 / 611 | 1.52 | 61,686 / 53,979 | 1.14 |
+//! | | now | 882 / 622 | **1.42** | 869 / 610 | **1.42** | 886 / 623 | 1.42 | 60,765 / 53,979 | 1.13 |
+//! | ecpay/verify_sha256 | start | 923 / 600 | 1.54 | 936 / 605 | 1.55 | 942 / 611 | 1.54 | 62,131 / 53,979 | 1.15 |
+//! | | now | 886 / 622 | **1.42** | 873 / 610 | **1.43** | 893 / 623 | 1.43 | 61,219 / 53,979 | 1.13 |
+//! | ecpay/check_mac_value_md5 | start | 1822 / 1496 | 1.22 | 1807 / 1480 | 1.22 | 1838 / 1514 | 1.21 | 19,599 / 11,001 | 1.78 |
+//! | | now | 1816 / 1520 | **1.19** | 1779 / 1487 | **1.20** | 1851 / 1545 | 1.20 | 18,666 / 11,001 | 1.70 |
+//! | ecpay/verify_md5 | start | 1833 / 1480 | 1.24 | 1857 / 1496 | 1.24 | 1865 / 1514 | 1.23 | 20,027 / 11,001 | 1.82 |
+//! | | now | 1822 / 1520 | **1.20** | 1814 / 1510 | **1.20** | 1862 / 1548 | 1.20 | 19,115 / 11,001 | 1.74 |
+//!
+//! (The same start binary measured 1.52-1.56x for SHA-256 in three more runs at 05:33 UTC;
+//! the 1.72x measured at 01:52 UTC was under a load average of 9-10.) The bare baselines render
+//! their hex with `hex::encode_upper`, a `char` at a time (about 17 % of bare SHA-256 per
+//! `perf`); CheckMacValue's hex goes into a stack buffer and one `String`.
+//!
+//! What changed for these rows: the 7-byte sort keys are ordered by a sorting network
+//! (19 branch-free min/max steps up to 8 fields, Green's 60 up to 16, `sort_unstable` up to
+//! 48) in 16-slot arrays, where a rank count took n² compares (the sort went from 9.7 % to
+//! 7.2 % of a sign); short tails and keys are gathered into a word from two overlapping
+//! loads instead of a byte loop; an all-multibyte (CJK) word is eight 4-byte table stores.
+//! Per `perf record -e cpu-clock` now: the SHA-NI compression 53 % of a SHA-256 sign, the
+//! encoder 26 % (`push_pair_encoded_lower` 12 %, `encode_word` for words holding an escape
+//! 11.5 %, `push_encoded_lower` 2.3 %), the sort 7.3 %, `digest_sorted` 3 %, `finish`,
+//! hex, gathering, `memmove` and the one `malloc` the rest. Tried and not kept (paired
+//! bursts against this version): a 16-byte classifier written per byte for the compiler to
+//! vectorise (+1,350 Ir and about 40 ns slower: URLs and dates rarely give 16 plain bytes), an
+//! ASCII word with escapes written as plain runs plus table entries (no faster, as the
+//! previous session found), and inlining `encode_word` or `push_pair_encoded_lower` (no
+//! change).
+//!
+//! Results for the other cases, 2026-12-02 01:52 UTC (not re-run: the change above touches
+//! only code that CheckMacValue runs), same machine, load average
+//! 9-10: HEAD (`27efca6`) and that change as two binaries alternately, four times each,
+//! fastest of the fastest bursts and median of the median bursts, each case beside its
+//! bare baseline from the same process (HMAC cases against the `_lean` baselines):
 //!
 //! | case | | fastest: ours / bare (ns) | ratio | median: ours / bare (ns) | ratio | callgrind ours / bare (Ir) | ratio |
 //! |---|---|---:|---:|---:|---:|---:|---:|
-//! | ecpay/check_mac_value_sha256 | HEAD | 1444 / 845 | 1.71 | 2124 / 1115 | 1.91 | 62,577 / 53,979 | 1.16 |
-//! | | now | 1391 / 807 | **1.72** | 2066 / 1013 | 2.04 | 61,691 / 53,979 | 1.14 |
-//! | ecpay/verify_sha256 | HEAD | 1638 / 845 | 1.94 | 2487 / 1115 | 2.23 | 64,732 / 53,979 | 1.20 |
-//! | | now | 1380 / 807 | **1.71** | 2053 / 1013 | 2.03 | 62,119 / 53,979 | 1.15 |
-//! | ecpay/check_mac_value_md5 | HEAD | 2625 / 1964 | 1.34 | 3439 / 2220 | 1.55 | 20,460 / 11,001 | 1.86 |
-//! | | now | 2561 / 1947 | **1.32** | 3307 / 2169 | 1.52 | 19,592 / 11,001 | 1.78 |
-//! | ecpay/verify_md5 | HEAD | 2789 / 1964 | 1.42 | 3707 / 2220 | 1.67 | 21,886 / 11,001 | 1.99 |
-//! | | now | 2608 / 1947 | **1.34** | 3351 / 2169 | 1.54 | 20,027 / 11,001 | 1.82 |
 //! | wattt/sign_params | HEAD | 916 / 751 | 1.22 | 1222 / 930 | 1.31 | 6,455 / 4,651 | 1.39 |
 //! | | now | 895 / 731 | **1.23** | 1180 / 879 | 1.34 | 6,174 / 4,651 | 1.33 |
 //! | wattt/verify_params | HEAD | 1040 / 751 | 1.39 | 1393 / 930 | 1.50 | 7,231 / 4,651 | 1.55 |
@@ -49,31 +78,14 @@
 //! `char`-at-a-time `String`, which the SDK does not, and so flatter it. `bare_ljpay` still
 //! uses `hex::encode` for both hashes (LJPay is not in this table: its code was not touched).
 //!
-//! What changed: every verify decodes the received hex once into a stack array (that is
-//! also the format check) and compares digests XOR-folded a word at a time, with one
+//! What changed at 01:52: every verify decodes the received hex once into a stack array
+//! (that is also the format check) and compares digests XOR-folded a word at a time, with one
 //! `subtle` barrier on the folded word, where it rendered the computed digest as hex and
 //! compared 64 bytes through one barrier each (`subtle::black_box` alone was 6 % of
 //! Octopus verify). CheckMacValue sorts on 7-byte prefixes in a `u64` (one compare per
 //! pair in the rank count, where the 16-byte `u128` took two), encodes a value's tail as one
 //! word when it needs no escaping (overlapping the last whole word, or padded when shorter
 //! than eight bytes), and fills a 16-slot view array for a form's worth of fields.
-//!
-//! CheckMacValue SHA-256's 1.5x target on SHA-NI is still not met (1.72x). Per `perf record
-//! -e cpu-clock` of this version: the SHA-NI compression is 32 % of the time, the encoder
-//! 35 % (`push_pair_encoded_lower` with the inlined word loop 17 %, `encode_word` for words
-//! holding an escape 13 %, `push_encoded_lower` 4 %), the sort 14 %, gathering the pairs
-//! 4 %, hex, `Sink` setup and finish, memset/memmove and the one `malloc` the rest. Tried
-//! in this window and measured no better, so not kept: a pure table loop with no word fast
-//! path (1515-1558 ns against 1420-1449 ns, paired), splitting a word that holds escapes
-//! into plain runs written as whole words (equal within noise), and padding the rank count
-//! to a fixed 16 keys so it unrolls (61,783 Ir against 61,691); for Wattt, the same
-//! prefix-rank sort in place of `sort_by` (6,463 and 6,753 Ir against 6,174, and no faster
-//! in paired bursts: its `memcmp` calls cost less than the arrays). The previous session's
-//! 16-byte classifier was slower too. In this input 20 of the 60 whole words mix plain
-//! bytes and escapes (8 more are all multi-byte) and 92 of its 572 input bytes sit in
-//! tails shorter than a word: what is left is the branch per word and the table loop
-//! inside the mixed words, which real SIMD (`pshufb`, needing `unsafe` or a crate such as
-//! `safe_arch`) would remove.
 //!
 //! Before the previous session (callgrind, same cases): CheckMacValue SHA-256 71,092 Ir
 //! (1.32× bare), verify 77,722 (1.44×); MD5 28,180 (2.56×), verify 33,942 (3.09×); Wattt
