@@ -93,6 +93,20 @@ struct Load {
     p50: Duration,
     p99: Duration,
     allocations: usize,
+    /// CPU time of the whole process (client and server) over the run, when the system says.
+    cpu: Option<Duration>,
+}
+
+/// CPU time the process's threads have run so far (`/proc/self/task/*/schedstat`, in ns: finer
+/// than `/proc/self/stat`'s clock ticks). Wall time on a shared machine depends on what else
+/// runs; CPU time per call much less so.
+fn cpu_time() -> Option<Duration> {
+    let mut total = 0u64;
+    for task in std::fs::read_dir("/proc/self/task").ok()? {
+        let stat = std::fs::read_to_string(task.ok()?.path().join("schedstat")).ok()?;
+        total += stat.split_whitespace().next()?.parse::<u64>().ok()?;
+    }
+    Some(Duration::from_nanos(total))
 }
 
 /// `calls_per_round()` calls of `call` from `tasks()` tasks sharing it.
@@ -100,6 +114,7 @@ async fn load(call: &Call) -> Load {
     let (per_round, n_tasks) = (calls_per_round(), tasks());
     let next = Arc::new(AtomicUsize::new(0));
     let allocs_before = ALLOCATIONS.load(Ordering::Relaxed);
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let mut tasks = Vec::with_capacity(n_tasks);
     for _ in 0..n_tasks {
@@ -120,12 +135,16 @@ async fn load(call: &Call) -> Load {
     }
     let elapsed = started.elapsed();
     let allocations = ALLOCATIONS.load(Ordering::Relaxed) - allocs_before;
+    let cpu = cpu_time()
+        .zip(cpu_before)
+        .and_then(|(after, before)| after.checked_sub(before));
     all.sort_unstable();
     Load {
         elapsed,
         p50: all[all.len() / 2],
         p99: all[all.len() * 99 / 100],
         allocations,
+        cpu,
     }
 }
 
@@ -259,8 +278,27 @@ fn form(bytes: &[u8]) {
 
 const JSON: &str = "application/json";
 
+/// Octopus's envelope with the SDK's own `Payment` model: the bare side decodes the answer into
+/// the type the SDK returns (a `serde_json::Value` would be more work than the SDK does).
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // read by serde, kept alive by `black_box`
+struct OctopusEnvelope {
+    success: bool,
+    data: octopus_sdk::Payment,
+}
+
+/// Wattt's envelope with the SDK's own `Balance` model.
+#[derive(serde::Deserialize)]
+#[allow(dead_code)] // read by serde, kept alive by `black_box`
+struct WatttEnvelope {
+    ok: i64,
+    message: String,
+    data: wattt_sdk::Balance,
+}
+
 fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
-    let http = bare_client();
+    // Each gateway's bare side has its own `reqwest::Client`, as each SDK client has its own
+    // pool: one shared by the four would start every gateway after the first with a warm pool.
     let url = |path: &str| format!("{base}{path}");
 
     let ljpay = ljpay_sdk::Client::builder()
@@ -278,7 +316,7 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         )
         .client_ip("203.0.113.9"),
     );
-    let ljpay_body = bytes::Bytes::from(serde_json::to_vec(&*ljpay_req).expect("json"));
+    let ljpay_bare_req = ljpay_req.clone();
     let ljpay_sdk_call = call(move || {
         let (client, req) = (ljpay.clone(), ljpay_req.clone());
         async move {
@@ -287,12 +325,14 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         }
     });
     let ljpay_bare = {
-        let (http, url) = (http.clone(), url("/api/v1/order/create"));
+        let (http, url) = (bare_client(), url("/api/v1/order/create"));
         bare(
+            // The same order serialized for each call, as the SDK must (and as
+            // `RequestBuilder::json` would), not one body made once and shared.
             move || {
                 http.post(url.clone())
                     .header("content-type", JSON)
-                    .body(ljpay_body.clone())
+                    .body(serde_json::to_vec(&*ljpay_bare_req).expect("json"))
             },
             json::<ljpay_sdk::CreateOrderResponse>,
         )
@@ -318,14 +358,14 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         }
     });
     let octopus_bare = {
-        let (http, url) = (http.clone(), url("/api/payments/payment-uuid-123"));
+        let (http, url) = (bare_client(), url("/api/payments/payment-uuid-123"));
         bare(
             move || {
                 http.get(url.clone())
                     .header("authorization", "Bearer token")
                     .header("x-api-key", "key")
             },
-            json::<serde_json::Value>,
+            json::<OctopusEnvelope>,
         )
     };
 
@@ -342,14 +382,14 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         }
     });
     let wattt_bare = {
-        let (http, url) = (http.clone(), url("/api/v1/merchant/balance"));
+        let (http, url) = (bare_client(), url("/api/v1/merchant/balance"));
         bare(
             move || {
                 http.post(url.clone())
                     .header("content-type", JSON)
                     .body(r#"{"timestamp":1782347899,"uid":"ABCDE"}"#)
             },
-            json::<serde_json::Value>,
+            json::<WatttEnvelope>,
         )
     };
 
@@ -370,7 +410,7 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
         }
     });
     let ecpay_bare = {
-        let url = url("/Cashier/QueryTradeInfo/V5");
+        let (http, url) = (bare_client(), url("/Cashier/QueryTradeInfo/V5"));
         bare(
             move || {
                 http.post(url.clone())
@@ -434,17 +474,35 @@ fn bench(c: &mut Criterion) {
             });
         }
         // Paired rounds outside criterion for the ratios, latencies, connections, allocations.
+        // `CONCURRENCY_WARMUP` unmeasured rounds per side first (default 1), so that both pools
+        // are warm: a cold pool's connects would land on whichever side ran first. Then the
+        // sides alternate which goes first, so that a drift in the machine's load favours
+        // neither. Connections are counted over all of it.
         let (mut sdk_runs, mut bare_runs) = (Vec::new(), Vec::new());
         let conns_before = accepted.load(Ordering::Relaxed);
         let mut sdk_conns = 0;
-        for _ in 0..rounds {
-            let before = accepted.load(Ordering::Relaxed);
-            if run_sdk {
-                sdk_runs.push(rt.block_on(load(sdk)));
-            }
-            sdk_conns += accepted.load(Ordering::Relaxed) - before;
-            if run_bare {
-                bare_runs.push(rt.block_on(load(bare)));
+        let warmup = env_usize("WARMUP", 1);
+        for round in 0..warmup + rounds {
+            let measured = round >= warmup;
+            let sides = if round % 2 == 0 {
+                [true, false]
+            } else {
+                [false, true]
+            };
+            for is_sdk in sides {
+                if is_sdk && run_sdk {
+                    let before = accepted.load(Ordering::Relaxed);
+                    let run = rt.block_on(load(sdk));
+                    sdk_conns += accepted.load(Ordering::Relaxed) - before;
+                    if measured {
+                        sdk_runs.push(run);
+                    }
+                } else if !is_sdk && run_bare {
+                    let run = rt.block_on(load(bare));
+                    if measured {
+                        bare_runs.push(run);
+                    }
+                }
             }
         }
         let total_conns = accepted.load(Ordering::Relaxed) - conns_before;
@@ -459,11 +517,12 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     println!(
-        "\nOne client, {} tasks, {per_round} calls per round; {rounds} paired rounds (medians):",
+        "\nOne client, {} tasks, {per_round} calls per round; {rounds} paired rounds (medians; \
+         ratio and CPU ratio are the median and lo-hi of the per-round SDK/bare ratios, bare = 1):",
         tasks()
     );
-    println!("| gateway | SDK calls/s | bare calls/s | ratio | p50 ratio | p99 ratio | new TCP conns SDK / bare | allocs per call SDK / bare |");
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("| gateway | SDK calls/s | bare calls/s | ratio (lo-hi) | CPU ratio (lo-hi) | CPU µs/call SDK / bare | p50 ratio | p99 ratio | new TCP conns SDK / bare | allocs per call SDK / bare |");
+    println!("|---|---|---|---|---|---|---|---|---|---|");
     for (name, sdk, bare, sdk_conns, bare_conns) in report {
         // A side that did not run reads as NaN.
         let median = |runs: &[Load], f: &dyn Fn(&Load) -> f64| {
@@ -476,9 +535,25 @@ fn bench(c: &mut Criterion) {
         let p50 = median(&sdk, &|l| l.p50.as_secs_f64()) / median(&bare, &|l| l.p50.as_secs_f64());
         let p99 = median(&sdk, &|l| l.p99.as_secs_f64()) / median(&bare, &|l| l.p99.as_secs_f64());
         let allocs = |l: &Load| l.allocations as f64 / per_round as f64;
+        let cpu_us = |l: &Load| {
+            l.cpu
+                .map_or(f64::NAN, |c| c.as_secs_f64() * 1e6 / per_round as f64)
+        };
+        // Each round's SDK run against the bare run right after it: what load did to both.
+        let paired = |f: &dyn Fn(&Load, &Load) -> f64| {
+            let mut v: Vec<f64> = sdk.iter().zip(&bare).map(|(s, b)| f(s, b)).collect();
+            v.sort_by(f64::total_cmp);
+            match (v.first(), v.get(v.len() / 2), v.last()) {
+                (Some(lo), Some(mid), Some(hi)) => format!("{mid:.3} ({lo:.3}-{hi:.3})"),
+                _ => "n/a".to_owned(),
+            }
+        };
         println!(
-            "| {name} | {s:.0} | {b:.0} | {:.3} | {p50:.3} | {p99:.3} | {sdk_conns} / {bare_conns} | {:.1} / {:.1} |",
-            s / b,
+            "| {name} | {s:.0} | {b:.0} | {} | {} | {:.1} / {:.1} | {p50:.3} | {p99:.3} | {sdk_conns} / {bare_conns} | {:.1} / {:.1} |",
+            paired(&|s, b| b.elapsed.as_secs_f64() / s.elapsed.as_secs_f64()),
+            paired(&|s, b| cpu_us(b) / cpu_us(s)),
+            median(&sdk, &cpu_us),
+            median(&bare, &cpu_us),
             median(&sdk, &allocs),
             median(&bare, &allocs),
         );

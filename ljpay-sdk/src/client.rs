@@ -2,12 +2,14 @@
 
 use std::borrow::Cow;
 use std::fmt;
+use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use reqwest::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use reqwest::Method;
+use sign_core::ljpay::HmacKey;
 pub use sign_core::policy::RetryPolicy;
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
 use sign_core::transport::{Exchange, Transport, TransportConfig};
@@ -53,6 +55,19 @@ const TIMESTAMP: HeaderName = HeaderName::from_static("x-pay-timestamp");
 const NONCE: HeaderName = HeaderName::from_static("x-pay-nonce");
 const SIGNATURE: HeaderName = HeaderName::from_static("x-pay-signature");
 const JSON: HeaderValue = HeaderValue::from_static("application/json");
+
+/// The request targets that never change (no path parameter): their URLs are resolved once,
+/// at `build()`, and cloned for each attempt instead of parsed again.
+const FIXED_PATHS: [&str; 3] = [
+    crate::orders::PATH_CREATE,
+    crate::orders::PATH_CANCEL,
+    crate::refunds::PATH_REFUND,
+];
+
+/// Room for the digits of an `i64` (20 hold `i64::MIN`), a nonce (32 hex digits) and a
+/// signature (`sha256=` and 64): the per-attempt header values, written into one buffer that
+/// becomes one allocation.
+const SIGNED_VALUES: usize = 20 + 32 + 71;
 
 /// Builds a [`Client`]. Base URL (or environment), site code and secret are required.
 ///
@@ -170,13 +185,17 @@ impl ClientBuilder {
             .transport
             .build(USER_AGENT)
             .map_err(|e| config("http_client", &format!("could not be built: {e}")))?;
+        let fixed_urls = FIXED_PATHS.map(|p| base.url(p));
+        let key = HmacKey::new(&secret);
         Ok(Client {
             inner: Arc::new(Inner {
                 transport,
                 base,
+                fixed_urls,
                 site_code,
                 site_header,
                 secret,
+                key,
             }),
         })
     }
@@ -204,10 +223,14 @@ pub struct Client {
 struct Inner {
     transport: Transport,
     base: BaseUrl,
+    /// `base.url(p)` for each of [`FIXED_PATHS`], in order.
+    fixed_urls: [url::Url; FIXED_PATHS.len()],
     site_code: String,
     /// `site_code` as a header value, built once.
     site_header: HeaderValue,
     secret: Secret,
+    /// `secret` keyed into HMAC-SHA256 once.
+    key: HmacKey,
 }
 
 impl fmt::Debug for Client {
@@ -431,37 +454,51 @@ impl Client {
     /// target that goes on the wire.
     fn request(&self, req: &Request<'_>) -> reqwest::RequestBuilder {
         let inner = &*self.inner;
-        let url = inner.base.url(&req.path);
+        let url = match FIXED_PATHS.iter().position(|p| **p == *req.path) {
+            Some(i) => inner.fixed_urls[i].clone(),
+            None => inner.base.url(&req.path),
+        };
         let target = &url[url::Position::BeforePath..];
         let body = req.body.as_deref().unwrap_or_default();
         // On the stack: the nonce and the timestamp go into the signature and their headers,
         // and the site code's header value was built once at `build()`.
         let nonce = sign_core::Nonce::new();
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = sign_core::ljpay::RequestParts {
+        let parts = sign_core::ljpay::RequestParts {
             site_code: &inner.site_code,
             method: req.op.method.as_str(),
             path_with_query: target,
             body,
             timestamp,
             nonce: nonce.as_str(),
-        }
-        .signature(&inner.secret);
+        };
+        let signature = parts.signature_with(&inner.key);
+        // The three values written side by side into one buffer, one allocation shared by
+        // the three header values (each a slice of it) instead of one each.
+        let mut values = [0u8; SIGNED_VALUES];
+        let mut rest = &mut values[..];
+        // The decimal digits `RequestParts` signed (`i64::to_string`'s), then the nonce and the
+        // signature. Cannot fail: the buffer holds the longest of each.
+        let _ = write!(rest, "{timestamp}");
+        let ts_end = SIGNED_VALUES - rest.len();
+        let _ = rest.write_all(nonce.as_str().as_bytes());
+        let nonce_end = SIGNED_VALUES - rest.len();
+        let _ = rest.write_all(signature.as_bytes());
+        let end = SIGNED_VALUES - rest.len();
+        let ranges = [0..ts_end, ts_end..nonce_end, nonce_end..end];
+        let values = Bytes::from_owner(values);
         let mut request = reqwest::Request::new(req.op.method.clone(), url);
         let headers = request.headers_mut();
         // Room for ours, the client's defaults and hyper's (host, content-length) at once.
         headers.reserve(10);
         headers.insert(SITE, inner.site_header.clone());
-        // The decimal digits `RequestParts` signed (`i64::to_string`'s).
-        headers.insert(TIMESTAMP, HeaderValue::from(timestamp));
-        // Hex and `sha256=`: always valid header values.
-        if let Ok(v) = HeaderValue::from_bytes(nonce.as_str().as_bytes()) {
-            headers.insert(NONCE, v);
-        }
-        // Moved in without a copy.
-        if let Ok(mut v) = HeaderValue::try_from(signature) {
-            v.set_sensitive(true);
-            headers.insert(SIGNATURE, v);
+        // Digits, hex and `sha256=`: always valid header values.
+        let [ts, nonce, sig] = ranges.map(|r| HeaderValue::from_maybe_shared(values.slice(r)));
+        if let (Ok(ts), Ok(nonce), Ok(mut sig)) = (ts, nonce, sig) {
+            sig.set_sensitive(true);
+            headers.insert(TIMESTAMP, ts);
+            headers.insert(NONCE, nonce);
+            headers.insert(SIGNATURE, sig);
         }
         headers.insert(ACCEPT, JSON);
         if let Some(b) = &req.body {

@@ -28,6 +28,7 @@ use reqwest::Method;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use sign_core::octopus::HmacKey;
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
 use sign_core::transport::{Exchange, Transport, TransportConfig};
 use sign_core::Secret;
@@ -305,6 +306,7 @@ impl ClientBuilder {
                 environment: self.environment,
                 api_token,
                 api_key,
+                merchant_key: self.merchant.as_ref().map(|m| HmacKey::new(&m.secret_key)),
                 merchant: self.merchant,
                 poll_interval: self.poll_interval.unwrap_or(Duration::from_secs(2)),
                 realtime_url,
@@ -375,6 +377,8 @@ pub(crate) struct Inner {
     api_token: Secret,
     api_key: Secret,
     pub(crate) merchant: Option<MerchantCredentials>,
+    /// The merchant's secret key keyed into HMAC-SHA256 once.
+    merchant_key: Option<HmacKey>,
     pub(crate) poll_interval: Duration,
     #[cfg_attr(not(feature = "realtime"), allow(dead_code))]
     pub(crate) realtime_url: Url,
@@ -578,8 +582,8 @@ impl Client {
             h.insert(CONTENT_TYPE, APPLICATION_JSON);
             *req.body_mut() = Some(body.clone().into());
         }
-        if let Some(m) = &inner.merchant {
-            sign(req.headers_mut(), m, Utc::now());
+        if let (Some(m), Some(key)) = (&inner.merchant, &inner.merchant_key) {
+            sign(req.headers_mut(), &m.merchant_id, key, Utc::now());
         }
         Ok(reqwest::RequestBuilder::from_parts(
             inner.transport.http().clone(),
@@ -689,7 +693,7 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 
 /// Adds the four `X-Octopus-*` headers of one attempt (fresh timestamp and
 /// nonce); the merchant id is among the fixed headers already.
-fn sign(h: &mut HeaderMap, m: &MerchantCredentials, now: DateTime<Utc>) {
+fn sign(h: &mut HeaderMap, merchant_id: &str, key: &HmacKey, now: DateTime<Utc>) {
     let mut buf = [0u8; 20];
     let owned;
     let timestamp = match timestamp(now, &mut buf) {
@@ -701,21 +705,33 @@ fn sign(h: &mut HeaderMap, m: &MerchantCredentials, now: DateTime<Utc>) {
     };
     // On the stack, from the thread's CSPRNG: no system call and no `String` per attempt.
     let nonce = sign_core::Nonce::new();
-    let signature = sign_core::octopus::auth_signature(
-        &m.secret_key,
-        &m.merchant_id,
-        timestamp,
-        nonce.as_str(),
-    );
-    if let Ok(v) = HeaderValue::from_str(timestamp) {
-        h.insert(TIMESTAMP, v);
+    let signature =
+        sign_core::octopus::auth_signature_with(key, merchant_id, timestamp, nonce.as_str());
+    // The three values side by side in one buffer: one allocation shared by the three header
+    // values (each a slice of it) instead of one each.
+    // A timestamp (chrono writes at most 32 bytes), 32 hex digits of nonce, 64 of signature.
+    let mut buf = [0u8; 128];
+    let mut ends = [0; 3];
+    let mut at = 0;
+    for (end, v) in
+        ends.iter_mut()
+            .zip([timestamp.as_bytes(), nonce.as_str().as_bytes(), &signature])
+    {
+        if let Some(slot) = buf.get_mut(at..at + v.len()) {
+            slot.copy_from_slice(v);
+            at += v.len();
+        }
+        *end = at;
     }
-    if let Ok(v) = HeaderValue::from_str(nonce.as_str()) {
-        h.insert(NONCE, v);
-    }
-    if let Ok(mut v) = HeaderValue::try_from(signature) {
-        v.set_sensitive(true);
-        h.insert(SIGNATURE, v);
+    let buf = Bytes::from_owner(buf);
+    let [ts, nonce, sig] = [0..ends[0], ends[0]..ends[1], ends[1]..ends[2]]
+        .map(|r| HeaderValue::from_maybe_shared(buf.slice(r)));
+    // An RFC 3339 time and hex: always valid header values.
+    if let (Ok(ts), Ok(nonce), Ok(mut sig)) = (ts, nonce, sig) {
+        sig.set_sensitive(true);
+        h.insert(TIMESTAMP, ts);
+        h.insert(NONCE, nonce);
+        h.insert(SIGNATURE, sig);
     }
 }
 

@@ -22,7 +22,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::compare::digest_matches;
 use crate::error::{check_window, required, VerifyError};
-use crate::hmac_hex::{decode_hex, hex_string, hmac_sha256};
+use crate::hmac_hex::{decode_hex, hex32, hex_string, hmac_sha256};
+pub use crate::ljpay::HmacKey;
 use crate::Secret;
 
 /// Header carrying the merchant id.
@@ -78,6 +79,28 @@ pub fn auth_signature(
     nonce: &str,
 ) -> String {
     hex_string(&auth_mac(secret_key, merchant_id, timestamp, nonce), false)
+}
+
+/// [`auth_signature`] with the secret key keyed once ([`HmacKey`]), as 64 lowercase hex
+/// digits on the stack: what a client signing every request attempt uses.
+///
+/// ```
+/// use sign_core::octopus::{auth_signature, auth_signature_with, HmacKey};
+/// let secret = "key".into();
+/// let hex = auth_signature_with(&HmacKey::new(&secret), "m1", "2024-01-01T00:00:00Z", "n");
+/// assert_eq!(&hex[..], auth_signature(&secret, "m1", "2024-01-01T00:00:00Z", "n").as_bytes());
+/// ```
+pub fn auth_signature_with(
+    key: &HmacKey,
+    merchant_id: &str,
+    timestamp: &str,
+    nonce: &str,
+) -> [u8; 64] {
+    hex32(&key.mac(&[
+        merchant_id.as_bytes(),
+        timestamp.as_bytes(),
+        nonce.as_bytes(),
+    ]))
 }
 
 fn auth_mac(secret_key: &Secret, merchant_id: &str, timestamp: &str, nonce: &str) -> [u8; 32] {
