@@ -38,6 +38,7 @@ use std::collections::hash_map::Entry;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::future::Future;
+use std::hash::{BuildHasher, BuildHasherDefault, Hash, Hasher, RandomState};
 use std::pin::Pin;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
@@ -238,11 +239,61 @@ pub struct MemoryStore {
 
 #[derive(Default)]
 struct MemoryState {
-    by_key: HashMap<Arc<str>, Expiry>,
+    by_key: HashMap<Stored, Expiry, BuildHasherDefault<Prehashed>>,
     /// Expiry order. Ties (keys recorded in the same second share an expiry) are broken by
     /// the insertion number, never by comparing the keys themselves.
-    by_expiry: BTreeMap<Expiry, Arc<str>>,
+    by_expiry: BTreeMap<Expiry, Stored>,
     inserted: u64,
+    /// The keyed (SipHash, random per store) hash every key is hashed with once.
+    hasher: RandomState,
+}
+
+/// A key with its hash, computed once when it is recorded. A store holding many keys grows
+/// its table by rehashing every one of them under the lock; with the hash kept beside the
+/// key that is a copy of 8 bytes per key, not SipHash over a key read from wherever it lies
+/// in memory. The hash is still [`RandomState`]'s (keyed, so senders cannot aim keys at one
+/// bucket); equality is the key's, so two keys with one hash stay two keys.
+#[derive(Clone)]
+struct Stored {
+    hash: u64,
+    key: Arc<str>,
+}
+
+impl PartialEq for Stored {
+    fn eq(&self, other: &Self) -> bool {
+        self.hash == other.hash && self.key == other.key
+    }
+}
+
+impl Eq for Stored {}
+
+impl Hash for Stored {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.hash);
+    }
+}
+
+/// The hasher of [`MemoryState::by_key`]: the table hashes only [`Stored`], whose hash is
+/// already one, so it is passed through.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `write_u64` is reached (from `Stored::hash`); folded all the same rather than
+        // dropped, should another type ever be hashed here.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
 }
 
 /// When a key expires, and its insertion number.
@@ -254,6 +305,13 @@ type Expiry = (SystemTime, u64);
 const FIRST_RESERVE: usize = 16 * 1024;
 
 impl MemoryState {
+    fn stored(&self, key: &str) -> Stored {
+        Stored {
+            hash: self.hasher.hash_one(key),
+            key: Arc::from(key),
+        }
+    }
+
     /// Record unless present: one hash of the key (the entry API takes the owned key, which a
     /// first delivery, the common case, stores anyway).
     fn record(
@@ -268,7 +326,7 @@ impl MemoryState {
         if self.by_key.capacity() == 0 {
             self.by_key.reserve(capacity.min(FIRST_RESERVE));
         }
-        match self.by_key.entry(Arc::from(key)) {
+        match self.by_key.entry(self.stored(key)) {
             Entry::Occupied(_) => Ok(Recorded::Seen),
             // Nothing to keep: a message this old cannot pass the window again.
             Entry::Vacant(_) if expires_at <= now => Ok(Recorded::First),
@@ -295,14 +353,16 @@ impl MemoryState {
     }
 
     fn remove(&mut self, key: &str) {
-        if let Some(at) = self.by_key.remove(key) {
+        if let Some(at) = self.by_key.remove(&self.stored(key)) {
             self.by_expiry.remove(&at);
         }
     }
 }
 
 impl MemoryStore {
-    /// The default capacity: 1 000 000 keys (about 100 MB at the most).
+    /// The default capacity: 1 000 000 keys (with keys of about 40 bytes, about 250 MB at the
+    /// most: each key once, shared by the table, which holds its hash and expiry beside it,
+    /// and the expiry order).
     pub const DEFAULT_CAPACITY: usize = 1_000_000;
 
     /// A store with [`MemoryStore::DEFAULT_CAPACITY`].
@@ -755,6 +815,69 @@ mod tests {
             s.forget("b").await.unwrap_or_default();
             assert_eq!(s.record("b", t(19), t(40)).await, Ok(Recorded::First));
         });
+    }
+
+    /// Keys whose hashes are equal stay two keys: the table compares the keys, not only the
+    /// hashes it was handed. The hashes are forced equal here (with the store's keyed hasher
+    /// a collision cannot be chosen).
+    #[test]
+    fn equal_hashes_are_still_different_keys() {
+        let stored = |key: &str| Stored {
+            hash: 7,
+            key: Arc::from(key),
+        };
+        let mut map: HashMap<Stored, u8, BuildHasherDefault<Prehashed>> = HashMap::default();
+        map.insert(stored("a"), 1);
+        map.insert(stored("b"), 2);
+        assert_eq!(map.len(), 2);
+        assert_eq!(map.get(&stored("a")), Some(&1));
+        assert_eq!(map.get(&stored("b")), Some(&2));
+        assert_eq!(map.get(&stored("c")), None);
+    }
+
+    /// A store grown well past its first table (16 Ki slots, then rehashed at about 28 Ki,
+    /// 57 Ki and 114 Ki keys) still knows every live key, hashed once when recorded, and
+    /// still expires them in order.
+    #[test]
+    fn grown_store_keeps_every_key_through_rehashes() {
+        const N: u64 = 120_000;
+        let s = MemoryStore::with_capacity(N as usize);
+        let key = |i: u64| format!("g:event:{i}");
+        for i in 0..N {
+            assert_eq!(
+                s.record_sync(&key(i), t(0), t(1 + i)),
+                Ok(Recorded::First),
+                "{i}"
+            );
+        }
+        assert_eq!(
+            s.record_sync("one more", t(0), t(N + 1)),
+            Err(StoreError::Full {
+                capacity: N as usize
+            })
+        );
+        for i in (0..N).step_by(7) {
+            assert_eq!(
+                s.record_sync(&key(i), t(0), t(N)),
+                Ok(Recorded::Seen),
+                "{i}"
+            );
+        }
+        // At t(N / 2) the keys expiring at t(1)..=t(N / 2) are gone, and only they.
+        assert_eq!(
+            s.record_sync(&key(N / 2 - 1), t(N / 2), t(N)),
+            Ok(Recorded::First)
+        );
+        assert_eq!(s.len(), (N - N / 2 + 1) as usize);
+        assert_eq!(
+            s.record_sync(&key(N / 2), t(N / 2), t(N)),
+            Ok(Recorded::Seen)
+        );
+        block_on(s.forget(&key(N - 1))).unwrap_or_default();
+        assert_eq!(
+            s.record_sync(&key(N - 1), t(N / 2), t(N)),
+            Ok(Recorded::First)
+        );
     }
 
     #[test]
