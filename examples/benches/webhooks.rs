@@ -18,9 +18,10 @@
 //!
 //! The machine is shared (the posting client runs on the same two cores as the server, and
 //! other builds come and go), so rates measured minutes apart are not comparable. The ratios
-//! therefore come from **paired rounds**: one round posts `BATCH` (4 000) callbacks to each of bare,
-//! memory and Redis back to back (the order rotates from round to round, so no side always
-//! runs first or last), each round gives its own ratios `memory / bare` and `redis / bare`,
+//! therefore come from **paired rounds**: one round posts `BATCH` (4 000) callbacks to each
+//! of bare, memory, Redis and fresh memory (below) back to back (the order rotates from round
+//! to round, so no side always runs first or last), each round gives its own ratios
+//! `memory / bare` and `redis / bare`,
 //! and the figure printed is the **median of the per-round ratios** over `WEBHOOKS_PAIRS`
 //! rounds (default 15), with the lowest and highest round next to it. A burst of load hits
 //! one round, both sides of it about alike, and the median ignores the few rounds it does
@@ -33,6 +34,14 @@
 //! wall-clock ratio comes to on two cores of the bench's own, and it swings much less on a
 //! loaded machine; the Redis server's CPU is another process's, so Redis has no CPU ratio.
 //!
+//! Bare and memory are two routes of one server (same listener, same connections, same
+//! warm-up). The memory store of `/verified` lives for the whole run, so it grows by each
+//! round's keys (LJPay records two per callback, nonce and event: about 130 000 keys by the
+//! end); a second table runs a fourth side, `/fresh`, on the same server, whose verifiers use
+//! a new memory store each round (what the in-process table does), and gives the process's
+//! CPU microseconds per callback for bare, the grown store and the fresh one, so that the
+//! HTTP gap reads in the same unit as the in-process "extra ns".
+//!
 //! Criterion's own timings (one sample = `BATCH` callbacks) run first, per target, for the
 //! per-target confidence intervals; `WEBHOOKS_SKIP_CRITERION=1` leaves them out.
 //!
@@ -40,6 +49,8 @@
 //! paired rounds of n distinct callbacks through the bare decode and through
 //! `verify_and_record` (a fresh memory guard each round), alternating which goes first;
 //! the nanoseconds are per-side medians and the ratio `sdk / bare` the median per round.
+//! `WEBHOOKS_DIRECT_GROWN=1` keeps one guard over all rounds instead (the store grows by n
+//! keys a round, 2n for LJPay), for the cost of a grown store without HTTP.
 //! The two loops are the functions `bare_round` and `sdk_round` (never inlined), so that
 //! `valgrind --tool=callgrind` gives the instructions of each: their inclusive cost divided by
 //! n times the rounds.
@@ -66,7 +77,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use criterion::{criterion_group, criterion_main, Criterion};
-use sign_core::replay::{RedisStore, ReplayGuard};
+use sign_core::replay::{MemoryStore, RedisStore, ReplayGuard};
 use sign_core::Secret;
 
 const TASKS: usize = 64;
@@ -111,11 +122,19 @@ unsafe impl GlobalAlloc for Counting {
 #[global_allocator]
 static GLOBAL: Counting = Counting;
 
-/// Allocations made inside the handlers, per side (bare, memory, redis).
-static HANDLER_ALLOCS: [AtomicU64; 3] = [AtomicU64::new(0), AtomicU64::new(0), AtomicU64::new(0)];
+/// Allocations made inside the handlers, per side (bare, memory, redis, fresh memory).
+static HANDLER_ALLOCS: [AtomicU64; SIDES] = [
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+    AtomicU64::new(0),
+];
 const BARE: usize = 0;
 const MEMORY: usize = 1;
 const REDIS: usize = 2;
+/// The memory store again, a new one each round (see the module docs).
+const FRESH: usize = 3;
+const SIDES: usize = 4;
 
 /// Polls `f`, adding what each poll allocated on the polling thread to `HANDLER_ALLOCS[side]`.
 async fn counted<F: Future>(side: usize, f: F) -> F::Output {
@@ -328,16 +347,46 @@ impl Verifiers {
     }
 }
 
-async fn verified(
-    State((gateway, v, side)): State<(Gateway, Arc<Verifiers>, usize)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+/// What a server's handlers share: the gateway, the verifiers of `/verified` and the side its
+/// allocations count to, and the per-round verifiers of `/fresh`.
+#[derive(Clone)]
+struct App {
+    gateway: Gateway,
+    verifiers: Arc<Verifiers>,
+    side: usize,
+    fresh: Arc<Fresh>,
+}
+
+/// One set of verifiers per round, each over its own new memory store; `round` says which
+/// one `/fresh` uses (set between rounds, never while one runs).
+struct Fresh {
+    per_round: Vec<Verifiers>,
+    round: AtomicUsize,
+}
+
+async fn verified(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    let (gateway, v, side) = (app.gateway, app.verifiers, app.side);
     counted(side, async move {
         let first = verify_one(gateway, &v, &headers, &body).await;
         match first {
             Ok(true) => (StatusCode::OK, "ok").into_response(),
             // Every callback of the bench is distinct: a repeat or an error is a bench bug.
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "not first").into_response(),
+        }
+    })
+    .await
+}
+
+/// `/verified` over the round's fresh store.
+async fn fresh(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
+    counted(FRESH, async move {
+        let round = app.fresh.round.load(Ordering::Relaxed);
+        let first = match app.fresh.per_round.get(round) {
+            Some(v) => verify_one(app.gateway, v, &headers, &body).await,
+            None => Err("no verifiers for this round".into()),
+        };
+        match first {
+            Ok(true) => (StatusCode::OK, "ok").into_response(),
             _ => (StatusCode::INTERNAL_SERVER_ERROR, "not first").into_response(),
         }
     })
@@ -397,14 +446,10 @@ fn decode_bare(gateway: Gateway, body: &[u8]) -> bool {
     }
 }
 
-async fn bare(
-    State((gateway, _, _)): State<(Gateway, Arc<Verifiers>, usize)>,
-    headers: HeaderMap,
-    body: Bytes,
-) -> Response {
+async fn bare(State(app): State<App>, headers: HeaderMap, body: Bytes) -> Response {
     counted(BARE, async move {
         std::hint::black_box(&headers);
-        if decode_bare(gateway, &body) {
+        if decode_bare(app.gateway, &body) {
             (StatusCode::OK, "ok").into_response()
         } else {
             (StatusCode::INTERNAL_SERVER_ERROR, "not decoded").into_response()
@@ -413,13 +458,31 @@ async fn bare(
     .await
 }
 
-/// A server with `/bare` and `/verified` for `gateway`, its verifiers on `guard`; `side`
-/// says where `/verified` counts its allocations.
-async fn server(gateway: Gateway, guard: ReplayGuard, side: usize) -> String {
-    let state = (gateway, Arc::new(Verifiers::new(guard)), side);
+/// A server with `/bare`, `/verified` and `/fresh` for `gateway`, the verifiers of
+/// `/verified` on `guard`; `side` says where `/verified` counts its allocations; `/fresh`
+/// has a new memory store for each of `rounds` rounds.
+async fn server(
+    gateway: Gateway,
+    guard: ReplayGuard,
+    side: usize,
+    rounds: usize,
+) -> (String, Arc<Fresh>) {
+    let state = App {
+        gateway,
+        verifiers: Arc::new(Verifiers::new(guard)),
+        side,
+        fresh: Arc::new(Fresh {
+            per_round: (0..rounds)
+                .map(|_| Verifiers::new(ReplayGuard::memory()))
+                .collect(),
+            round: AtomicUsize::new(0),
+        }),
+    };
+    let fresh_rounds = state.fresh.clone();
     let app = Router::new()
         .route("/bare", post(bare))
         .route("/verified", post(verified))
+        .route("/fresh", post(fresh))
         .with_state(state);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -428,7 +491,7 @@ async fn server(gateway: Gateway, guard: ReplayGuard, side: usize) -> String {
     tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), fresh_rounds)
 }
 
 fn env_usize(name: &str, default: usize) -> usize {
@@ -517,9 +580,19 @@ fn direct(g: Gateway, n: usize, start: usize) -> Direct {
     let rounds = pairs();
     let (mut bare_ns, mut sdk_ns, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
     let (mut bare_allocs, mut sdk_allocs) = (0u64, 0u64);
+    let grown = std::env::var_os("WEBHOOKS_DIRECT_GROWN")
+        .is_some()
+        .then(|| Verifiers::new(ReplayGuard::memory()));
     for round in 0..rounds {
         let calls = prepared(g, start + round * n, n);
-        let v = Verifiers::new(ReplayGuard::memory());
+        let fresh;
+        let v = match &grown {
+            Some(v) => v,
+            None => {
+                fresh = Verifiers::new(ReplayGuard::memory());
+                &fresh
+            }
+        };
         let (mut b, mut s) = (0.0, 0.0);
         for side in [round % 2, 1 - round % 2] {
             let a0 = allocs_here();
@@ -529,7 +602,7 @@ fn direct(g: Gateway, n: usize, start: usize) -> Direct {
                 b = t0.elapsed().as_nanos() as f64 / n as f64;
                 bare_allocs += allocs_here() - a0;
             } else {
-                sdk_round(g, &v, &calls, &rt);
+                sdk_round(g, v, &calls, &rt);
                 s = t0.elapsed().as_nanos() as f64 / n as f64;
                 sdk_allocs += allocs_here() - a0;
             }
@@ -630,15 +703,22 @@ async fn post_all(http: &reqwest::Client, url: &str, batch: Arc<Vec<Signed>>) ->
 /// One gateway's HTTP figures from the paired rounds.
 struct Paired {
     name: &'static str,
-    /// Median rate per side (bare, memory, redis), callbacks per second.
-    rates: [f64; 3],
+    /// Median rate per side (bare, memory, redis, fresh), callbacks per second.
+    rates: [f64; SIDES],
     /// Median of the per-round ratios memory / bare and redis / bare, with lowest and highest.
     memory: (f64, f64, f64),
     /// The same from CPU time instead of wall time (see the module docs).
     memory_cpu: (f64, f64, f64),
+    /// Memory over a new store each round / bare, wall and CPU.
+    fresh: (f64, f64, f64),
+    fresh_cpu: (f64, f64, f64),
     redis: (f64, f64, f64),
+    /// Median CPU microseconds of the process per callback, per side (bare, memory, fresh).
+    cpu_us: [f64; 3],
     /// Allocations per callback inside the handler, per side.
-    allocs: [f64; 3],
+    allocs: [f64; SIDES],
+    /// Keys the grown memory store holds at the end.
+    grown_len: usize,
 }
 
 fn bench(c: &mut Criterion) {
@@ -677,21 +757,29 @@ fn bench(c: &mut Criterion) {
     group.throughput(criterion::Throughput::Elements(BATCH as u64));
     let mut report = Vec::new();
     for g in gateways() {
-        let memory = rt.block_on(server(g, ReplayGuard::memory(), MEMORY));
+        let grown = Arc::new(MemoryStore::new());
+        // `/fresh` store 0 takes the warm-up, store r + 1 round r.
+        let (memory, fresh) = rt.block_on(server(
+            g,
+            ReplayGuard::new(grown.clone()),
+            MEMORY,
+            rounds + 1,
+        ));
         let redis_guard = rt.block_on(async {
             let store = RedisStore::connect(&redis.url())
                 .await
                 .expect("redis store");
             ReplayGuard::new(store.with_prefix(format!("bench:{}:", g.name())))
         });
-        let on_redis = rt.block_on(server(g, redis_guard, REDIS));
+        let (on_redis, _) = rt.block_on(server(g, redis_guard, REDIS, 0));
         let targets = [
             ("bare", format!("{memory}/bare")),
             ("memory", format!("{memory}/verified")),
             ("redis", format!("{on_redis}/verified")),
+            ("fresh", format!("{memory}/fresh")),
         ];
         if !skip_criterion {
-            for (side, url) in &targets {
+            for (side, url) in &targets[..FRESH] {
                 group.bench_function(format!("{}/{side}", g.name()), |b| {
                     b.iter_custom(|iters| {
                         let mut total = Duration::ZERO;
@@ -703,6 +791,7 @@ fn bench(c: &mut Criterion) {
                     })
                 });
             }
+            rt.block_on(post_all(&http, &targets[FRESH].1, batch(g)));
         } else {
             // Criterion's warm-up stands in for this otherwise: connections, first inserts.
             for (_, url) in &targets {
@@ -712,13 +801,16 @@ fn bench(c: &mut Criterion) {
         for a in &HANDLER_ALLOCS {
             a.store(0, Ordering::Relaxed);
         }
-        let mut rates = [Vec::new(), Vec::new(), Vec::new()];
+        let mut rates: [Vec<f64>; SIDES] = Default::default();
         let (mut mem_ratio, mut redis_ratio, mut cpu_ratio) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut fresh_ratio, mut fresh_cpu_ratio) = (Vec::new(), Vec::new());
+        let mut cpu_us: [Vec<f64>; 3] = Default::default();
         for round in 0..rounds {
-            let mut rate = [0.0; 3];
-            let mut cpu = [None; 3];
-            for k in 0..3 {
-                let side = (round + k) % 3;
+            fresh.round.store(round + 1, Ordering::Relaxed);
+            let mut rate = [0.0; SIDES];
+            let mut cpu = [None; SIDES];
+            for k in 0..SIDES {
+                let side = (round + k) % SIDES;
                 let calls = batch(g);
                 let cpu0 = process_cpu_ns();
                 let d = rt.block_on(post_all(&http, &targets[side].1, calls));
@@ -728,15 +820,20 @@ fn bench(c: &mut Criterion) {
                     .filter(|ns| *ns > 0);
                 rate[side] = BATCH as f64 / d.as_secs_f64();
             }
-            for side in 0..3 {
+            for side in 0..SIDES {
                 rates[side].push(rate[side]);
             }
             mem_ratio.push(rate[MEMORY] / rate[BARE]);
             redis_ratio.push(rate[REDIS] / rate[BARE]);
+            fresh_ratio.push(rate[FRESH] / rate[BARE]);
             // Callbacks per CPU-second, memory over bare: what the wall-clock ratio would be
             // on two cores of its own.
-            if let (Some(b), Some(m)) = (cpu[BARE], cpu[MEMORY]) {
+            if let (Some(b), Some(m), Some(f)) = (cpu[BARE], cpu[MEMORY], cpu[FRESH]) {
                 cpu_ratio.push(b as f64 / m as f64);
+                fresh_cpu_ratio.push(b as f64 / f as f64);
+                for (us, ns) in cpu_us.iter_mut().zip([b, m, f]) {
+                    us.push(ns as f64 / 1e3 / BATCH as f64);
+                }
             }
         }
         let summary = |v: &[f64]| {
@@ -748,11 +845,15 @@ fn bench(c: &mut Criterion) {
         };
         report.push(Paired {
             name: g.name(),
-            rates: [median(&rates[0]), median(&rates[1]), median(&rates[2])],
+            rates: std::array::from_fn(|side| median(&rates[side])),
             memory: summary(&mem_ratio),
             memory_cpu: summary(&cpu_ratio),
+            fresh: summary(&fresh_ratio),
+            fresh_cpu: summary(&fresh_cpu_ratio),
             redis: summary(&redis_ratio),
-            allocs: [per_call(BARE), per_call(MEMORY), per_call(REDIS)],
+            cpu_us: std::array::from_fn(|side| median(&cpu_us[side])),
+            allocs: std::array::from_fn(per_call),
+            grown_len: grown.len(),
         });
     }
     group.finish();
@@ -763,9 +864,9 @@ fn bench(c: &mut Criterion) {
     println!("allocations per callback inside the handler (bare / memory / redis):");
     println!("| gateway | bare/s | memory/s | memory ratio (lo–hi) | memory CPU ratio (lo–hi) | redis/s | redis ratio (lo–hi) | allocs bare / mem / redis |");
     println!("|---|---|---|---|---|---|---|---|");
-    for p in report {
-        let [b, m, r] = p.rates;
-        let [ab, am, ar] = p.allocs;
+    for p in &report {
+        let [b, m, r, _] = p.rates;
+        let [ab, am, ar, _] = p.allocs;
         println!(
             "| {} | {b:.0} | {m:.0} | {:.3} ({:.2}–{:.2}) | {:.3} ({:.2}–{:.2}) | {r:.0} | {:.3} ({:.2}–{:.2}) | {ab:.1} / {am:.1} / {ar:.1} |",
             p.name,
@@ -778,6 +879,27 @@ fn bench(c: &mut Criterion) {
             p.redis.0,
             p.redis.1,
             p.redis.2
+        );
+    }
+    println!(
+        "\nThe memory store grown over the rounds (keys at the end) against a new one each round, \
+         same server; CPU µs of the process per callback (per-side medians):"
+    );
+    println!("| gateway | grown keys | fresh ratio (lo–hi) | fresh CPU ratio (lo–hi) | CPU µs bare / grown / fresh | allocs fresh |");
+    println!("|---|---|---|---|---|---|");
+    for p in &report {
+        let [b, m, f] = p.cpu_us;
+        println!(
+            "| {} | {} | {:.3} ({:.2}–{:.2}) | {:.3} ({:.2}–{:.2}) | {b:.1} / {m:.1} / {f:.1} | {:.1} |",
+            p.name,
+            p.grown_len,
+            p.fresh.0,
+            p.fresh.1,
+            p.fresh.2,
+            p.fresh_cpu.0,
+            p.fresh_cpu.1,
+            p.fresh_cpu.2,
+            p.allocs[FRESH]
         );
     }
     print_direct(20_000);
