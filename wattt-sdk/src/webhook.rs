@@ -363,11 +363,15 @@ fn store_error(e: GuardError) -> Error {
 }
 
 /// The event key of a verified notification: `wattt:event:` + `orderid:<id>` (collection) or
-/// `serial_no:<no>` (payout) + the status as sent.
+/// `serial_no:<no>` (payout) + the status's word ([`OrderStatus::as_str`]: a known status in
+/// its lowercase wire word however it was written, so a re-delivery that changes only the
+/// case is the same event; an unknown status as sent).
 ///
 /// ```
 /// let n: wattt_sdk::Notification = serde_json::from_str(r#"{"orderid":"C1","status":"success"}"#)?;
 /// assert_eq!(wattt_sdk::webhook::event_key(&n)?, "wattt:event:orderid:C1:success");
+/// let shouted: wattt_sdk::Notification = serde_json::from_str(r#"{"orderid":"C1","status":"SUCCESS"}"#)?;
+/// assert_eq!(wattt_sdk::webhook::event_key(&shouted)?, "wattt:event:orderid:C1:success");
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn event_key(n: &Notification) -> Result<String> {
