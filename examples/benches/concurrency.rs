@@ -1,14 +1,25 @@
 //! One client, many callers: 256 tokio tasks share one SDK `Client` and make 10 000 signed calls
 //! to a local axum server (2 worker threads, same process), against bare reqwest making the same
-//! calls unsigned through one shared `reqwest::Client`.
+//! calls unsigned through one `reqwest::Client` per gateway (each SDK client has its own pool
+//! too: one bare client shared by the four would start every gateway after the first warm).
 //!
 //! Run: `cargo bench -p examples --bench concurrency` (`CONCURRENCY_BARE_TIMEOUT=1` bounds the bare
 //! calls with the SDKs' per-attempt tokio timeout; `CONCURRENCY_ONLY=ljpay,wattt` for some
 //! gateways only). Besides criterion's timings (one sample =
-//! 10 000 calls), it prints per gateway: throughput against bare, p50/p99 latency ratios, the TCP
-//! connections the server accepted (connection reuse: never one per call) and heap allocations
-//! per call (a counting global allocator; server-side allocations are the same for both sides,
-//! so the difference is the SDK's own).
+//! 10 000 calls), it prints per gateway, from paired rounds: throughput against bare (median and
+//! lo-hi of the per-round ratios), the same for process CPU time per call (client and server
+//! threads, `/proc/self/task/*/schedstat`: much less sensitive to a shared machine than wall
+//! time), p50/p99 latency ratios, the TCP connections the server accepted (connection reuse:
+//! never one per call) and heap allocations per call (a counting global allocator; they include
+//! the server's, which differ a little: each `x-pay-*`-style header name the SDK sends is one
+//! allocation when the server parses it). `CONCURRENCY_WARMUP` unmeasured rounds per side
+//! (default 1) warm both pools first, and the sides alternate which runs first.
+//!
+//! What "the same calls unsigned" means here: the same method, target and body (LJPay's order is
+//! serialized for each call, as the SDK must), answers decoded into the SDK's own models
+//! (`CreateOrderResponse`, Octopus `Payment` in its envelope, Wattt `Balance` in its envelope),
+//! without the signature headers. The SDKs also send `Accept` and their `User-Agent`, which bare
+//! does not: part of the difference is the server parsing those.
 //!
 //! For a profiler or instruction counts, the paired rounds can be cut down:
 //! `CONCURRENCY_SIDE=sdk` (or `bare`) runs one side only, `CONCURRENCY_CALLS=2000` sets the calls
@@ -17,7 +28,40 @@
 //! connections opened, the same from run to run); a criterion filter that matches nothing
 //! (`-- --bench none`) skips criterion. Instructions per call are then the difference of two
 //! callgrind totals (`valgrind --tool=callgrind`, e.g. 1 000 and 3 000 calls) over the calls
-//! between them, which cancels the fixed start-up cost; load does not change them.
+//! between them (twice the calls with the default warm-up round, or set
+//! `CONCURRENCY_WARMUP=0`), which cancels the fixed start-up cost; load does not change them.
+//! Valgrind hides SHA-NI, so callgrind counts software SHA-256 (about 3.5k instructions a
+//! block); on the bench machine SHA-NI makes the hashing ~1% of a call.
+//!
+//! Results (issue 15), start = 215f46e (before), now = f172ceb, both built with this bench.
+//! Callgrind, client and server together, 16 tasks, per call, SDK / bare (ratio):
+//!
+//! | gateway | start | now | of the gap now, software SHA-256 |
+//! |---|---|---|---|
+//! | LJPay create-order | 142.4k / 99.7k (1.43) | 128.5k / 99.7k (1.29) | 20.9k (6 blocks: body 2, HMAC 3 + 1) |
+//! | Octopus get-payment | 131.7k / 108.3k (1.22) | 125.3k / 108.8k (1.15) | 7.0k (2 blocks) |
+//! | Wattt balance | 106.7k / 97.5k (1.09) | 103.9k / 97.0k (1.07) | none (MD5, 0.7k) |
+//!
+//! Paired rounds on the shared 2-core machine (load 6-7 from other jobs: wall-time ratios swing
+//! widely within a run), 256 tasks, 10 000 calls a round, 9 rounds; each figure is the median
+//! of the per-round ratios (throughput SDK/bare, CPU time per call bare/SDK: 1 is parity), over five runs of each build alternating start/now:
+//! median of the five run medians (lo-hi of the five).
+//!
+//! | gateway | throughput ratio start | throughput ratio now | CPU-time ratio start | CPU-time ratio now | allocs/call SDK/bare start -> now | p50 / p99 latency SDK/bare start -> now |
+//! |---|---|---|---|---|---|---|
+//! | LJPay | 0.842 (0.692-0.898) | 0.916 (0.846-1.093) | 0.860 (0.736-0.875) | 0.935 (0.886-1.004) | 87.1/79.1 -> 80.1/79.1 | 1.23 / 1.14 -> 1.07 / 1.02 |
+//! | Octopus | 0.877 (0.805-0.989) | 0.853 (0.776-0.943) | 0.889 (0.815-0.935) | 0.878 (0.812-0.897) | 85.1/78.1 -> 80.1/78.1 | 1.08 / 1.09 -> 1.13 / 1.15 |
+//! | Wattt | 0.899 (0.832-0.945) | 0.896 (0.850-1.010) | 0.896 (0.879-0.914) | 0.913 (0.853-0.957) | 84.1/77.1 -> 80.1/77.1 | 1.08 / 1.07 -> 1.15 / 1.10 |
+//! | ECPay (unchanged: the noise) | 0.976 (0.886-1.096) | 0.953 (0.875-0.978) | 0.967 (0.929-1.065) | 0.941 (0.874-0.983) | 82.1/100.1 -> 82.1/100.1 | 1.04 / 0.94 -> 1.10 / 1.07 |
+//!
+//! (Wattt's "now" runs 1-3 were before f172ceb, its one-pass envelope.) ECPay's code did not
+//! change, so its spread (0.95-0.98 medians) is what the machine does to a ratio: only LJPay's
+//! move is larger than that; Octopus's and Wattt's show in callgrind and allocations, not in
+//! wall time here.
+//!
+//! New TCP connections over the 10 rounds (warm-up included), per side: 277-607 for SDK and bare
+//! alike at 256 tasks (hyper's pool opens a connection when none is idle at checkout and keeps
+//! it), 16-18 at 16 tasks; never one per call.
 //!
 //! The calls: LJPay `POST /api/v1/order/create`, Octopus `GET /payments/{id}` with merchant
 //! HMAC headers, Wattt `POST /api/v1/merchant/balance` (signed body), ECPay
