@@ -73,10 +73,44 @@ pub(crate) fn check_window(
 pub(crate) fn refuse_duplicates<'a>(
     keys: impl Iterator<Item = &'a str>,
 ) -> Result<(), VerifyError> {
-    let mut keys: Vec<&str> = keys.collect();
-    keys.sort_unstable();
-    match keys.windows(2).find(|w| w[0] == w[1]) {
-        Some(w) => Err(VerifyError::malformed(w[0], "appears more than once")),
-        None => Ok(()),
+    // On the stack for a form's worth of keys: this runs on every verified callback.
+    crate::pair::with_collected(keys, "", |keys| {
+        keys.sort_unstable();
+        match keys.windows(2).find(|w| w[0] == w[1]) {
+            Some(w) => Err(VerifyError::malformed(w[0], "appears more than once")),
+            None => Ok(()),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The rule: any key named twice is refused, naming the key; a set of distinct keys passes.
+    /// Sizes reach past the 48 keys gathered on the stack, with the two copies on either side.
+    #[test]
+    fn a_key_named_twice_is_refused_at_any_size() {
+        let names: Vec<String> = (0..60).map(|i| format!("k{i:02}")).collect();
+        let keys = |n: usize| names[..n].iter().map(String::as_str).collect::<Vec<_>>();
+        for n in [0, 1, 2, 47, 48, 49, 60] {
+            assert_eq!(
+                refuse_duplicates(keys(n).into_iter()),
+                Ok(()),
+                "{n} distinct keys"
+            );
+        }
+        for (n, twice) in [(2, 1), (48, 0), (49, 47), (60, 10), (60, 59)] {
+            let mut ks = keys(n);
+            ks.push(names[twice].as_str());
+            assert_eq!(
+                refuse_duplicates(ks.into_iter()),
+                Err(VerifyError::malformed(
+                    &names[twice],
+                    "appears more than once"
+                )),
+                "{n} keys, k{twice:02} again"
+            );
+        }
     }
 }
