@@ -1,5 +1,6 @@
 //! Wattt `sign`: the SDK's default contract (the spec says only "computed with the API
-//! Secret"; DESIGN.md fixes the rule, and wattt-sdk puts it behind a `Signer` trait).
+//! Secret"; the rule below is the one these SDKs fix for it, and wattt-sdk puts it behind a
+//! `Signer` trait so a merchant whose account signs otherwise can plug in their own).
 //!
 //! Take every top-level field except `sign` whose value is a string, number or boolean and is
 //! not empty; render numbers exactly as written in the JSON that is sent, booleans as
