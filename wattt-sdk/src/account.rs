@@ -111,7 +111,7 @@ impl Client {
     pub async fn balance(&self) -> Result<Balance> {
         let op = ops::BALANCE;
         let mut env = self.send(&op, &Map::new(), "").await?;
-        env.data_as(op.name)
+        env.data_from_map(op.name)
     }
 
     /// `GET /banks?uid&timestamp&sign[&q]`: the bank list, optionally filtered by code or name.

@@ -178,7 +178,7 @@ impl<'a> Callbacks<'a> {
             .or(req.serial_no.as_deref())
             .unwrap_or_default();
         let mut env = self.client.send(&op, &fields, reference).await?;
-        let data = env.data_as::<Map<String, Value>>(op.name)?;
+        let data = env.data_from_map::<Map<String, Value>>(op.name)?;
         Ok(CallbackRetryResult {
             message: env.message,
             data,

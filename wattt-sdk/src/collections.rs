@@ -237,6 +237,6 @@ impl<'a> Collections<'a> {
         let op = ops::COLLECTION_STATUS;
         let fields = lookup.to_fields()?;
         let mut env = self.client.send(&op, &fields, lookup.reference()).await?;
-        env.data_as(op.name)
+        env.data_from_map(op.name)
     }
 }

@@ -270,6 +270,6 @@ impl<'a> Payouts<'a> {
         let op = ops::PAYOUT_STATUS;
         let fields = lookup.to_fields()?;
         let mut env = self.client.send(&op, &fields, lookup.reference()).await?;
-        env.data_as(op.name)
+        env.data_from_map(op.name)
     }
 }
