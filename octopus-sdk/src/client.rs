@@ -285,6 +285,7 @@ impl ClientBuilder {
                 .map_err(|_| Error::config("merchant_id", "must be printable ASCII"))?;
             headers.insert(MERCHANT_ID, id);
         }
+        let headers = templates(headers, self.merchant.is_some());
         let realtime_url = match self.realtime_url {
             Some(u) => parse_base_url("realtime_url", &u)?.1,
             None => {
@@ -371,8 +372,12 @@ pub(crate) struct Inner {
     base: BaseUrl,
     base_url: Url,
     /// Every request's fixed headers, cloned per attempt (a clone of a value
-    /// is a reference count, not a copy).
-    headers: HeaderMap,
+    /// is a reference count, not a copy): `[without a body, with one]`. Each
+    /// already holds the names an attempt adds (`Content-Type`, then the
+    /// signature's three, with empty values that every attempt replaces in
+    /// place): a `HeaderMap` clone keeps only the length, so adding them to a
+    /// clone grew it on every attempt. Same names, same order as before.
+    headers: [HeaderMap; 2],
     pub(crate) environment: Environment,
     api_token: Secret,
     api_key: Secret,
@@ -576,10 +581,8 @@ impl Client {
     fn request(&self, call: &Call<'_>, url: &Url) -> Result<reqwest::RequestBuilder> {
         let inner = &*self.inner;
         let mut req = reqwest::Request::new(call.method.clone(), url.clone());
-        let h = req.headers_mut();
-        *h = inner.headers.clone();
+        *req.headers_mut() = inner.headers[usize::from(call.body.is_some())].clone();
         if let Some(body) = &call.body {
-            h.insert(CONTENT_TYPE, APPLICATION_JSON);
             *req.body_mut() = Some(body.clone().into());
         }
         if let (Some(m), Some(key)) = (&inner.merchant, &inner.merchant_key) {
@@ -732,7 +735,31 @@ fn sign(h: &mut HeaderMap, merchant_id: &str, key: &HmacKey, now: DateTime<Utc>)
         h.insert(TIMESTAMP, ts);
         h.insert(NONCE, nonce);
         h.insert(SIGNATURE, sig);
+    } else {
+        // Never sent with the templates' empty values.
+        for name in [TIMESTAMP, NONCE, SIGNATURE] {
+            h.remove(name);
+        }
     }
+}
+
+/// The two per-attempt header templates of [`Inner::headers`]: `fixed`, then
+/// `Content-Type` for a body, then (for a merchant) the signature's names, in
+/// the order an attempt used to insert them.
+fn templates(fixed: HeaderMap, signed: bool) -> [HeaderMap; 2] {
+    [false, true].map(|body| {
+        let mut h = HeaderMap::with_capacity(fixed.len() + 4);
+        h.extend(fixed.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if body {
+            h.insert(CONTENT_TYPE, APPLICATION_JSON);
+        }
+        if signed {
+            for name in [TIMESTAMP, NONCE, SIGNATURE] {
+                h.insert(name, HeaderValue::from_static(""));
+            }
+        }
+        h
+    })
 }
 
 /// `now` as [`sign_core::octopus::format_timestamp`] writes it
@@ -886,6 +913,65 @@ pub(crate) fn api_error(status: u16, body: &[u8]) -> Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An attempt's headers, names in order and the fixed values: what `request` inserted into
+    /// a clone of the fixed headers before the templates (ca60be4: the fixed four, the merchant
+    /// id, `Content-Type` for a body, then timestamp, nonce, signature), with every signature
+    /// value fresh (none of the templates' empty values left).
+    #[test]
+    fn attempt_headers_are_the_ones_inserted_before_the_templates() {
+        let fixed = ["authorization", "x-api-key", "accept", "user-agent"];
+        let sig = [
+            "x-octopus-timestamp",
+            "x-octopus-nonce",
+            "x-octopus-signature",
+        ];
+        for merchant in [false, true] {
+            let mut b = Client::builder()
+                .base_url("https://pay.example.com/api")
+                .api_token("tok")
+                .api_key("key");
+            if merchant {
+                b = b.merchant("m-1", "secret");
+            }
+            let c = b.build().unwrap();
+            for body in [false, true] {
+                let call = if body {
+                    Call::write("t", Method::POST, &["p"], Some(b"{}".to_vec()), "r")
+                } else {
+                    Call::get("t", &["p"], "r")
+                };
+                let url = c.url(call.segments, &call.query).unwrap();
+                let req = c.request(&call, &url).unwrap().build().unwrap();
+                let h = req.headers();
+                let mut want: Vec<&str> = fixed.to_vec();
+                if merchant {
+                    want.push("x-octopus-merchant-id");
+                }
+                if body {
+                    want.push("content-type");
+                }
+                if merchant {
+                    want.extend(sig);
+                }
+                let got: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+                assert_eq!(got, want, "merchant {merchant}, body {body}");
+                assert_eq!(h.len(), want.len(), "one value a name");
+                assert_eq!(h["authorization"], "Bearer tok");
+                assert_eq!(h["x-api-key"], "key");
+                assert_eq!(h["accept"], "application/json");
+                if body {
+                    assert_eq!(h["content-type"], "application/json");
+                }
+                if merchant {
+                    assert_eq!(h["x-octopus-merchant-id"], "m-1");
+                    assert_eq!(h["x-octopus-timestamp"].len(), 20);
+                    assert_eq!(h["x-octopus-nonce"].len(), 32);
+                    assert_eq!(h["x-octopus-signature"].len(), 64);
+                }
+            }
+        }
+    }
 
     /// Base-URL rules every client applies (https only, loopback
     /// http, no userinfo, no query), one row per case.
