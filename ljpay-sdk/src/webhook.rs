@@ -69,8 +69,8 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 pub use sign_core::ljpay::RequestParts;
 use sign_core::ljpay::{
-    IncomingHeaders, VerifiedRequest, DEFAULT_TOLERANCE_SECS, HEADER_NONCE, HEADER_SIGNATURE,
-    HEADER_SITE, HEADER_TIMESTAMP,
+    HmacKey, IncomingHeaders, VerifiedRequest, DEFAULT_TOLERANCE_SECS, HEADER_NONCE,
+    HEADER_SIGNATURE, HEADER_SITE, HEADER_TIMESTAMP,
 };
 use sign_core::replay::GuardError;
 pub use sign_core::replay::{Delivery, Received, ReplayGuard};
@@ -98,11 +98,12 @@ const GATEWAY: &str = "ljpay";
 /// assert_eq!(verifier.tolerance(), Duration::from_secs(900));
 /// assert!(Verifier::new("my-site", "").is_err());
 /// ```
-// Debug is derived: `Secret` prints as `Secret(***)`.
+// Debug is derived: `HmacKey` prints as `HmacKey(***)`.
 #[derive(Clone, Debug)]
 pub struct Verifier {
     site_code: String,
-    secret: Secret,
+    // The secret keyed into HMAC once, here: keying it per webhook hashed two more blocks each.
+    key: HmacKey,
     tolerance: Duration,
     guard: ReplayGuard,
 }
@@ -127,7 +128,7 @@ impl Verifier {
         }
         Ok(Verifier {
             site_code,
-            secret,
+            key: HmacKey::new(&secret),
             tolerance: Duration::from_secs(DEFAULT_TOLERANCE_SECS),
             guard: ReplayGuard::memory(),
         })
@@ -358,8 +359,8 @@ impl Verifier {
             nonce: header(headers, &NONCE, HEADER_NONCE)?,
             signature: header(headers, &SIGNATURE, HEADER_SIGNATURE)?,
         };
-        Ok(sign_core::ljpay::verify_signature(
-            &self.secret,
+        Ok(sign_core::ljpay::verify_signature_with(
+            &self.key,
             &self.site_code,
             method,
             path_with_query,
