@@ -47,7 +47,7 @@ use chrono::{DateTime, Utc};
 use http::{HeaderMap, HeaderName, HeaderValue};
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
-use sign_core::octopus::{HEADER_SIGNATURE, HEADER_TIMESTAMP};
+use sign_core::octopus::{HmacKey, HEADER_SIGNATURE, HEADER_TIMESTAMP};
 use sign_core::replay::{GuardError, Received, ReplayGuard};
 use sign_core::{Secret, VerifyError};
 
@@ -177,10 +177,12 @@ impl WebhookEvent {
 /// let v = Verifier::new("whsec").unwrap();
 /// assert!(!format!("{v:?}").contains("whsec"));
 /// ```
-// Debug is derived: `Secret` prints as `Secret(***)`.
+// Debug is derived: `HmacKey` prints as `HmacKey(***)`.
 #[derive(Clone, Debug)]
 pub struct Verifier {
-    secret: Secret,
+    // The webhook secret keyed into HMAC once, here: keying it per webhook hashed two more
+    // blocks each.
+    key: HmacKey,
     tolerance: Duration,
     guard: ReplayGuard,
 }
@@ -196,7 +198,7 @@ impl Verifier {
             return Err(Error::config("webhook_secret", "must not be empty"));
         }
         Ok(Verifier {
-            secret,
+            key: HmacKey::new(&secret),
             tolerance: DEFAULT_TOLERANCE,
             guard: ReplayGuard::memory(),
         })
@@ -273,8 +275,8 @@ impl Verifier {
             ));
         }
         let tolerance_secs = self.tolerance.as_secs();
-        sign_core::octopus::verify_webhook(
-            &self.secret,
+        sign_core::octopus::verify_webhook_with(
+            &self.key,
             raw_body,
             signature,
             timestamp,
