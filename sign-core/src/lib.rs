@@ -59,6 +59,7 @@ pub mod wire_enum;
 
 pub use compare::constant_time_eq;
 pub use error::VerifyError;
+pub use hmac_hex::HmacKey;
 pub use nonce::{new_nonce, Nonce};
 pub use pair::ParamPair;
 pub use secret::Secret;

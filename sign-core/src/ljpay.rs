@@ -31,6 +31,7 @@ use sha2::{Digest, Sha256};
 
 use crate::compare::hex_signature_matches;
 use crate::error::{check_window, required, VerifyError};
+pub use crate::hmac_hex::HmacKey;
 use crate::hmac_hex::{hex32, hmac_sha256, is_hex_of_len};
 use crate::{constant_time_eq, Secret};
 
@@ -329,7 +330,7 @@ impl RequestParts<'_> {
         let mut buf = [0u8; 20];
         let timestamp = decimal(self.timestamp, &mut buf);
         SignatureValue::new(&mac_parts(
-            key.mac.clone(),
+            key.state(),
             self.method,
             self.path_with_query,
             timestamp,
@@ -337,61 +338,6 @@ impl RequestParts<'_> {
             self.site_code,
             self.body,
         ))
-    }
-}
-
-/// A secret keyed into HMAC-SHA256 once: the inner and outer pad blocks are hashed when the
-/// key is made, not again for every request (two of the compressions a short request costs).
-/// Cheap to clone; a clone signs exactly as [`Secret`] does.
-///
-/// ```
-/// use sign_core::ljpay::{HmacKey, RequestParts};
-/// let secret = "k".into();
-/// let key = HmacKey::new(&secret);
-/// let parts = RequestParts {
-///     site_code: "S", method: "POST", path_with_query: "/p", body: b"{}", timestamp: 7, nonce: "n",
-/// };
-/// assert_eq!(parts.signature_with(&key).as_str(), parts.signature(&secret));
-/// assert!(!format!("{key:?}").contains('k'));
-/// ```
-#[derive(Clone)]
-pub struct HmacKey {
-    mac: Hmac<Sha256>,
-}
-
-impl HmacKey {
-    /// Keys HMAC-SHA256 with `secret`.
-    ///
-    /// ```
-    /// let key = sign_core::ljpay::HmacKey::new(&"my-secret".into());
-    /// # let _ = key;
-    /// ```
-    pub fn new(secret: &Secret) -> Self {
-        HmacKey {
-            mac: keyed(secret.expose().as_bytes()),
-        }
-    }
-
-    /// HMAC-SHA256 of the concatenated `parts`.
-    pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = self.mac.clone();
-        for part in parts {
-            mac.update(part);
-        }
-        mac.finalize().into_bytes().into()
-    }
-}
-
-impl std::fmt::Debug for HmacKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HmacKey(***)")
-    }
-}
-
-fn keyed(key: &[u8]) -> Hmac<Sha256> {
-    match Hmac::<Sha256>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
     }
 }
 
@@ -513,54 +459,16 @@ pub fn verify_signature<'a>(
     now_unix: i64,
     tolerance_secs: u64,
 ) -> Result<VerifiedRequest<'a>, VerifyError> {
-    let site = required(HEADER_SITE, headers.site)?;
-    let timestamp = required(HEADER_TIMESTAMP, headers.timestamp)?;
-    let nonce = required(HEADER_NONCE, headers.nonce)?;
-    let received = required(HEADER_SIGNATURE, headers.signature)?;
-
-    let received_hex = received
-        .strip_prefix(SIGNATURE_PREFIX)
-        .filter(|hex| is_hex_of_len(hex, 64))
-        .ok_or_else(|| {
-            VerifyError::malformed(HEADER_SIGNATURE, "expected `sha256=` and 64 hex characters")
-        })?;
-    if !constant_time_eq(site.as_bytes(), expected_site.as_bytes()) {
-        return Err(VerifyError::malformed(
-            HEADER_SITE,
-            "not the configured site code",
-        ));
-    }
-    let ts: i64 = timestamp
-        .parse()
-        .map_err(|_| VerifyError::malformed(HEADER_TIMESTAMP, "expected Unix seconds"))?;
-    if nonce.len() > 128 {
-        return Err(VerifyError::malformed(
-            HEADER_NONCE,
-            "longer than 128 characters",
-        ));
-    }
-    check_window(ts, now_unix, tolerance_secs)?;
-
-    let mac = mac_parts(
-        keyed(secret.expose().as_bytes()),
+    verify_signature_with(
+        &HmacKey::new(secret),
+        expected_site,
         method,
         path_with_query,
-        timestamp,
-        nonce,
-        site,
+        headers,
         body,
-    );
-    let expected = hex32(&mac);
-    // hex32 writes ASCII hex digits only, so this is always UTF-8.
-    let expected = std::str::from_utf8(&expected).map_err(|_| VerifyError::Mismatch)?;
-    hex_signature_matches(expected, received_hex)?;
-    let tolerance = i64::try_from(tolerance_secs).unwrap_or(i64::MAX);
-    Ok(VerifiedRequest {
-        timestamp: ts,
-        nonce,
-        site,
-        nonce_expires_unix: ts.max(now_unix).saturating_add(tolerance).saturating_add(1),
-    })
+        now_unix,
+        tolerance_secs,
+    )
 }
 
 /// [`verify_signature`] with a key made once ([`HmacKey`]): the same checks in the same order,
@@ -592,7 +500,6 @@ pub fn verify_signature_with<'a>(
     now_unix: i64,
     tolerance_secs: u64,
 ) -> Result<VerifiedRequest<'a>, VerifyError> {
-    // The checks are verify_signature's, kept in step by the test that runs both on every case.
     let site = required(HEADER_SITE, headers.site)?;
     let timestamp = required(HEADER_TIMESTAMP, headers.timestamp)?;
     let nonce = required(HEADER_NONCE, headers.nonce)?;
@@ -622,7 +529,7 @@ pub fn verify_signature_with<'a>(
     check_window(ts, now_unix, tolerance_secs)?;
 
     let mac = mac_parts(
-        key.mac.clone(),
+        key.state(),
         method,
         path_with_query,
         timestamp,

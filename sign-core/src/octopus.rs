@@ -22,8 +22,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 
 use crate::compare::digest_matches;
 use crate::error::{check_window, required, VerifyError};
+pub use crate::hmac_hex::HmacKey;
 use crate::hmac_hex::{decode_hex, hex32, hex_string, hmac_sha256};
-pub use crate::ljpay::HmacKey;
 use crate::Secret;
 
 /// Header carrying the merchant id.
@@ -254,10 +254,14 @@ pub fn verify_webhook(
     now: DateTime<Utc>,
     tolerance_secs: u64,
 ) -> Result<DateTime<Utc>, VerifyError> {
-    let received = received_signature(signature)?;
-    let sent = sent_within(required(HEADER_TIMESTAMP, timestamp)?, now, tolerance_secs)?;
-    digest_matches(&webhook_mac(webhook_secret, body), &received)?;
-    Ok(sent)
+    verify_webhook_with(
+        &HmacKey::new(webhook_secret),
+        body,
+        signature,
+        timestamp,
+        now,
+        tolerance_secs,
+    )
 }
 
 /// [`verify_webhook`] with the webhook secret keyed once ([`HmacKey`]): the same checks in the
