@@ -164,8 +164,8 @@ proptest! {
             .enumerate()
             .map(|(i, &k)| (POOL[k].to_string(), i.to_string()))
             .collect();
-        let alg = if md5 { HashAlgorithm::Md5 } else { HashAlgorithm::Sha256 };
         let (key, iv) = (Secret::from("k"), Secret::from("v"));
+        let alg = if md5 { HashAlgorithm::Md5 } else { HashAlgorithm::Sha256 };
         prop_assert_eq!(
             ecpay::check_mac_value(&p, &key, &iv, alg),
             reference_check_mac_value(&p, "k", "v", md5)
@@ -187,23 +187,12 @@ fn every_ascii_byte_at_every_alignment_matches_reference() {
                     "Zz0-".repeat(3).get(..after).unwrap_or("")
                 );
                 let p = vec![(format!("K{v}"), v.clone()), ("Short".into(), "x".into())];
-                for md5 in [false, true] {
-                    let alg = if md5 {
-                        HashAlgorithm::Md5
-                    } else {
-                        HashAlgorithm::Sha256
-                    };
-                    assert_eq!(
-                        ecpay::check_mac_value(
-                            &p,
-                            &Secret::from(v.as_str()),
-                            &Secret::from("iv"),
-                            alg
-                        ),
-                        reference_check_mac_value(&p, &v, "iv", md5),
-                        "byte {b:#04x}, {before} before, {after} after, md5 {md5}"
-                    );
-                }
+                assert_both_hashes_match_reference(
+                    &p,
+                    &v,
+                    "iv",
+                    &format!("byte {b:#04x}, {before} before, {after} after"),
+                );
                 assert_eq!(ecpay::url_encode(&v), reference_encode(&v));
             }
         }
@@ -235,18 +224,7 @@ fn every_length_of_every_kind_of_run_matches_reference() {
                     (v.to_string(), v.to_string()),
                     ("K".to_string(), v.to_string()),
                 ];
-                for md5 in [false, true] {
-                    let alg = if md5 {
-                        HashAlgorithm::Md5
-                    } else {
-                        HashAlgorithm::Sha256
-                    };
-                    assert_eq!(
-                        ecpay::check_mac_value(&p, &Secret::from(v), &Secret::from(v), alg),
-                        reference_check_mac_value(&p, v, v, md5),
-                        "{v:?}, md5 {md5}"
-                    );
-                }
+                assert_both_hashes_match_reference(&p, v, v, &format!("{v:?}"));
                 assert_eq!(ecpay::url_encode(v), reference_encode(v), "{v:?}");
             }
         }
@@ -278,16 +256,17 @@ fn keys_sharing_prefixes_sort_as_documented() {
         .enumerate()
         .map(|(i, n)| (n.to_string(), i.to_string()))
         .collect();
-    let (key, iv) = (Secret::from("k"), Secret::from("v"));
-    for md5 in [false, true] {
-        let alg = if md5 {
-            HashAlgorithm::Md5
-        } else {
-            HashAlgorithm::Sha256
-        };
+    assert_both_hashes_match_reference(&p, "k", "v", "keys sharing prefixes");
+}
+
+/// CheckMacValue with SHA-256 and with MD5 is the plain reference's (tests/common), for the
+/// key and IV given as text.
+fn assert_both_hashes_match_reference(p: &[(String, String)], key: &str, iv: &str, case: &str) {
+    for (alg, md5) in [(HashAlgorithm::Sha256, false), (HashAlgorithm::Md5, true)] {
         assert_eq!(
-            ecpay::check_mac_value(&p, &key, &iv, alg),
-            reference_check_mac_value(&p, "k", "v", md5)
+            ecpay::check_mac_value(p, &Secret::from(key), &Secret::from(iv), alg),
+            reference_check_mac_value(p, key, iv, md5),
+            "{case}, md5 {md5}"
         );
     }
 }
