@@ -27,6 +27,7 @@ use std::fmt::Write as _;
 use md5::Md5;
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
+use smallvec::SmallVec;
 
 use crate::compare::digest_matches;
 use crate::error::{refuse_duplicates, required, VerifyError};
@@ -156,52 +157,12 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
     }
 }
 
-/// A growable list kept on the stack up to `N` items: a notification's fields, without a
-/// heap allocation for the common body.
-struct Inline<T, const N: usize> {
-    inline: [T; N],
-    len: usize,
-    spilled: Vec<T>,
-}
-
-impl<T: Default, const N: usize> Inline<T, N> {
-    fn new() -> Self {
-        Inline {
-            inline: std::array::from_fn(|_| T::default()),
-            len: 0,
-            spilled: Vec::new(),
-        }
-    }
-
-    fn push(&mut self, item: T) {
-        if self.spilled.is_empty() {
-            if let Some(slot) = self.inline.get_mut(self.len) {
-                *slot = item;
-                self.len += 1;
-                return;
-            }
-            self.spilled.reserve(2 * N);
-            self.spilled
-                .extend(self.inline.iter_mut().map(std::mem::take));
-        }
-        self.spilled.push(item);
-    }
-
-    fn as_mut_slice(&mut self) -> &mut [T] {
-        if self.spilled.is_empty() {
-            &mut self.inline[..self.len]
-        } else {
-            &mut self.spilled
-        }
-    }
-}
-
 /// Fields a notification body holds on the stack (it has about ten).
 const FIELDS: usize = 16;
 
 /// A JSON object's top-level fields in order, duplicates kept (so they can be refused): each
 /// name with its value's raw JSON text.
-struct RawObject<'a>(Inline<(Cow<'a, str>, &'a str), FIELDS>);
+struct RawObject<'a>(SmallVec<[(Cow<'a, str>, &'a str); FIELDS]>);
 
 impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -215,7 +176,7 @@ impl<'de: 'a, 'a> serde::Deserialize<'de> for RawObject<'a> {
                 self,
                 mut map: M,
             ) -> Result<Self::Value, M::Error> {
-                let mut fields = Inline::new();
+                let mut fields = SmallVec::new();
                 while let Some((Key(k), v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
                     fields.push((k, v.get()));
                 }
@@ -238,13 +199,11 @@ fn with_raw_fields<R>(
     body: &[u8],
     f: impl FnOnce(&mut [Field<'_>]) -> Result<R, VerifyError>,
 ) -> Result<R, VerifyError> {
-    let RawObject(mut raw) = serde_json::from_slice(body)
+    let RawObject(raw) = serde_json::from_slice(body)
         .map_err(|_| VerifyError::malformed("body", "expected a JSON object"))?;
-    let raw = raw.as_mut_slice();
     refuse_duplicates(raw.iter().map(|(k, _)| k.as_ref()))?;
-    let mut fields = Inline::<Field<'_>, FIELDS>::new();
-    for (k, text) in raw.iter_mut() {
-        let text: &str = text;
+    let mut fields = SmallVec::<[Field<'_>; FIELDS]>::new();
+    for (k, text) in raw {
         let rendered = match text.as_bytes().first() {
             // Nothing to unescape: the value is the text between the quotes.
             Some(b'"') if !text.bytes().any(|b| b == b'\\' || b < 0x20) => {
@@ -252,17 +211,16 @@ fn with_raw_fields<R>(
             }
             Some(b'"') => Cow::Owned(
                 serde_json::from_str::<String>(text)
-                    .map_err(|_| VerifyError::malformed(k, "invalid JSON string"))?,
+                    .map_err(|_| VerifyError::malformed(&k, "invalid JSON string"))?,
             ),
             Some(b't' | b'f' | b'-' | b'0'..=b'9') => Cow::Borrowed(text),
             _ => continue, // null, object, array: not signed
         };
-        fields.push((std::mem::take(k), rendered));
+        fields.push((k, rendered));
     }
-    let fields = fields.as_mut_slice();
     // Names are unique (refused above), so an unstable sort gives the one order.
     fields.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    f(fields)
+    f(&mut fields)
 }
 
 /// Signs a raw JSON object body, rendering numbers exactly as they are written in it
