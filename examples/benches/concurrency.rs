@@ -59,6 +59,20 @@
 //! move is larger than that; Octopus's and Wattt's show in callgrind and allocations, not in
 //! wall time here.
 //!
+//! Idle machine, 2026-12-02 07:12 UTC (load average under 2): the start binary (`215f46e`)
+//! and `c9fd508` alternately, three runs each of 9 paired rounds (`CONCURRENCY_ROUNDS=9`,
+//! criterion skipped); throughput ratio SDK/bare, median per run, start → now:
+//!
+//! | gateway | start, runs 1 / 2 / 3 | now, runs 1 / 2 / 3 | allocs/call SDK / bare now |
+//! |---|---:|---:|---:|
+//! | LJPay | 0.744 / 0.846 / 0.828 | **0.805 / 0.876 / 0.862** | 80.1 / 79.1 |
+//! | Octopus | 0.814 / 0.862 / 0.836 | **0.843 / 0.919 / 0.883** | 79.1 / 78.1 |
+//! | Wattt | 0.900 / 0.899 / 0.910 | **0.930 / 0.920 / 0.931** | 79.1 / 77.1 |
+//! | ECPay (unchanged) | 0.997 / 0.957 / 0.945 | 0.923 / 0.983 / 0.915 | 82.1 / 100.1 |
+//!
+//! The target (≥ 0.95 for every SDK) holds for ECPay only; p50 latency SDK/bare now 1.15-1.23
+//! (LJPay), 1.08-1.20 (Octopus), 1.07-1.09 (Wattt).
+//!
 //! New TCP connections over the 10 rounds (warm-up included), per side: 277-607 for SDK and bare
 //! alike at 256 tasks (hyper's pool opens a connection when none is idle at checkout and keeps
 //! it), 16-18 at 16 tasks; never one per call.

@@ -55,6 +55,21 @@
 //! `valgrind --tool=callgrind` gives the instructions of each: their inclusive cost divided by
 //! n times the rounds.
 //!
+//! Results (issue 10), 2026-12-02 07:10 UTC, idle machine (load average under 2), three runs
+//! of 15 paired rounds each with `WEBHOOKS_SKIP_CRITERION=1`, code `c9fd508`; memory / bare
+//! with the store grown over the run, median of the per-round ratios:
+//!
+//! | gateway | memory, runs 1 / 2 / 3 | fresh store | Redis | start of the day (`215f46e`, 06:55, two runs) |
+//! |---|---:|---:|---:|---:|
+//! | LJPay | 0.911 / 0.915 / 0.917 | 0.912 / 0.921 / 0.929 | 0.56-0.58 | 0.892 / 0.918 |
+//! | Octopus | 0.947 / 0.951 / 0.967 | 0.939-0.963 | 0.64-0.68 | 0.921 / 0.996 |
+//! | Wattt | 0.946 / 0.930 / 0.939 | 0.932-0.945 | 0.63-0.64 | 0.944 / 0.947 |
+//! | ECPay | 0.951 / 0.958 / 0.936 | 0.933-0.958 | 0.64-0.65 | 0.961 / 0.962 |
+//!
+//! In process (no HTTP), verify_and_record against the bare decode, ns per callback (bare /
+//! SDK): LJPay 413-438 / 2145-2345, Octopus 579-621 / 1502-1570, Wattt 339-355 / 1357-1463,
+//! ECPay 1019-1086 / 2190-2358.
+//!
 //! Run: `cargo bench -p examples --bench webhooks`. Target: ≥ 90 % of bare with the memory
 //! store, ≥ 50 % with Redis. `WEBHOOKS_DIRECT=1` runs only the in-process table
 //! (`WEBHOOKS_DIRECT=2000` sets n, default 20 000), `WEBHOOKS_GATEWAY=ecpay` (or ljpay,
