@@ -12,7 +12,7 @@ use reqwest::Method;
 use sign_core::ljpay::HmacKey;
 pub use sign_core::policy::RetryPolicy;
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
-use sign_core::transport::{Exchange, Transport, TransportConfig};
+use sign_core::transport::{attempt_header_values, Exchange, Transport, TransportConfig};
 use sign_core::Secret;
 use tracing::Instrument as _;
 
@@ -63,11 +63,6 @@ const FIXED_PATHS: [&str; 3] = [
     crate::orders::PATH_CANCEL,
     crate::refunds::PATH_REFUND,
 ];
-
-/// Room for the digits of an `i64` (20 hold `i64::MIN`), a nonce (32 hex digits) and a
-/// signature (`sha256=` and 64): the per-attempt header values, written into one buffer that
-/// becomes one allocation.
-const SIGNED_VALUES: usize = 20 + 32 + 71;
 
 /// Builds a [`Client`]. Base URL (or environment), site code and secret are required.
 ///
@@ -473,28 +468,24 @@ impl Client {
             nonce: nonce.as_str(),
         };
         let signature = parts.signature_with(&inner.key);
-        // The three values written side by side into one buffer, one allocation shared by
-        // the three header values (each a slice of it) instead of one each.
-        let mut values = [0u8; SIGNED_VALUES];
-        let mut rest = &mut values[..];
-        // The decimal digits `RequestParts` signed (`i64::to_string`'s), then the nonce and the
-        // signature. Cannot fail: the buffer holds the longest of each.
+        // The decimal digits `RequestParts` signed (`i64::to_string`'s). Cannot fail: 20 bytes
+        // hold any `i64`.
+        let mut digits = [0u8; 20];
+        let mut rest = &mut digits[..];
         let _ = write!(rest, "{timestamp}");
-        let ts_end = SIGNED_VALUES - rest.len();
-        let _ = rest.write_all(nonce.as_str().as_bytes());
-        let nonce_end = SIGNED_VALUES - rest.len();
-        let _ = rest.write_all(signature.as_bytes());
-        let end = SIGNED_VALUES - rest.len();
-        let ranges = [0..ts_end, ts_end..nonce_end, nonce_end..end];
-        let values = Bytes::from_owner(values);
+        let digits_len = 20 - rest.len();
         let mut request = reqwest::Request::new(req.op.method.clone(), url);
         let headers = request.headers_mut();
         // Room for ours, the client's defaults and hyper's (host, content-length) at once.
         headers.reserve(10);
         headers.insert(SITE, inner.site_header.clone());
         // Digits, hex and `sha256=`: always valid header values.
-        let [ts, nonce, sig] = ranges.map(|r| HeaderValue::from_maybe_shared(values.slice(r)));
-        if let (Ok(ts), Ok(nonce), Ok(mut sig)) = (ts, nonce, sig) {
+        let values = [
+            &digits[..digits_len],
+            nonce.as_str().as_bytes(),
+            signature.as_bytes(),
+        ];
+        if let Some([ts, nonce, mut sig]) = attempt_header_values(values) {
             sig.set_sensitive(true);
             headers.insert(TIMESTAMP, ts);
             headers.insert(NONCE, nonce);

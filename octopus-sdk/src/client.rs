@@ -30,7 +30,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use sign_core::octopus::HmacKey;
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
-use sign_core::transport::{Exchange, Transport, TransportConfig};
+use sign_core::transport::{attempt_header_values, Exchange, Transport, TransportConfig};
 use sign_core::Secret;
 use tracing::Instrument as _;
 use url::Url;
@@ -710,27 +710,9 @@ fn sign(h: &mut HeaderMap, merchant_id: &str, key: &HmacKey, now: DateTime<Utc>)
     let nonce = sign_core::Nonce::new();
     let signature =
         sign_core::octopus::auth_signature_with(key, merchant_id, timestamp, nonce.as_str());
-    // The three values side by side in one buffer: one allocation shared by the three header
-    // values (each a slice of it) instead of one each.
-    // A timestamp (chrono writes at most 32 bytes), 32 hex digits of nonce, 64 of signature.
-    let mut buf = [0u8; 128];
-    let mut ends = [0; 3];
-    let mut at = 0;
-    for (end, v) in
-        ends.iter_mut()
-            .zip([timestamp.as_bytes(), nonce.as_str().as_bytes(), &signature])
-    {
-        if let Some(slot) = buf.get_mut(at..at + v.len()) {
-            slot.copy_from_slice(v);
-            at += v.len();
-        }
-        *end = at;
-    }
-    let buf = Bytes::from_owner(buf);
-    let [ts, nonce, sig] = [0..ends[0], ends[0]..ends[1], ends[1]..ends[2]]
-        .map(|r| HeaderValue::from_maybe_shared(buf.slice(r)));
     // An RFC 3339 time and hex: always valid header values.
-    if let (Ok(ts), Ok(nonce), Ok(mut sig)) = (ts, nonce, sig) {
+    let values = [timestamp.as_bytes(), nonce.as_str().as_bytes(), &signature];
+    if let Some([ts, nonce, mut sig]) = attempt_header_values(values) {
         sig.set_sensitive(true);
         h.insert(TIMESTAMP, ts);
         h.insert(NONCE, nonce);

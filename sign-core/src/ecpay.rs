@@ -103,16 +103,10 @@ where
 /// case-insensitively, ties broken by the original key, then by position (so a key given
 /// twice keeps its given order).
 fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[usize]) -> R) -> R {
-    let full = |a: usize, b: usize| {
-        let (x, y) = (pairs[a].0, pairs[b].0);
-        cmp_ignore_ascii_case(x, y)
-            .then_with(|| x.cmp(y))
-            .then(a.cmp(&b))
-    };
     let n = pairs.len();
     if n > INLINE {
         let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| full(a, b));
+        order.sort_by(|&a, &b| full_order(pairs, a, b));
         return f(&order);
     }
     // A form's worth of fields sorts in arrays of 16 slots: every slot is written, and
@@ -124,18 +118,21 @@ fn in_order<R>(pairs: &[(&str, &str)], f: impl FnOnce(&[usize]) -> R) -> R {
     }
 }
 
+/// Step 1's order of the pairs at positions `a` and `b`: keys compared ASCII
+/// case-insensitively, ties broken by the original key, then by position.
+fn full_order(pairs: &[(&str, &str)], a: usize, b: usize) -> std::cmp::Ordering {
+    let (x, y) = (pairs[a].0, pairs[b].0);
+    cmp_ignore_ascii_case(x, y)
+        .then_with(|| x.cmp(y))
+        .then(a.cmp(&b))
+}
+
 /// Fields that the sorting network orders at once.
 const SMALL: usize = 16;
 
 /// [`in_order`] for at most `N` pairs, on the stack.
 #[inline(always)]
 fn in_order_inline<const N: usize, R>(pairs: &[(&str, &str)], f: impl FnOnce(&[usize]) -> R) -> R {
-    let full = |a: usize, b: usize| {
-        let (x, y) = (pairs[a].0, pairs[b].0);
-        cmp_ignore_ascii_case(x, y)
-            .then_with(|| x.cmp(y))
-            .then(a.cmp(&b))
-    };
     let n = pairs.len().min(N);
     // Each key as one number: its first 7 bytes lowercased, then its position (< 48), so no
     // two are equal. Ordering those orders the keys as `full` does, except among keys whose
@@ -175,7 +172,7 @@ fn in_order_inline<const N: usize, R>(pairs: &[(&str, &str)], f: impl FnOnce(&[u
                 let (x, y) = (pairs[a].0.as_bytes(), pairs[b].0.as_bytes());
                 lowered_prefix(x)
                     .cmp(&lowered_prefix(y))
-                    .then_with(|| full(a, b))
+                    .then_with(|| full_order(pairs, a, b))
                     .is_lt()
             });
         }

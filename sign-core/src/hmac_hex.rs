@@ -39,7 +39,11 @@ pub(crate) fn hex_string(digest: &[u8], upper: bool) -> String {
 /// HMAC-SHA256(key, message); the message may come in several parts, so callers need not
 /// build it in memory first.
 pub(crate) fn hmac_sha256(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
-    let mut mac = keyed(key);
+    finish(keyed(key), parts)
+}
+
+/// Feeds `parts` to a keyed MAC and returns the tag.
+fn finish(mut mac: Hmac<Sha256>, parts: &[&[u8]]) -> [u8; 32] {
     for part in parts {
         mac.update(part);
     }
@@ -80,18 +84,9 @@ impl HmacKey {
         }
     }
 
-    /// The keyed HMAC state, ready for the message.
-    pub(crate) fn state(&self) -> Hmac<Sha256> {
-        self.mac.clone()
-    }
-
     /// HMAC-SHA256 of the concatenated `parts`.
     pub(crate) fn mac(&self, parts: &[&[u8]]) -> [u8; 32] {
-        let mut mac = self.mac.clone();
-        for part in parts {
-            mac.update(part);
-        }
-        mac.finalize().into_bytes().into()
+        finish(self.mac.clone(), parts)
     }
 }
 
@@ -101,7 +96,7 @@ impl std::fmt::Debug for HmacKey {
     }
 }
 
-pub(crate) fn keyed(key: &[u8]) -> Hmac<Sha256> {
+fn keyed(key: &[u8]) -> Hmac<Sha256> {
     match Hmac::<Sha256>::new_from_slice(key) {
         Ok(mac) => mac,
         Err(_) => unreachable!("HMAC takes keys of any length"),

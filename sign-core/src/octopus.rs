@@ -78,7 +78,10 @@ pub fn auth_signature(
     timestamp: &str,
     nonce: &str,
 ) -> String {
-    hex_string(&auth_mac(secret_key, merchant_id, timestamp, nonce), false)
+    hex_string(
+        &auth_mac(&HmacKey::new(secret_key), merchant_id, timestamp, nonce),
+        false,
+    )
 }
 
 /// [`auth_signature`] with the secret key keyed once ([`HmacKey`]), as 64 lowercase hex
@@ -96,22 +99,15 @@ pub fn auth_signature_with(
     timestamp: &str,
     nonce: &str,
 ) -> [u8; 64] {
-    hex32(&key.mac(&[
+    hex32(&auth_mac(key, merchant_id, timestamp, nonce))
+}
+
+fn auth_mac(key: &HmacKey, merchant_id: &str, timestamp: &str, nonce: &str) -> [u8; 32] {
+    key.mac(&[
         merchant_id.as_bytes(),
         timestamp.as_bytes(),
         nonce.as_bytes(),
-    ]))
-}
-
-fn auth_mac(secret_key: &Secret, merchant_id: &str, timestamp: &str, nonce: &str) -> [u8; 32] {
-    hmac_sha256(
-        secret_key.expose().as_bytes(),
-        &[
-            merchant_id.as_bytes(),
-            timestamp.as_bytes(),
-            nonce.as_bytes(),
-        ],
-    )
+    ])
 }
 
 /// The four merchant-auth header values of one request.
@@ -194,7 +190,7 @@ pub fn verify_auth(
     let received = received_signature(signature)?;
     sent_within(timestamp, now, tolerance_secs)?;
     digest_matches(
-        &auth_mac(secret_key, merchant_id, timestamp, nonce),
+        &auth_mac(&HmacKey::new(secret_key), merchant_id, timestamp, nonce),
         &received,
     )
 }

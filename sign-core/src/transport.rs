@@ -542,6 +542,44 @@ impl Transport {
     }
 }
 
+/// Header values that change on every attempt (a timestamp, a nonce, a signature), written
+/// side by side into one buffer: one allocation shared by all of them, each value a slice of
+/// it, instead of one allocation each. `None` when one of them is no valid header value, or
+/// when together they are longer than [`ATTEMPT_VALUES_MAX`] bytes.
+///
+/// ```
+/// use sign_core::transport::attempt_header_values;
+/// let [ts, sig] = attempt_header_values([b"1700000000", b"sha256=ab"]).unwrap();
+/// assert_eq!((ts.to_str().unwrap(), sig.to_str().unwrap()), ("1700000000", "sha256=ab"));
+/// assert!(attempt_header_values([b"ok", b"line\nbreak"]).is_none());
+/// assert!(attempt_header_values([&[b'a'; 129][..]]).is_none());
+/// ```
+pub fn attempt_header_values<const N: usize>(
+    values: [&[u8]; N],
+) -> Option<[reqwest::header::HeaderValue; N]> {
+    // A fixed array moved into the one `Bytes` owner: a `Vec` would cost a second allocation
+    // when the first slice promotes it to shared.
+    let mut buf = [0u8; ATTEMPT_VALUES_MAX];
+    let mut ranges = [(); N].map(|_| 0..0);
+    let mut at = 0;
+    for (range, v) in ranges.iter_mut().zip(values) {
+        buf.get_mut(at..at + v.len())?.copy_from_slice(v);
+        *range = at..at + v.len();
+        at = range.end;
+    }
+    let buf = Bytes::from_owner(buf);
+    let parsed = ranges.map(|r| reqwest::header::HeaderValue::from_maybe_shared(buf.slice(r)).ok());
+    if parsed.iter().any(Option::is_none) {
+        return None;
+    }
+    // Every one is `Some` (checked just above).
+    Some(parsed.map(|v| v.unwrap_or_else(|| reqwest::header::HeaderValue::from_static(""))))
+}
+
+/// The most bytes [`attempt_header_values`] takes in all: an RFC 3339 or decimal timestamp, a
+/// 32-digit nonce and a 64-digit (or `sha256=`-prefixed) signature.
+pub const ATTEMPT_VALUES_MAX: usize = 128;
+
 /// What kind of transport failure `e` is, without its URL (a signed query string must not reach
 /// a log) or its source chain.
 fn failure(e: &reqwest::Error) -> &'static str {

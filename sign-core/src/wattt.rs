@@ -135,8 +135,18 @@ where
     })
 }
 
-/// An object key, borrowed from the body unless it had to be unescaped.
-struct Key<'a>(Cow<'a, str>);
+/// A JSON object's name, borrowed from the body unless it had to be unescaped (serde's own
+/// `Cow<str>` always allocates). Reading a Wattt body field by field without copying the
+/// names: the raw-body signature here and wattt-sdk's answer envelope both read with it.
+///
+/// ```
+/// use std::borrow::Cow;
+/// let sign_core::wattt::Key(plain) = serde_json::from_str(r#""orderid""#).unwrap();
+/// assert!(matches!(plain, Cow::Borrowed("orderid")));
+/// let sign_core::wattt::Key(escaped) = serde_json::from_str(r#""order\u0069d""#).unwrap();
+/// assert_eq!(escaped, "orderid");
+/// ```
+pub struct Key<'a>(pub Cow<'a, str>);
 
 impl<'de> serde::Deserialize<'de> for Key<'de> {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -151,6 +161,9 @@ impl<'de> serde::Deserialize<'de> for Key<'de> {
             }
             fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Key<'de>, E> {
                 Ok(Key(Cow::Owned(v.to_owned())))
+            }
+            fn visit_string<E: serde::de::Error>(self, v: String) -> Result<Key<'de>, E> {
+                Ok(Key(Cow::Owned(v)))
             }
         }
         deserializer.deserialize_str(KeyVisitor)
@@ -197,7 +210,7 @@ type Field<'a> = (Cow<'a, str>, Cow<'a, str>);
 /// on the stack for a body of up to [`FIELDS`] fields.
 fn with_raw_fields<R>(
     body: &[u8],
-    f: impl FnOnce(&mut [Field<'_>]) -> Result<R, VerifyError>,
+    f: impl FnOnce(&[Field<'_>]) -> Result<R, VerifyError>,
 ) -> Result<R, VerifyError> {
     let RawObject(raw) = serde_json::from_slice(body)
         .map_err(|_| VerifyError::malformed("body", "expected a JSON object"))?;
@@ -220,7 +233,15 @@ fn with_raw_fields<R>(
     }
     // Names are unique (refused above), so an unstable sort gives the one order.
     fields.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-    f(&mut fields)
+    f(&fields)
+}
+
+/// The MD5 of sorted raw-body fields by the rule above.
+fn fields_digest(fields: &[Field<'_>], secret: &Secret) -> [u8; 16] {
+    digest_sorted(
+        fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
+        secret,
+    )
 }
 
 /// Signs a raw JSON object body, rendering numbers exactly as they are written in it
@@ -232,11 +253,7 @@ fn with_raw_fields<R>(
 /// ```
 pub fn sign_json_body(body: &[u8], secret: &Secret) -> Result<String, VerifyError> {
     with_raw_fields(body, |fields| {
-        let digest = digest_sorted(
-            fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
-            secret,
-        );
-        Ok(hex_string(&digest, false))
+        Ok(hex_string(&fields_digest(fields, secret), false))
     })
 }
 
@@ -268,11 +285,7 @@ pub fn verify_json_body(body: &[u8], secret: &Secret) -> Result<(), VerifyError>
             .find(|(k, _)| k == SIGN_FIELD)
             .map(|(_, v)| v.as_ref());
         let received = received_sign(received)?;
-        let digest = digest_sorted(
-            fields.iter().map(|(k, v)| (k.as_ref(), Text::Str(v))),
-            secret,
-        );
-        digest_matches(&digest, &received)
+        digest_matches(&fields_digest(fields, secret), &received)
     })
 }
 

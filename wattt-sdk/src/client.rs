@@ -9,6 +9,7 @@ use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value};
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
 use sign_core::transport::{Exchange, Transport, TransportConfig};
+use sign_core::wattt::Key;
 use sign_core::Secret;
 use tracing::Instrument;
 use url::Url;
@@ -585,32 +586,6 @@ impl<'de> serde::Deserialize<'de> for TopLevel {
             }
         }
         d.deserialize_map(Visitor)
-    }
-}
-
-/// An object's name, borrowed from the body when it has no escapes (`Cow<str>`'s own
-/// `Deserialize` always allocates).
-struct Key<'de>(std::borrow::Cow<'de, str>);
-
-impl<'de> serde::Deserialize<'de> for Key<'de> {
-    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> std::result::Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> serde::de::Visitor<'de> for Visitor {
-            type Value = Key<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a name")
-            }
-            fn visit_borrowed_str<E>(self, v: &'de str) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(v.into()))
-            }
-            fn visit_str<E>(self, v: &str) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(v.to_owned().into()))
-            }
-            fn visit_string<E>(self, v: String) -> std::result::Result<Key<'de>, E> {
-                Ok(Key(v.into()))
-            }
-        }
-        d.deserialize_str(Visitor)
     }
 }
 
