@@ -14,10 +14,9 @@ use sign_core::ecpay::{self, HashAlgorithm};
 pub(crate) use sign_core::policy::Idempotency;
 pub use sign_core::policy::RetryPolicy;
 use sign_core::policy::{BaseUrl, Verdict};
-use sign_core::transport::{Exchange, Transport, TransportConfig};
+use sign_core::transport::{in_span, Exchange, Transport, TransportConfig};
 pub use sign_core::transport::{DEFAULT_CONNECT_TIMEOUT, DEFAULT_MAX_BODY_BYTES, DEFAULT_TIMEOUT};
 use sign_core::Secret;
-use tracing::Instrument as _;
 
 use crate::error::{Error, Result};
 
@@ -520,7 +519,7 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.send_in_span(call, make).instrument(span).await
+        in_span(span, self.send_in_span(call, make)).await
     }
 
     async fn send_in_span<F>(&self, call: Call<'_>, make: F) -> Result<RawResponse>

@@ -12,9 +12,8 @@ use reqwest::Method;
 use sign_core::ljpay::HmacKey;
 pub use sign_core::policy::RetryPolicy;
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
-use sign_core::transport::{attempt_header_values, Exchange, Transport, TransportConfig};
+use sign_core::transport::{attempt_header_values, in_span, Exchange, Transport, TransportConfig};
 use sign_core::Secret;
-use tracing::Instrument as _;
 
 use crate::error::{snippet, Error};
 use crate::models::{ErrorCode, ErrorResponse};
@@ -354,7 +353,7 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.send_attempts(req, decode).instrument(span).await
+        in_span(span, self.send_attempts(req, decode)).await
     }
 
     async fn send_attempts<T>(&self, req: &Request<'_>, decode: Decode<T>) -> Result<T, Error> {

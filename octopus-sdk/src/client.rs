@@ -30,9 +30,8 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 use sign_core::octopus::HmacKey;
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
-use sign_core::transport::{attempt_header_values, Exchange, Transport, TransportConfig};
+use sign_core::transport::{attempt_header_values, in_span, Exchange, Transport, TransportConfig};
 use sign_core::Secret;
-use tracing::Instrument as _;
 use url::Url;
 
 pub use sign_core::policy::RetryPolicy;
@@ -606,7 +605,7 @@ impl Client {
             status = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.send_to(call, &url).instrument(span).await
+        in_span(span, self.send_to(call, &url)).await
     }
 
     async fn send_to(&self, call: &Call<'_>, url: &Url) -> Result<RawResponse> {

@@ -505,20 +505,29 @@ impl Transport {
         mut make: impl FnMut(u32) -> Result<reqwest::RequestBuilder, E>,
         mut classify: impl FnMut(&Exchange) -> Attempt,
     ) -> Result<(Verdict, Exchange), E> {
+        // The exchange is polled inside this future, and so inside the caller's span: it needs
+        // no span of its own.
         let span = tracing::Span::current();
         let started = Instant::now();
         let mut attempt = 0u32;
         loop {
             attempt += 1;
             let request = make(attempt)?;
-            let t0 = Instant::now();
-            let exchange = self.exchange(request).in_current_span().await;
+            let t0 = if attempt == 1 {
+                started
+            } else {
+                Instant::now()
+            };
+            let exchange = self.exchange(request).await;
             let latency_ms = u64::try_from(t0.elapsed().as_millis()).unwrap_or(u64::MAX);
             let status = exchange.status();
-            span.record("attempts", attempt);
-            span.record("latency_ms", latency_ms);
-            if let Some(s) = status {
-                span.record("status", s);
+            // A disabled span drops what is recorded on it, after looking each field up by name.
+            if !span.is_disabled() {
+                span.record("attempts", attempt);
+                span.record("latency_ms", latency_ms);
+                if let Some(s) = status {
+                    span.record("status", s);
+                }
             }
             match &exchange {
                 Exchange::NotSent(e) | Exchange::Lost(e) => {
@@ -539,6 +548,27 @@ impl Transport {
                 verdict => return Ok((verdict, exchange)),
             }
         }
+    }
+}
+
+/// Runs `fut` inside `span`, or as it is when no subscriber wants the span.
+///
+/// An instrumented future enters and leaves its span on every poll, which costs even when the
+/// span is disabled; each SDK call is polled several times. The span's fields are still given
+/// to a subscriber (or to `log`) when it is created.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let span = tracing::info_span!("my call", operation = "orders.get");
+/// let n = sign_core::transport::in_span(span, async { 2 + 2 }).await;
+/// assert_eq!(n, 4);
+/// # }
+/// ```
+pub async fn in_span<F: std::future::Future>(span: tracing::Span, fut: F) -> F::Output {
+    if span.is_disabled() {
+        fut.await
+    } else {
+        fut.instrument(span).await
     }
 }
 

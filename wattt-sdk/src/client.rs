@@ -8,10 +8,9 @@ use bytes::Bytes;
 use reqwest::header::{HeaderValue, ACCEPT, CONTENT_TYPE};
 use serde_json::{Map, Value};
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
-use sign_core::transport::{Exchange, Transport, TransportConfig};
+use sign_core::transport::{in_span, Exchange, Transport, TransportConfig};
 use sign_core::wattt::Key;
 use sign_core::Secret;
-use tracing::Instrument;
 use url::Url;
 
 use crate::error::{snippet, ApiCode, Error, Result};
@@ -320,9 +319,7 @@ impl Client {
             attempts = tracing::field::Empty,
             latency_ms = tracing::field::Empty,
         );
-        self.send_in_span(op, fields, reference)
-            .instrument(span)
-            .await
+        in_span(span, self.send_in_span(op, fields, reference)).await
     }
 
     async fn send_in_span(
