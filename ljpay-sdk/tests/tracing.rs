@@ -63,6 +63,9 @@ async fn traces_carry_no_secret_signature_or_body() {
     assert!(text.contains("ljpay request"), "{text}");
     assert!(text.contains("/api/v1/order/create"), "{text}");
     assert!(text.contains("status=200"), "{text}");
+    // Recorded on the call's span (shown as the attempt event's context) when a subscriber
+    // wants the span: the transport skips the recording only for a disabled span.
+    assert!(text.contains("attempts=1"), "{text}");
     assert!(text.contains("B-trace"), "{text}");
     assert!(!text.contains(SECRET), "secret in traces: {text}");
     assert!(!text.contains(hex), "signature in traces: {text}");
