@@ -83,16 +83,18 @@
 //! CheckMacValue).
 
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use axum::routing::{get, post};
 use axum::serve::ListenerExt as _;
 use axum::Router;
 use criterion::{criterion_group, criterion_main, Criterion};
+use reqwest::header::{HeaderName, HeaderValue, CONTENT_LENGTH, HOST};
 
 struct Counting;
 
@@ -293,13 +295,44 @@ where
 /// shared `reqwest::Client`, its whole body decoded by `decode` as the SDK decodes it.
 /// With `CONCURRENCY_BARE_TIMEOUT=1` the bare side also bounds each call with a 10 s
 /// `tokio::time::timeout`, as the SDKs bound every attempt: the part of the gap that timer is.
+/// With `wire` (`CONCURRENCY_BARE_WIRE=1`) it also sends the SDK's headers that `request()`
+/// does not set, and the SDK's body when there is one, as captured: the same bytes on the wire.
 fn bare(
     request: impl Fn() -> reqwest::RequestBuilder + Send + Sync + 'static,
     decode: fn(&[u8]),
+    wire: Option<&Sent>,
 ) -> Call {
     let bounded = std::env::var_os("CONCURRENCY_BARE_TIMEOUT").is_some();
+    let (extra, body) = match wire {
+        Some(sent) => {
+            let own = request().build().expect("bare request");
+            let extra: Vec<_> = sent
+                .headers
+                .iter()
+                .filter(|(name, _)| !own.headers().contains_key(name))
+                .cloned()
+                .collect();
+            (extra, (!sent.body.is_empty()).then_some(sent.body))
+        }
+        None => (Vec::new(), None),
+    };
     call(move || {
-        let request = request();
+        let mut request = request();
+        if !extra.is_empty() || body.is_some() {
+            // Into the map at its final size at once, as the SDKs do (header by header through
+            // the builder, the map would grow twice on every call).
+            let (http, built) = request.build_split();
+            let mut built = built.expect("bare request");
+            let headers = built.headers_mut();
+            headers.reserve(extra.len() + 2);
+            for (name, value) in &extra {
+                headers.insert(name.clone(), value.clone());
+            }
+            if let Some(body) = body {
+                *built.body_mut() = Some(body.into());
+            }
+            request = reqwest::RequestBuilder::from_parts(http, built);
+        }
         async move {
             let exchange = async {
                 let bytes = request
@@ -336,6 +369,67 @@ fn form(bytes: &[u8]) {
 
 const JSON: &str = "application/json";
 
+/// What an SDK put on the wire for one call: its headers but `host` and `content-length`
+/// (hyper writes those) and its body, made `'static` once so that sending them again costs the
+/// bare side no more than its own constants do.
+struct Sent {
+    headers: Vec<(HeaderName, HeaderValue)>,
+    body: &'static [u8],
+}
+
+/// Each SDK's call, made once against a recording server (`CONCURRENCY_BARE_WIRE=1`): what it
+/// sent, by path.
+#[derive(Default)]
+struct Wire(HashMap<String, Sent>);
+
+async fn capture() -> Wire {
+    let store = Arc::new(Mutex::new(Wire::default()));
+    let record = store.clone();
+    let app = Router::new().fallback(move |req: axum::extract::Request| {
+        let record = record.clone();
+        async move {
+            let (parts, body) = req.into_parts();
+            let body = axum::body::to_bytes(body, 1 << 20).await.expect("body");
+            let leak = |s: &str| -> &'static str { Box::leak(s.to_owned().into_boxed_str()) };
+            let headers = parts
+                .headers
+                .iter()
+                .filter(|(name, _)| ![HOST, CONTENT_LENGTH].contains(name))
+                .map(|(name, value)| {
+                    let value = value.to_str().expect("ASCII header value");
+                    (
+                        HeaderName::from_static(leak(name.as_str())),
+                        HeaderValue::from_static(leak(value)),
+                    )
+                })
+                .collect();
+            let body = Box::leak(body.to_vec().into_boxed_slice());
+            let path = parts.uri.path().to_owned();
+            let answer = match path.as_str() {
+                "/api/v1/order/create" => LJPAY_ANSWER.to_owned(),
+                "/api/payments/payment-uuid-123" => OCTOPUS_ANSWER.to_owned(),
+                "/api/v1/merchant/balance" => WATTT_ANSWER.to_owned(),
+                _ => ecpay_answer(),
+            };
+            record.lock().expect("capture").0.insert(path, Sent { headers, body });
+            answer
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    let base = format!("http://{}", listener.local_addr().expect("local addr"));
+    let server = tokio::spawn(async move {
+        let _ = axum::serve(listener, app).await;
+    });
+    for (_, sdk, _) in calls(&base, &Wire::default()) {
+        sdk().await;
+    }
+    server.abort();
+    let wire = std::mem::take(&mut *store.lock().expect("capture"));
+    wire
+}
+
 /// Octopus's envelope with the SDK's own `Payment` model: the bare side decodes the answer into
 /// the type the SDK returns (a `serde_json::Value` would be more work than the SDK does).
 #[derive(serde::Deserialize)]
@@ -354,7 +448,7 @@ struct WatttEnvelope {
     data: wattt_sdk::Balance,
 }
 
-fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
+fn calls(base: &str, wire: &Wire) -> Vec<(&'static str, Call, Call)> {
     // Each gateway's bare side has its own `reqwest::Client`, as each SDK client has its own
     // pool: one shared by the four would start every gateway after the first with a warm pool.
     let url = |path: &str| format!("{base}{path}");
@@ -393,6 +487,7 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
                     .body(serde_json::to_vec(&*ljpay_bare_req).expect("json"))
             },
             json::<ljpay_sdk::CreateOrderResponse>,
+            wire.0.get("/api/v1/order/create"),
         )
     };
 
@@ -424,6 +519,7 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
                     .header("x-api-key", "key")
             },
             json::<OctopusEnvelope>,
+            wire.0.get("/api/payments/payment-uuid-123"),
         )
     };
 
@@ -448,6 +544,7 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
                     .body(r#"{"timestamp":1782347899,"uid":"ABCDE"}"#)
             },
             json::<WatttEnvelope>,
+            wire.0.get("/api/v1/merchant/balance"),
         )
     };
 
@@ -476,6 +573,7 @@ fn calls(base: &str) -> Vec<(&'static str, Call, Call)> {
                     .body("MerchantID=3002607&MerchantTradeNo=M1&TimeStamp=1782347899")
             },
             form,
+            wire.0.get("/Cashier/QueryTradeInfo/V5"),
         )
     };
 
@@ -495,9 +593,15 @@ fn bench(c: &mut Criterion) {
         .expect("runtime");
     let accepted = Arc::new(AtomicUsize::new(0));
     let base = rt.block_on(server(accepted.clone(), ecpay_answer()));
+    let wire = if std::env::var_os("CONCURRENCY_BARE_WIRE").is_some() {
+        println!("bare sends the SDK's own headers and body, as captured (CONCURRENCY_BARE_WIRE)");
+        rt.block_on(capture())
+    } else {
+        Wire::default()
+    };
     // `CONCURRENCY_ONLY=ljpay,wattt` measures only those gateways (the machine is shared).
     let only = std::env::var("CONCURRENCY_ONLY").ok();
-    let gateways: Vec<_> = calls(&base)
+    let gateways: Vec<_> = calls(&base, &wire)
         .into_iter()
         .filter(|(name, ..)| {
             only.as_deref()
