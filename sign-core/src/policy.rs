@@ -442,8 +442,15 @@ impl BaseUrl {
         // allocations. Only for a target the parser reads as `set_path`/`set_query` would
         // (no fragment, no backslash, no `//` that would name a host, nothing to strip or
         // escape); any other goes the long way.
+        // The prefix (a parsed path: `/`-led when not empty) comes first, so it is the one that
+        // must not start with `//`: resolved, `//evil.example/api` names the host evil.example.
+        let head = if self.prefix.is_empty() {
+            path_and_query
+        } else {
+            &self.prefix
+        };
         let plain = path_and_query.starts_with('/')
-            && !path_and_query.starts_with("//")
+            && !head.starts_with("//")
             && path_and_query
                 .bytes()
                 .all(|b| b.is_ascii_graphic() && b != b'#' && b != b'\\');
@@ -542,6 +549,8 @@ mod tests {
             "https://pay.ljmatrix.cn",
             "https://b\u{fc}cher.example/a/b",
             "http://[::1]:8080/p",
+            // A prefix that starts with `//`: resolved as it stands, it would name a host.
+            "https://gw.example//evil.example/",
         ];
         let targets = [
             "/api/v1/order/create",
@@ -837,6 +846,8 @@ mod tests {
             ("http://127.0.0.1:8080", "/Cashier/QueryTradeInfo/V5"),
             ("https://xn--fsq.example/p", "/x/../y/./z?q"),
             ("https://pay.example", "/path with space/%zz/é?a=b c"),
+            // The base's host, not the prefix's first segment read as one.
+            ("https://gw.example//evil.example/", "/api/orders"),
         ];
         for (base, path) in cases {
             let b = BaseUrl::parse(base).unwrap();
