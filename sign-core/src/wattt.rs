@@ -31,7 +31,7 @@ use smallvec::SmallVec;
 
 use crate::compare::digest_matches;
 use crate::error::{refuse_duplicates, required, VerifyError};
-use crate::hmac_hex::{decode_hex, hex_string, Sink};
+use crate::hmac_hex::{decode_hex, hex_into, hex_string, Sink};
 use crate::pair::{with_collected, with_pairs};
 use crate::{ParamPair, Secret};
 
@@ -103,14 +103,140 @@ fn str_fields<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Iterator<Item = (&'a 
 /// assert_eq!(sign_core::wattt::sign_json(&m, &"s".into()), sign_core::wattt::sign_params([("amount", "12.5")], &"s".into()));
 /// ```
 pub fn sign_json(object: &Map<String, Value>, secret: &Secret) -> String {
-    hex_string(&digest_json(object, secret), false)
+    hex_string(&digest_json(object, &[], secret), false)
 }
 
-fn digest_json(object: &Map<String, Value>, secret: &Secret) -> [u8; 16] {
+/// The `sign` of `object` with the fields of `set` put into it (each replacing a field of
+/// its name), without building that object: what [`sign_json`] gives for a copy of `object`
+/// into which each `(name, text)` was inserted as a string, or as a number whose JSON text is
+/// `text` (the base string renders both alike). For a client that sends its caller's fields
+/// plus per-request ones (`uid`, `timestamp`) and would otherwise copy the fields on every
+/// request. A name repeated in `set` keeps its last text, as repeated inserts would.
+///
+/// ```
+/// use serde_json::{json, Map, Value};
+/// use sign_core::wattt;
+/// let secret = "s".into();
+/// let fields: Map<String, Value> = json!({"amount": 2500, "uid": "old"}).as_object().unwrap().clone();
+/// let mut full = fields.clone();
+/// full.insert("uid".into(), "m1".into());
+/// full.insert("timestamp".into(), 1782347899.into());
+/// let sign = wattt::sign_json_with(&fields, &[("timestamp", "1782347899"), ("uid", "m1")], &secret);
+/// assert_eq!(sign.as_str(), wattt::sign_json(&full, &secret));
+/// ```
+pub fn sign_json_with(
+    object: &Map<String, Value>,
+    set: &[(&str, &str)],
+    secret: &Secret,
+) -> SignValue {
+    SignValue(hex_lower16(&digest_json(object, set, secret)))
+}
+
+/// A `sign` value on the stack (32 lowercase hex digits), for a caller that writes it into a
+/// body itself.
+///
+/// ```
+/// let sign = sign_core::wattt::sign_json_with(&serde_json::Map::new(), &[("uid", "m1")], &"s".into());
+/// assert_eq!(sign.as_str(), sign_core::wattt::sign_params([("uid", "m1")], &"s".into()));
+/// assert_eq!(sign.as_bytes().len(), 32);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct SignValue([u8; 32]);
+
+impl SignValue {
+    /// The value as text.
+    pub fn as_str(&self) -> &str {
+        // ASCII hex digits by construction.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+
+    /// The value's bytes (ASCII).
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for SignValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // A signature is no secret, but it is not for logs either.
+        f.write_str("SignValue(***)")
+    }
+}
+
+fn hex_lower16(digest: &[u8; 16]) -> [u8; 32] {
+    let (buf, _) = hex_into(digest, false);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(&buf[..32]);
+    out
+}
+
+/// Whether `names` are in strictly increasing byte order.
+fn ascending<'a>(mut names: impl Iterator<Item = &'a str>) -> bool {
+    let Some(mut prev) = names.next() else {
+        return true;
+    };
+    for name in names {
+        if prev.as_bytes() >= name.as_bytes() {
+            return false;
+        }
+        prev = name;
+    }
+    true
+}
+
+/// Two field lists, each in strictly increasing byte order of names, merged into one in that
+/// order; on a name in both, `over`'s field replaces `under`'s.
+struct Merge<A: Iterator, B: Iterator> {
+    under: std::iter::Peekable<A>,
+    over: std::iter::Peekable<B>,
+}
+
+impl<'a, A, B> Iterator for Merge<A, B>
+where
+    A: Iterator<Item = (&'a str, Text<'a>)>,
+    B: Iterator<Item = (&'a str, Text<'a>)>,
+{
+    type Item = (&'a str, Text<'a>);
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let order = match (self.under.peek(), self.over.peek()) {
+            (Some(u), Some(o)) => u.0.as_bytes().cmp(o.0.as_bytes()),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, _) => std::cmp::Ordering::Greater,
+        };
+        match order {
+            std::cmp::Ordering::Less => self.under.next(),
+            std::cmp::Ordering::Greater => self.over.next(),
+            std::cmp::Ordering::Equal => {
+                self.under.next();
+                self.over.next()
+            }
+        }
+    }
+}
+
+fn digest_json(object: &Map<String, Value>, set: &[(&str, &str)], secret: &Secret) -> [u8; 16] {
     let scalars = object
         .iter()
         .filter_map(|(k, v)| Text::of(v).map(|t| (k.as_str(), t)));
-    with_collected(scalars, ("", Text::Bool(false)), |fields| {
+    let over = set.iter().map(|(k, v)| (*k, Text::Str(v)));
+    // serde_json's default `Map` is a `BTreeMap`, already in byte order of names: merged as
+    // they come, nothing gathered or sorted.
+    if ascending(object.keys().map(String::as_str)) && ascending(set.iter().map(|(k, _)| *k)) {
+        let merged = Merge {
+            under: scalars.peekable(),
+            over: over.peekable(),
+        };
+        return digest_sorted(merged, secret);
+    }
+    // Another order (serde_json's `preserve_order` keeps insertion order): gather and sort,
+    // each name once (the last of `set` wins, and `set` wins over `object`).
+    let kept = scalars.filter(|(k, _)| !set.iter().any(|(s, _)| s == k));
+    let over = over
+        .enumerate()
+        .filter(|(i, (k, _))| !set[i + 1..].iter().any(|(s, _)| s == k))
+        .map(|(_, field)| field);
+    with_collected(kept.chain(over), ("", Text::Bool(false)), |fields| {
         fields.sort_by(by_key);
         digest_sorted(fields.iter().copied(), secret)
     })
@@ -268,7 +394,7 @@ fn received_sign(received: Option<&str>) -> Result<[u8; 16], VerifyError> {
 /// [`verify_json_body`] when you have the raw body).
 pub fn verify_json(object: &Map<String, Value>, secret: &Secret) -> Result<(), VerifyError> {
     let received = received_sign(object.get(SIGN_FIELD).and_then(Value::as_str))?;
-    digest_matches(&digest_json(object, secret), &received)
+    digest_matches(&digest_json(object, &[], secret), &received)
 }
 
 /// Verifies the `sign` inside a raw JSON object body, numbers exactly as written.
@@ -348,6 +474,64 @@ mod tests {
         assert_eq!(sign_json_body(body.as_bytes(), &secret), Ok(want.clone()));
         let signed = body.replacen(r#""sign":"x""#, &format!(r#""sign":"{want}""#), 1);
         assert_eq!(verify_json_body(signed.as_bytes(), &secret), Ok(()));
+    }
+
+    /// `sign_json_with` against `sign_json` over the map it stands for (a copy of the object
+    /// with each field of `set` inserted as a string, in order), on a table of objects with
+    /// every JSON type (numbers as serde_json renders them), empty values, `sign` present,
+    /// names sorting around and equal to those set, non-ASCII names; `set` in name order (the
+    /// merge), out of it and with a repeated name (the gathering and sorting). Two rows are
+    /// also checked against the documented rule written out by hand (MD5 from the md-5
+    /// crate's `Digest`, not the signer's streaming sink).
+    #[test]
+    fn sign_json_with_signs_the_object_with_set_inserted() {
+        use serde_json::json;
+        let secret = Secret::from("the-api-secret");
+        let objects = [
+            json!({}),
+            json!({"amount": 2500, "memo": "", "extra": {"x": 1}, "list": [1], "n": null, "e": 1e300}),
+            json!({
+                "a": 1.5, "sign": "stale", "signa": true, "timestamp": 7, "timestamp_": -3,
+                "uid": "old", "uid0": u64::MAX, "z": "中文", "é": 0.25, "": "e",
+            }),
+            json!({"uid": {"not": "scalar"}, "timestamp": null, "b": false}),
+        ];
+        let sets: [&[(&str, &str)]; 7] = [
+            &[],
+            &[("timestamp", "1782347899"), ("uid", "ABCDE")],
+            &[("uid", "ABCDE"), ("timestamp", "1782347899")],
+            &[("a", "x"), ("uid", "u"), ("uid", "v")],
+            &[("sign", "not signed"), ("zz", "")],
+            &[("", "empty name"), ("é", "2")],
+            &[("timestamp", "-9223372036854775808"), ("uid", "a\"b")],
+        ];
+        for object in &objects {
+            let object = object.as_object().unwrap();
+            for set in sets {
+                let mut full = object.clone();
+                for (k, v) in set {
+                    full.insert((*k).to_owned(), Value::String((*v).to_owned()));
+                }
+                assert_eq!(
+                    sign_json_with(object, set, &secret).as_str(),
+                    sign_json(&full, &secret),
+                    "{object:?} with {set:?}"
+                );
+            }
+        }
+        let empty = Map::new();
+        assert_eq!(
+            sign_json_with(&empty, sets[1], &secret).as_str(),
+            md5_hex("timestamp=1782347899&uid=ABCDE&key=the-api-secret")
+        );
+        let object = objects[2].as_object().unwrap();
+        assert_eq!(
+            sign_json_with(object, sets[2], &secret).as_str(),
+            md5_hex(
+                "=e&a=1.5&signa=true&timestamp=1782347899&timestamp_=-3&uid=ABCDE\
+                 &uid0=18446744073709551615&z=中文&é=0.25&key=the-api-secret"
+            )
+        );
     }
 
     /// A repeated name is refused before any value is read (so before the bad string of

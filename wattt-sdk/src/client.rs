@@ -86,7 +86,8 @@ pub struct ClientBuilder {
     base_url: Option<String>,
     uid: Option<String>,
     secret: Option<Secret>,
-    signer: Option<Arc<dyn Signer>>,
+    /// The signer, with its secret when it is the default contract ([`WatttSign`]).
+    signer: Option<(Arc<dyn Signer>, Option<Secret>)>,
     transport: TransportConfig,
 }
 
@@ -155,7 +156,12 @@ impl ClientBuilder {
     /// # let _ = builder;
     /// ```
     pub fn signer(mut self, signer: impl Signer + 'static) -> Self {
-        self.signer = Some(Arc::new(signer));
+        // A `WatttSign` signs as `credentials` would: the client may then write its bodies
+        // without building them as maps first (see `direct_body`).
+        let default = (&signer as &dyn std::any::Any)
+            .downcast_ref::<WatttSign>()
+            .map(|s| s.secret().clone());
+        self.signer = Some((Arc::new(signer), default));
         self.secret = None;
         self
     }
@@ -179,17 +185,18 @@ impl ClientBuilder {
         if uid.trim().is_empty() {
             return Err(Error::config("uid", "must not be empty"));
         }
-        let signer: Arc<dyn Signer> = match (self.signer, self.secret) {
-            (Some(s), _) => s,
-            (None, Some(secret)) if secret.expose().is_empty() => {
-                return Err(Error::config(
-                    "secret",
-                    "must not be empty (anyone could sign with an empty key)",
-                ))
-            }
-            (None, Some(secret)) => Arc::new(WatttSign::new(secret)),
-            (None, None) => return Err(Error::config("secret", "is required (or a signer)")),
-        };
+        let (signer, default_secret): (Arc<dyn Signer>, Option<Secret>) =
+            match (self.signer, self.secret) {
+                (Some(s), _) => s,
+                (None, Some(secret)) if secret.expose().is_empty() => {
+                    return Err(Error::config(
+                        "secret",
+                        "must not be empty (anyone could sign with an empty key)",
+                    ))
+                }
+                (None, Some(secret)) => (Arc::new(WatttSign::new(secret.clone())), Some(secret)),
+                (None, None) => return Err(Error::config("secret", "is required (or a signer)")),
+            };
         let transport = self
             .transport
             .build(USER_AGENT)
@@ -198,12 +205,22 @@ impl ClientBuilder {
             return Err(Error::config("timeout", "must be longer than zero"));
         }
         let urls = OPERATIONS.iter().map(|o| base.url(o.path)).collect();
+        let direct = match default_secret {
+            Some(secret) if maps_are_sorted() => Some(Direct {
+                secret,
+                uid_json: serde_json::to_string(&uid)
+                    .map_err(|e| Error::config("uid", format!("cannot be encoded: {e}")))?
+                    .into_boxed_str(),
+            }),
+            _ => None,
+        };
         Ok(Client {
             inner: Arc::new(Inner {
                 urls,
                 base,
                 uid,
                 signer,
+                direct,
                 transport,
             }),
         })
@@ -233,7 +250,28 @@ pub(crate) struct Inner {
     urls: Vec<Url>,
     uid: String,
     signer: Arc<dyn Signer>,
+    /// Set when `signer` is the default contract: bodies are then written straight from the
+    /// caller's fields (see [`direct_body`]).
+    direct: Option<Direct>,
     transport: Transport,
+}
+
+/// What writing a body straight from the caller's fields takes: the default contract's
+/// secret and the `uid` as JSON text (escaped once, here).
+struct Direct {
+    secret: Secret,
+    uid_json: Box<str>,
+}
+
+/// Whether serde_json's `Map` iterates in byte order of names (its default `BTreeMap`; the
+/// `preserve_order` feature, which any crate in a build can turn on, makes it keep insertion
+/// order instead). Only then is the body written by merging the caller's fields with the
+/// client's in name order the body that serializing the merged map gives.
+fn maps_are_sorted() -> bool {
+    let mut m = Map::new();
+    m.insert("b".into(), Value::Null);
+    m.insert("a".into(), Value::Null);
+    m.keys().next().map(String::as_str) == Some("a")
 }
 
 impl fmt::Debug for Client {
@@ -329,21 +367,31 @@ impl Client {
         reference: &str,
     ) -> Result<Envelope> {
         let transport = &self.inner.transport;
-        // The body's fields without the per-attempt ones, prepared once for every attempt.
-        let mut body = (op.method != "GET").then(|| {
-            let mut body = fields.clone();
-            body.insert("uid".into(), Value::String(self.inner.uid.clone()));
-            body
-        });
+        // How each attempt is made; a custom signer's body is prepared once for every
+        // attempt (the caller's fields and `uid`: the map it is handed), the default
+        // contract's needs no map.
+        let mut attempts = match &self.inner.direct {
+            _ if op.method == "GET" => Attempts::Get,
+            Some(direct) => Attempts::Direct(direct),
+            None => {
+                let mut body = fields.clone();
+                body.insert("uid".into(), Value::String(self.inner.uid.clone()));
+                Attempts::Map(body)
+            }
+        };
         // The decoded answer of the latest attempt that was answered, decoded once.
         let mut answered: Option<Result<Envelope>> = None;
         let (verdict, exchange) = transport
             .send(
                 op.idempotency,
                 transport.retry_policy(),
-                |_| match body.as_mut() {
-                    Some(body) => self.post(op, body),
-                    None => Ok(self.get(op, fields)),
+                |_| match &mut attempts {
+                    Attempts::Get => Ok(self.get(op, fields)),
+                    Attempts::Map(body) => self.post(op, body),
+                    Attempts::Direct(direct) => {
+                        let bytes = direct_body(direct, &self.inner.uid, fields, now());
+                        Ok(self.post_request(op, bytes))
+                    }
                 },
                 |x| {
                     answered = match x {
@@ -433,35 +481,135 @@ impl Client {
             .header(ACCEPT, JSON)
     }
 
-    /// One `POST` attempt: `body` with a fresh `timestamp` and its `sign`.
+    /// One `POST` attempt signed by a custom signer: `body` with a fresh `timestamp` and its
+    /// `sign`.
     fn post(
         &self,
         op: &Operation,
         body: &mut Map<String, Value>,
     ) -> Result<reqwest::RequestBuilder> {
-        body.insert(
-            "timestamp".into(),
-            Value::from(chrono::Utc::now().timestamp()),
-        );
-        body.remove(sign_core::wattt::SIGN_FIELD);
-        // Sign what is sent: this map is signed and then serialized unchanged.
-        let sign = self.inner.signer.sign_json(body);
-        body.insert(sign_core::wattt::SIGN_FIELD.into(), Value::String(sign));
-        // A request object fits without the buffer growing (`to_vec` starts empty and
-        // reallocates its way up on every attempt).
-        let mut bytes = Vec::with_capacity(256);
-        serde_json::to_writer(&mut bytes, &*body).map_err(|e| {
+        let bytes = map_body(&*self.inner.signer, body, now()).map_err(|e| {
             Error::decode(format!("cannot encode the {} request: {e}", op.name), b"")
         })?;
-        Ok(self
-            .inner
+        Ok(self.post_request(op, bytes))
+    }
+
+    fn post_request(&self, op: &Operation, bytes: Vec<u8>) -> reqwest::RequestBuilder {
+        self.inner
             .transport
             .http()
             .post(self.url(op))
             .header(CONTENT_TYPE, JSON)
             .header(ACCEPT, JSON)
-            .body(bytes))
+            .body(bytes)
     }
+}
+
+/// How a call's attempts are made.
+enum Attempts<'a> {
+    /// A query: fields in the URL.
+    Get,
+    /// A body signed by a custom signer: the map it signs, without the per-attempt fields.
+    Map(Map<String, Value>),
+    /// A body signed by the default contract, written straight from the fields.
+    Direct(&'a Direct),
+}
+
+fn now() -> i64 {
+    chrono::Utc::now().timestamp()
+}
+
+/// A request object fits without the buffer growing (`to_vec` starts empty and reallocates
+/// its way up on every attempt).
+const BODY_CAPACITY: usize = 256;
+
+/// The body of one attempt for a custom signer: `body` (the caller's fields and `uid`) with
+/// `timestamp` set and any `sign` taken out is the map the signer signs; its `sign` is then
+/// inserted and that map serialized unchanged, so what is signed is what is sent.
+fn map_body(
+    signer: &dyn Signer,
+    body: &mut Map<String, Value>,
+    timestamp: i64,
+) -> serde_json::Result<Vec<u8>> {
+    body.insert("timestamp".into(), Value::from(timestamp));
+    body.remove(sign_core::wattt::SIGN_FIELD);
+    let sign = signer.sign_json(body);
+    body.insert(sign_core::wattt::SIGN_FIELD.into(), Value::String(sign));
+    let mut bytes = Vec::with_capacity(BODY_CAPACITY);
+    serde_json::to_writer(&mut bytes, &*body)?;
+    Ok(bytes)
+}
+
+/// The body of one attempt for the default contract, written straight from the caller's
+/// `fields`: the bytes [`map_body`] gives for `fields` with `uid` inserted and [`WatttSign`]
+/// (the map it would build, serialized: `fields` in name order with `sign`, `timestamp` and
+/// `uid` put in their places), without copying the fields into a map, allocating the three
+/// names or the sign's text. Valid only where [`maps_are_sorted`].
+fn direct_body(direct: &Direct, uid: &str, fields: &Map<String, Value>, timestamp: i64) -> Vec<u8> {
+    let mut ts = [0u8; 20];
+    let ts = decimal(timestamp, &mut ts);
+    let sign = sign_core::wattt::sign_json_with(
+        fields,
+        &[("timestamp", ts), ("uid", uid)],
+        &direct.secret,
+    );
+    // In name order (byte order), the order `set` must be in; names that need no escaping.
+    let set: [(&str, [&[u8]; 3]); 3] = [
+        (
+            sign_core::wattt::SIGN_FIELD,
+            [b"\"", sign.as_bytes(), b"\""],
+        ),
+        ("timestamp", [ts.as_bytes(), b"", b""]),
+        ("uid", [direct.uid_json.as_bytes(), b"", b""]),
+    ];
+    let mut out = Vec::with_capacity(BODY_CAPACITY);
+    out.push(b'{');
+    let mut first = true;
+    let mut comma = |out: &mut Vec<u8>| {
+        if !std::mem::take(&mut first) {
+            out.push(b',');
+        }
+    };
+    let write_set = |out: &mut Vec<u8>, (name, parts): &(&str, [&[u8]; 3])| {
+        out.push(b'"');
+        out.extend_from_slice(name.as_bytes());
+        out.extend_from_slice(b"\":");
+        for part in parts {
+            out.extend_from_slice(part);
+        }
+    };
+    let mut rest = set.iter().peekable();
+    for (name, value) in fields {
+        while let Some(field) = rest.next_if(|(n, _)| n.as_bytes() < name.as_bytes()) {
+            comma(&mut out);
+            write_set(&mut out, field);
+        }
+        if set.iter().any(|(n, _)| n == name) {
+            continue; // replaced by the client's own
+        }
+        comma(&mut out);
+        // Writing into a `Vec` cannot fail, nor can a `Value` or a string key.
+        let _ = serde_json::to_writer(&mut out, name);
+        out.push(b':');
+        let _ = serde_json::to_writer(&mut out, value);
+    }
+    for field in rest {
+        comma(&mut out);
+        write_set(&mut out, field);
+    }
+    out.push(b'}');
+    out
+}
+
+/// `n` in decimal, as `i64::to_string` (and serde_json, for a number) writes it, on the stack
+/// (20 bytes hold `i64::MIN`).
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
+    use std::io::Write as _;
+    let mut rest = &mut buf[..];
+    // Cannot fail: 20 bytes hold every i64.
+    let _ = write!(rest, "{n}");
+    let len = 20 - rest.len();
+    std::str::from_utf8(&buf[..len]).unwrap_or_default()
 }
 
 /// Wattt's reading of an answer: 429 is the rate limit (its body is not read), anything else
@@ -740,6 +888,119 @@ mod tests {
             let (old, new) = both::<Map<String, Value>>(body);
             assert_eq!(old, new, "Map: {body}");
         }
+    }
+
+    /// The body written straight from the fields against the body of the map path (the one
+    /// a custom signer still takes, and the only one before): the fields with `uid` inserted,
+    /// then `timestamp`, signed by `WatttSign`, `sign` inserted, serialized by serde_json.
+    /// Every row must give the same bytes: fields of every JSON type (numbers integral,
+    /// negative, `u64::MAX`, fractional, exponent), strings needing every kind of escape,
+    /// names sorting around and equal to `sign`, `timestamp` and `uid` (the client's replace
+    /// them), escaped and non-ASCII names; uids needing escapes; extreme timestamps. The bench
+    /// call's body is also checked against bytes written out here, its sign an MD5 (md-5
+    /// crate) of the base string by the documented rule.
+    #[test]
+    fn direct_body_is_the_map_body() {
+        use serde_json::json;
+        let field_sets = [
+            json!({}),
+            json!({"amount": 2500, "orderid": "A-1"}),
+            json!({
+                "a": 1, "s": "x", "sig": true, "sign": "stale", "signa": false, "t": null,
+                "timestamp": 5, "timestamp_": 1.5, "u": [1, "two", {"3": null}],
+                "uid": "someone else", "uid0": {"k": "v", "j": [true]}, "z": -7, "Z": 0, "": "e",
+            }),
+            json!({
+                "big": u64::MAX, "neg": i64::MIN, "frac": 0.1, "exp": 1e300, "tiny": 5e-324,
+                "zero": -0.0, "int_float": 12.0,
+            }),
+            json!({
+                "q": "say \"hi\"", "bs": "a\\b", "ctl": "\u{1}\u{1f}\n\r\t\u{8}\u{c}",
+                "uni": "中文 ☕ 😀", "sep": "\u{2028}\u{2029}", "slash": "</script>", "empty": "",
+                "del": "\u{7f}",
+            }),
+            json!({"a\"b": 1, "é": "x", "中": 2, "\n": 3, "sign\u{0}": 4, "uie": 5, "uic": 6}),
+            json!({"sign": {"nested": 1}, "uid": null, "timestamp": [1]}),
+        ];
+        let uids = ["ABCDE", "a\"b\\c\u{1}", "商戶 😀", "sign"];
+        let stamps = [1_782_347_899, 0, -1, i64::MIN, i64::MAX];
+        let signer = WatttSign::new("the-api-secret");
+        let mut rows = 0;
+        for fields in &field_sets {
+            let fields = fields.as_object().unwrap();
+            for uid in uids {
+                let direct = Direct {
+                    secret: "the-api-secret".into(),
+                    uid_json: serde_json::to_string(uid).unwrap().into_boxed_str(),
+                };
+                for ts in stamps {
+                    let mut map = fields.clone();
+                    map.insert("uid".into(), Value::String(uid.to_owned()));
+                    let want = map_body(&signer, &mut map, ts).unwrap();
+                    let got = direct_body(&direct, uid, fields, ts);
+                    assert_eq!(
+                        String::from_utf8_lossy(&got),
+                        String::from_utf8_lossy(&want),
+                        "fields {fields:?}, uid {uid:?}, timestamp {ts}"
+                    );
+                    rows += 1;
+                }
+            }
+        }
+        assert_eq!(rows, 7 * 4 * 5);
+
+        use md5::Digest;
+        let sign = hex::encode(md5::Md5::digest(
+            b"timestamp=1782347899&uid=ABCDE&key=the-api-secret",
+        ));
+        let direct = Direct {
+            secret: "the-api-secret".into(),
+            uid_json: r#""ABCDE""#.into(),
+        };
+        let body = direct_body(&direct, "ABCDE", &Map::new(), 1_782_347_899);
+        assert_eq!(
+            String::from_utf8(body).unwrap(),
+            format!(r#"{{"sign":"{sign}","timestamp":1782347899,"uid":"ABCDE"}}"#)
+        );
+    }
+
+    /// The default contract, by `credentials` or handed in as `WatttSign`, writes bodies
+    /// directly; any other signer is handed the map.
+    #[test]
+    fn only_the_default_contract_writes_bodies_directly() {
+        #[derive(Debug)]
+        struct Custom(WatttSign);
+        impl Signer for Custom {
+            fn sign_json(&self, fields: &Map<String, Value>) -> String {
+                self.0.sign_json(fields)
+            }
+            fn sign_params(&self, params: &[(&str, &str)]) -> String {
+                self.0.sign_params(params)
+            }
+        }
+        let builder = || Client::builder().base_url("https://h.example").uid("U");
+        let by_credentials = builder().credentials("U", "S").build().unwrap();
+        let by_signer = builder().signer(WatttSign::new("S")).build().unwrap();
+        let custom = builder()
+            .signer(Custom(WatttSign::new("S")))
+            .build()
+            .unwrap();
+        assert!(by_credentials.inner.direct.is_some());
+        assert!(by_signer.inner.direct.is_some());
+        assert!(custom.inner.direct.is_none());
+        // A signer set after credentials replaces them, and the other way round.
+        let replaced = builder()
+            .credentials("U", "S")
+            .signer(Custom(WatttSign::new("S")))
+            .build()
+            .unwrap();
+        assert!(replaced.inner.direct.is_none());
+        let replaced = builder()
+            .signer(Custom(WatttSign::new("S")))
+            .credentials("U", "S")
+            .build()
+            .unwrap();
+        assert!(replaced.inner.direct.is_some());
     }
 
     #[test]

@@ -53,6 +53,10 @@ impl WatttSign {
             secret: secret.into(),
         }
     }
+
+    pub(crate) fn secret(&self) -> &Secret {
+        &self.secret
+    }
 }
 
 impl fmt::Debug for WatttSign {
