@@ -462,7 +462,7 @@ impl Client {
     /// One `GET` attempt: `uid`, a fresh `timestamp` and the string fields in the query,
     /// signed.
     fn get(&self, op: &Operation, fields: &Map<String, Value>) -> reqwest::RequestBuilder {
-        let ts = chrono::Utc::now().timestamp().to_string();
+        let ts = now().to_string();
         let mut pairs: Vec<(&str, &str)> = Vec::with_capacity(fields.len() + 3);
         pairs.push(("uid", self.inner.uid.as_str()));
         pairs.push(("timestamp", &ts));
@@ -515,8 +515,21 @@ enum Attempts<'a> {
     Direct(&'a Direct),
 }
 
+/// The Unix time in whole seconds, as `chrono::Utc::now().timestamp()` gives it (rounded
+/// down, before 1970 too) without building a calendar date and taking it apart again.
 fn now() -> i64 {
-    chrono::Utc::now().timestamp()
+    unix_seconds(std::time::SystemTime::now())
+}
+
+fn unix_seconds(t: std::time::SystemTime) -> i64 {
+    let saturate = |secs: u64| i64::try_from(secs).unwrap_or(i64::MAX);
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(after) => saturate(after.as_secs()),
+        Err(before) => {
+            let before = before.duration();
+            -saturate(before.as_secs()) - i64::from(before.subsec_nanos() > 0)
+        }
+    }
 }
 
 /// A request object fits without the buffer growing (`to_vec` starts empty and reallocates
@@ -553,63 +566,71 @@ fn direct_body(direct: &Direct, uid: &str, fields: &Map<String, Value>, timestam
         &[("timestamp", ts), ("uid", uid)],
         &direct.secret,
     );
-    // In name order (byte order), the order `set` must be in; names that need no escaping.
-    let set: [(&str, [&[u8]; 3]); 3] = [
+    // In name order (byte order), the order the merge below needs: each name with the comma
+    // before it (dropped for the first field written), quoted (it needs no escaping), and its
+    // value's JSON text in two parts.
+    let set: [SetField<'_>; 3] = [
         (
             sign_core::wattt::SIGN_FIELD,
-            [b"\"", sign.as_bytes(), b"\""],
+            b",\"sign\":\"",
+            [sign.as_bytes(), b"\""],
         ),
-        ("timestamp", [ts.as_bytes(), b"", b""]),
-        ("uid", [direct.uid_json.as_bytes(), b"", b""]),
+        ("timestamp", b",\"timestamp\":", [ts.as_bytes(), b""]),
+        ("uid", b",\"uid\":", [direct.uid_json.as_bytes(), b""]),
     ];
     let mut out = Vec::with_capacity(BODY_CAPACITY);
     out.push(b'{');
-    let mut first = true;
-    let mut comma = |out: &mut Vec<u8>| {
-        if !std::mem::take(&mut first) {
-            out.push(b',');
-        }
-    };
-    let write_set = |out: &mut Vec<u8>, (name, parts): &(&str, [&[u8]; 3])| {
-        out.push(b'"');
-        out.extend_from_slice(name.as_bytes());
-        out.extend_from_slice(b"\":");
-        for part in parts {
-            out.extend_from_slice(part);
-        }
+    let write_set = |out: &mut Vec<u8>, (_, name, [a, b]): &SetField<'_>| {
+        out.extend_from_slice(if out.len() == 1 { &name[1..] } else { name });
+        out.extend_from_slice(a);
+        out.extend_from_slice(b);
     };
     let mut rest = set.iter().peekable();
     for (name, value) in fields {
-        while let Some(field) = rest.next_if(|(n, _)| n.as_bytes() < name.as_bytes()) {
-            comma(&mut out);
+        while let Some(field) = rest.next_if(|(n, ..)| n.as_bytes() < name.as_bytes()) {
             write_set(&mut out, field);
         }
-        if set.iter().any(|(n, _)| n == name) {
-            continue; // replaced by the client's own
+        if rest.peek().is_some_and(|(n, ..)| n == name) {
+            continue; // replaced by the client's own, written after the next name
         }
-        comma(&mut out);
+        if out.len() > 1 {
+            out.push(b',');
+        }
         // Writing into a `Vec` cannot fail, nor can a `Value` or a string key.
         let _ = serde_json::to_writer(&mut out, name);
         out.push(b':');
         let _ = serde_json::to_writer(&mut out, value);
     }
     for field in rest {
-        comma(&mut out);
         write_set(&mut out, field);
     }
     out.push(b'}');
     out
 }
 
+/// A field [`direct_body`] sets: its name, the name's JSON text after a comma, and the
+/// value's JSON text in two parts.
+type SetField<'a> = (&'static str, &'static [u8], [&'a [u8]; 2]);
+
 /// `n` in decimal, as `i64::to_string` (and serde_json, for a number) writes it, on the stack
-/// (20 bytes hold `i64::MIN`).
+/// (20 bytes hold `i64::MIN`), without the formatting machinery.
 fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
-    use std::io::Write as _;
-    let mut rest = &mut buf[..];
-    // Cannot fail: 20 bytes hold every i64.
-    let _ = write!(rest, "{n}");
-    let len = 20 - rest.len();
-    std::str::from_utf8(&buf[..len]).unwrap_or_default()
+    let mut at = buf.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        at -= 1;
+        // A digit: always below 10.
+        buf[at] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        at -= 1;
+        buf[at] = b'-';
+    }
+    std::str::from_utf8(&buf[at..]).unwrap_or_default()
 }
 
 /// Wattt's reading of an answer: 429 is the rate limit (its body is not read), anything else
@@ -962,6 +983,36 @@ mod tests {
             String::from_utf8(body).unwrap(),
             format!(r#"{{"sign":"{sign}","timestamp":1782347899,"uid":"ABCDE"}}"#)
         );
+    }
+
+    /// `now`'s seconds are chrono's (`DateTime<Utc>::timestamp`, what the client read
+    /// before) for times after and before 1970, whole and fractional, and for the clock now.
+    #[test]
+    fn unix_seconds_are_chronos() {
+        use std::time::{Duration, UNIX_EPOCH};
+        let offsets = [
+            0,
+            1,
+            999_999_999,
+            1_000_000_000,
+            1_782_347_899_000_000_000,
+            1_782_347_899_999_999_999,
+        ];
+        for nanos in offsets {
+            let d = Duration::from_nanos(nanos);
+            for t in [UNIX_EPOCH + d, UNIX_EPOCH - d] {
+                let want = chrono::DateTime::<chrono::Utc>::from(t).timestamp();
+                assert_eq!(unix_seconds(t), want, "{t:?}");
+            }
+        }
+        let before = chrono::Utc::now().timestamp();
+        let got = now();
+        let after = chrono::Utc::now().timestamp();
+        assert!((before..=after).contains(&got), "{before} {got} {after}");
+        let mut buf = [0u8; 20];
+        for n in [0, 7, -1, 10, -10, 1_782_347_899, i64::MAX, i64::MIN] {
+            assert_eq!(decimal(n, &mut buf), n.to_string());
+        }
     }
 
     /// The default contract, by `credentials` or handed in as `WatttSign`, writes bodies
