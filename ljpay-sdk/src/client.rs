@@ -2,7 +2,6 @@
 
 use std::borrow::Cow;
 use std::fmt;
-use std::io::Write as _;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -467,12 +466,9 @@ impl Client {
             nonce: nonce.as_str(),
         };
         let signature = parts.signature_with(&inner.key);
-        // The decimal digits `RequestParts` signed (`i64::to_string`'s). Cannot fail: 20 bytes
-        // hold any `i64`.
+        // The decimal digits `RequestParts` signed.
         let mut digits = [0u8; 20];
-        let mut rest = &mut digits[..];
-        let _ = write!(rest, "{timestamp}");
-        let digits_len = 20 - rest.len();
+        let digits = sign_core::decimal(timestamp, &mut digits);
         let mut request = reqwest::Request::new(req.op.method.clone(), url);
         let headers = request.headers_mut();
         // Room for ours, the client's defaults and hyper's (host, content-length) at once.
@@ -480,7 +476,7 @@ impl Client {
         headers.insert(SITE, inner.site_header.clone());
         // Digits, hex and `sha256=`: always valid header values.
         let values = [
-            &digits[..digits_len],
+            digits.as_bytes(),
             nonce.as_str().as_bytes(),
             signature.as_bytes(),
         ];

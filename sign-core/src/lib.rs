@@ -38,6 +38,7 @@
 #![forbid(unsafe_code)]
 
 mod compare;
+mod decimal;
 mod error;
 mod hmac_hex;
 mod nonce;
@@ -58,6 +59,7 @@ pub mod wattt;
 pub mod wire_enum;
 
 pub use compare::constant_time_eq;
+pub use decimal::decimal;
 pub use error::VerifyError;
 pub use hmac_hex::HmacKey;
 pub use nonce::{new_nonce, Nonce};

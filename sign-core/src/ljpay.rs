@@ -324,7 +324,7 @@ impl RequestParts<'_> {
     /// ```
     pub fn signature_with(&self, key: &HmacKey) -> SignatureValue {
         let mut buf = [0u8; 20];
-        let timestamp = decimal(self.timestamp, &mut buf);
+        let timestamp = crate::decimal(self.timestamp, &mut buf);
         SignatureValue::new(&mac_parts(
             key,
             self.method,
@@ -380,16 +380,6 @@ impl std::fmt::Debug for SignatureValue {
         // A signature is no secret, but it is not for logs either.
         f.write_str("SignatureValue(sha256=***)")
     }
-}
-
-/// `n` in decimal, as `i64::to_string` writes it, on the stack (20 bytes hold `i64::MIN`).
-fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
-    use std::io::Write as _;
-    let mut rest = &mut buf[..];
-    // Cannot fail: 20 bytes hold every i64.
-    let _ = write!(rest, "{n}");
-    let len = 20 - rest.len();
-    std::str::from_utf8(&buf[..len]).unwrap_or_default()
 }
 
 /// The four `X-Pay-*` header values of an incoming request, as found (header lookup is the
@@ -541,14 +531,6 @@ pub fn verify_signature_with<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stack_decimal_is_to_string() {
-        for n in [0, 7, -1, 42, 1_700_000_000, i64::MAX, i64::MIN] {
-            let mut buf = [0u8; 20];
-            assert_eq!(decimal(n, &mut buf), n.to_string());
-        }
-    }
 
     /// The lean path signs the very canonical string `canonical_string` spells out.
     #[test]

@@ -560,7 +560,7 @@ fn map_body(
 /// names or the sign's text. Valid only where [`maps_are_sorted`].
 fn direct_body(direct: &Direct, uid: &str, fields: &Map<String, Value>, timestamp: i64) -> Vec<u8> {
     let mut ts = [0u8; 20];
-    let ts = decimal(timestamp, &mut ts);
+    let ts = sign_core::decimal(timestamp, &mut ts);
     let sign = sign_core::wattt::sign_json_with(
         fields,
         &[("timestamp", ts), ("uid", uid)],
@@ -611,27 +611,6 @@ fn direct_body(direct: &Direct, uid: &str, fields: &Map<String, Value>, timestam
 /// A field [`direct_body`] sets: its name, the name's JSON text after a comma, and the
 /// value's JSON text in two parts.
 type SetField<'a> = (&'static str, &'static [u8], [&'a [u8]; 2]);
-
-/// `n` in decimal, as `i64::to_string` (and serde_json, for a number) writes it, on the stack
-/// (20 bytes hold `i64::MIN`), without the formatting machinery.
-fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
-    let mut at = buf.len();
-    let mut rest = n.unsigned_abs();
-    loop {
-        at -= 1;
-        // A digit: always below 10.
-        buf[at] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
-    }
-    if n < 0 {
-        at -= 1;
-        buf[at] = b'-';
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
-}
 
 /// Wattt's reading of an answer: 429 is the rate limit (its body is not read), anything else
 /// the `{ok, message, data}` envelope.
@@ -1009,10 +988,6 @@ mod tests {
         let got = now();
         let after = chrono::Utc::now().timestamp();
         assert!((before..=after).contains(&got), "{before} {got} {after}");
-        let mut buf = [0u8; 20];
-        for n in [0, 7, -1, 10, -10, 1_782_347_899, i64::MAX, i64::MIN] {
-            assert_eq!(decimal(n, &mut buf), n.to_string());
-        }
     }
 
     /// The default contract, by `credentials` or handed in as `WatttSign`, writes bodies
