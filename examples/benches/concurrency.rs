@@ -22,6 +22,9 @@
 //! does not: part of the difference is the server parsing those. `CONCURRENCY_BARE_WIRE=1`
 //! makes the bare side send the SDK's own headers and signed body too (captured once from a
 //! recording server): SDK against that is the SDK's own code, bare against that the protocol.
+//! `CONCURRENCY_CEILING=1` measures the protocol alone: bare sending the captured bytes (headers
+//! and body, nothing serialized or signed) in the SDK's place, against plain bare; its ratio is
+//! the most any client of that protocol could reach in this bench.
 //!
 //! 2026-12-02, callgrind per call (16 tasks, client and server), SDK / bare-wire / bare:
 //! LJPay 131.3k / 110.4k / 99.3k (SDK minus bare-wire is 20.9k of software SHA-256, the whole
@@ -141,6 +144,11 @@ fn env_usize(name: &str, default: usize) -> usize {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
+}
+
+/// `CONCURRENCY_<name>=1` (any other value, or none, is off: `=0` must not turn a flag on).
+fn env_flag(name: &str) -> bool {
+    env_usize(name, 0) == 1
 }
 
 /// Calls per round (`CONCURRENCY_CALLS`, default 10 000).
@@ -310,7 +318,7 @@ fn bare(
     decode: fn(&[u8]),
     wire: Option<&Sent>,
 ) -> Call {
-    let bounded = std::env::var_os("CONCURRENCY_BARE_TIMEOUT").is_some();
+    let bounded = env_flag("BARE_TIMEOUT");
     let (extra, body) = match wire {
         Some(sent) => {
             let own = request().build().expect("bare request");
@@ -605,15 +613,28 @@ fn bench(c: &mut Criterion) {
         .expect("runtime");
     let accepted = Arc::new(AtomicUsize::new(0));
     let base = rt.block_on(server(accepted.clone(), ecpay_answer()));
-    let wire = if std::env::var_os("CONCURRENCY_BARE_WIRE").is_some() {
+    let ceiling = env_flag("CEILING");
+    let wire = if ceiling || env_flag("BARE_WIRE") {
         println!("bare sends the SDK's own headers and body, as captured (CONCURRENCY_BARE_WIRE)");
         rt.block_on(capture())
     } else {
         Wire::default()
     };
+    let mut gateways = calls(&base, &wire);
+    if ceiling {
+        // The protocol's own cost: bare sending the SDK's bytes in the SDK's place, against bare
+        // sending the unsigned call. No client that sends those bytes can do better.
+        println!("CONCURRENCY_CEILING: the \"SDK\" side is bare sending the SDK's captured bytes");
+        let plain = calls(&base, &Wire::default());
+        gateways = gateways
+            .into_iter()
+            .zip(plain)
+            .map(|((name, _, wire), (_, _, plain))| (name, wire, plain))
+            .collect();
+    }
     // `CONCURRENCY_ONLY=ljpay,wattt` measures only those gateways (the machine is shared).
     let only = std::env::var("CONCURRENCY_ONLY").ok();
-    let gateways: Vec<_> = calls(&base, &wire)
+    let gateways: Vec<_> = gateways
         .into_iter()
         .filter(|(name, ..)| {
             only.as_deref()
