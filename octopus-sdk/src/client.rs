@@ -17,10 +17,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use chrono::{DateTime, Datelike as _, Timelike as _, Utc};
+use chrono::{DateTime, Utc};
 use reqwest::header::{
     HeaderMap, HeaderName, HeaderValue, ACCEPT, AUTHORIZATION, CONTENT_TYPE, USER_AGENT,
 };
@@ -285,6 +285,15 @@ impl ClientBuilder {
             headers.insert(MERCHANT_ID, id);
         }
         let headers = templates(headers, self.merchant.is_some());
+        let request_base = with_room(base_url.clone());
+        let collection_bases = COLLECTIONS
+            .iter()
+            .filter_map(|name| {
+                let mut u = base_url.clone();
+                u.path_segments_mut().ok()?.push(name);
+                Some((*name, with_room(u)))
+            })
+            .collect();
         let realtime_url = match self.realtime_url {
             Some(u) => parse_base_url("realtime_url", &u)?.1,
             None => {
@@ -302,6 +311,8 @@ impl ClientBuilder {
                 transport,
                 base,
                 base_url,
+                request_base,
+                collection_bases,
                 headers,
                 environment: self.environment,
                 api_token,
@@ -370,6 +381,14 @@ pub(crate) struct Inner {
     pub(crate) transport: Transport,
     base: BaseUrl,
     base_url: Url,
+    /// `base_url` with a query of [`REQUEST_URL_ROOM`] bytes that every
+    /// request URL removes first: a `Url` clone allocates exactly its length,
+    /// so a clone of the bare base grew (a reallocation and a copy) as soon
+    /// as the first segment was pushed; this one has the room already.
+    request_base: Url,
+    /// `request_base` with each of [`COLLECTIONS`] pushed, for the request
+    /// URLs that start with it (all of them): one segment fewer to push.
+    collection_bases: Vec<(&'static str, Url)>,
     /// Every request's fixed headers, cloned per attempt (a clone of a value
     /// is a reference count, not a copy): `[without a body, with one]`. Each
     /// already holds the names an attempt adds (`Content-Type`, then the
@@ -551,15 +570,64 @@ impl Client {
 
     /// The request URL: the base, the percent-encoded segments, the query.
     fn url(&self, segments: &[&str], query: &[(&'static str, String)]) -> Result<Url> {
+        if let Some(s) = segments.iter().find(|s| matches!(**s, "." | "..")) {
+            return Err(dot_segment(s));
+        }
+        match self.pushed_url(segments, query) {
+            Some(url) => Ok(url),
+            None => self.url_as_before(segments, query),
+        }
+    }
+
+    /// [`Client::url`] pushed onto a clone of the base parsed at `build` (its
+    /// path is the prefix), so that neither the base nor the path is parsed
+    /// again per call: `url`'s own segment encoding for an http(s) URL
+    /// (`SPECIAL_PATH_SEGMENT`) is [`PATH_SEGMENT`] byte for byte, and its
+    /// query serializer is the one [`Client::url_as_before`] writes with.
+    /// `None` where `url` would write another URL than the old way: a tab,
+    /// line feed or carriage return (`url` drops them, the old way encoded
+    /// them), or a first empty segment followed by more on a base without
+    /// prefix (`url` writes it into the base's `/`, the old way kept `//`).
+    /// `url` skips `.` and `..`: [`Client::url`] refuses them first.
+    fn pushed_url(&self, segments: &[&str], query: &[(&'static str, String)]) -> Option<Url> {
+        let inner = &*self.inner;
+        if inner.base_url.path() == "/" && segments.len() > 1 && segments[0].is_empty() {
+            return None;
+        }
+        let dropped = |b: &u8| matches!(b, b'\t' | b'\n' | b'\r');
+        if segments.iter().any(|s| s.as_bytes().iter().any(dropped)) {
+            return None;
+        }
+        let (base, rest) = match segments.split_first() {
+            Some((first, rest)) => match inner.collection_bases.iter().find(|b| b.0 == *first) {
+                Some((_, base)) => (base, rest),
+                None => (&inner.request_base, segments),
+            },
+            None => (&inner.request_base, segments),
+        };
+        let mut url = base.clone();
+        // Truncated: the base (and collection) again, with the clone's room kept.
+        url.set_query(None);
+        // An http(s) URL always has a path to push onto (`build` checked the scheme).
+        url.path_segments_mut().ok()?.extend(rest);
+        if !query.is_empty() {
+            let mut q = url.query_pairs_mut();
+            for (k, v) in query {
+                q.append_pair(k, v);
+            }
+        }
+        Some(url)
+    }
+
+    /// The request URL as it was built before [`Client::url`] pushed segments:
+    /// one path-and-query string, parsed against the base. Kept for the
+    /// segments [`Client::pushed_url`] leaves to it, and as its test's
+    /// reference.
+    fn url_as_before(&self, segments: &[&str], query: &[(&'static str, String)]) -> Result<Url> {
         let mut pq = String::with_capacity(64);
         for s in segments {
-            // The URL parser drops `.` and `..` (or climbs with them): an id
-            // like that would address another resource.
             if matches!(*s, "." | "..") {
-                return Err(Error::validation(
-                    "path",
-                    format!("a path segment must not be `{s}`"),
-                ));
+                return Err(dot_segment(s));
             }
             pq.push('/');
             pq.extend(percent_encoding::utf8_percent_encode(s, PATH_SEGMENT));
@@ -585,7 +653,7 @@ impl Client {
             *req.body_mut() = Some(body.clone().into());
         }
         if let (Some(m), Some(key)) = (&inner.merchant, &inner.merchant_key) {
-            sign(req.headers_mut(), &m.merchant_id, key, Utc::now());
+            sign(req.headers_mut(), &m.merchant_id, key, SystemTime::now());
         }
         Ok(reqwest::RequestBuilder::from_parts(
             inner.transport.http().clone(),
@@ -678,6 +746,24 @@ impl Client {
     }
 }
 
+/// The first segment of the request URLs: the platform's two collections.
+const COLLECTIONS: [&str; 2] = ["orders", "payments"];
+
+/// `url` with a query of [`REQUEST_URL_ROOM`] bytes, for [`Inner::request_base`].
+fn with_room(mut url: Url) -> Url {
+    url.set_query(Some(&"x".repeat(REQUEST_URL_ROOM)));
+    url
+}
+
+/// The bytes a request URL may take beyond the base before it has to grow:
+/// a path of a 36-character id and more, and a listing's query.
+const REQUEST_URL_ROOM: usize = 128;
+
+/// A `.` or `..` segment, refused.
+fn dot_segment(s: &str) -> Error {
+    Error::validation("path", format!("a path segment must not be `{s}`"))
+}
+
 /// `url`'s percent-encode set for one path segment of an https URL.
 const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
     .add(b' ')
@@ -695,15 +781,20 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
 
 /// Adds the four `X-Octopus-*` headers of one attempt (fresh timestamp and
 /// nonce); the merchant id is among the fixed headers already.
-fn sign(h: &mut HeaderMap, merchant_id: &str, key: &HmacKey, now: DateTime<Utc>) {
+fn sign(h: &mut HeaderMap, merchant_id: &str, key: &HmacKey, now: SystemTime) {
+    let secs = unix_seconds(now);
     let mut buf = [0u8; 20];
     let owned;
-    let timestamp = match timestamp(now, &mut buf) {
+    let timestamp = match timestamp(secs, &mut buf) {
         Some(t) => t,
-        None => {
-            owned = sign_core::octopus::format_timestamp(now);
-            owned.as_str()
-        }
+        None => match DateTime::<Utc>::from_timestamp(secs, 0) {
+            Some(t) => {
+                owned = sign_core::octopus::format_timestamp(t);
+                owned.as_str()
+            }
+            // Beyond chrono's years (where `Utc::now` panicked): unsigned.
+            None => return unsign(h),
+        },
     };
     // On the stack, from the thread's CSPRNG: no system call and no `String` per attempt.
     let nonce = sign_core::Nonce::new();
@@ -713,14 +804,39 @@ fn sign(h: &mut HeaderMap, merchant_id: &str, key: &HmacKey, now: DateTime<Utc>)
     let values = [timestamp.as_bytes(), nonce.as_str().as_bytes(), &signature];
     if let Some([ts, nonce, mut sig]) = attempt_header_values(values) {
         sig.set_sensitive(true);
-        h.insert(TIMESTAMP, ts);
-        h.insert(NONCE, nonce);
-        h.insert(SIGNATURE, sig);
-    } else {
-        // Never sent with the templates' empty values.
-        for name in [TIMESTAMP, NONCE, SIGNATURE] {
-            h.remove(name);
+        // The templates hold the three names already (with empty values):
+        // overwritten where they stand, in one walk over the few entries,
+        // instead of three inserts that each hash the name and probe for it.
+        let mut values = [Some(ts), Some(nonce), Some(sig)];
+        for (name, v) in h.iter_mut() {
+            let slot = if *name == TIMESTAMP {
+                0
+            } else if *name == NONCE {
+                1
+            } else if *name == SIGNATURE {
+                2
+            } else {
+                continue;
+            };
+            if let Some(value) = values[slot].take() {
+                *v = value;
+            }
         }
+        // Not in the map (not a template's): added as before.
+        for (name, value) in [TIMESTAMP, NONCE, SIGNATURE].into_iter().zip(values) {
+            if let Some(value) = value {
+                h.insert(name, value);
+            }
+        }
+    } else {
+        unsign(h);
+    }
+}
+
+/// Takes the signature's names out: never sent with the templates' empty values.
+fn unsign(h: &mut HeaderMap) {
+    for name in [TIMESTAMP, NONCE, SIGNATURE] {
+        h.remove(name);
     }
 }
 
@@ -743,20 +859,51 @@ fn templates(fixed: HeaderMap, signed: bool) -> [HeaderMap; 2] {
     })
 }
 
-/// `now` as [`sign_core::octopus::format_timestamp`] writes it
-/// (`2024-01-01T00:00:00Z`), into `buf` instead of a new `String`; `None`
-/// for a year beyond 0..=9999, which that format writes otherwise.
-fn timestamp(now: DateTime<Utc>, buf: &mut [u8; 20]) -> Option<&str> {
-    let year = u32::try_from(now.year()).ok().filter(|y| *y <= 9999)?;
-    // chrono keeps a leap second in the nanoseconds and writes it as `:60`.
-    let second = now.second() + u32::from(now.nanosecond() >= 1_000_000_000);
+/// The Unix time in whole seconds, rounded down (before 1970 too): the
+/// seconds of the `DateTime<Utc>` chrono made of the clock, which
+/// `Utc::now` read the same `SystemTime` for.
+fn unix_seconds(t: SystemTime) -> i64 {
+    let saturate = |secs: u64| i64::try_from(secs).unwrap_or(i64::MAX);
+    match t.duration_since(UNIX_EPOCH) {
+        Ok(after) => saturate(after.as_secs()),
+        Err(before) => {
+            let before = before.duration();
+            -saturate(before.as_secs()) - i64::from(before.subsec_nanos() > 0)
+        }
+    }
+}
+
+/// The Unix time `secs` as [`sign_core::octopus::format_timestamp`] writes
+/// it (`2024-01-01T00:00:00Z`), into `buf` instead of a new `String`; `None`
+/// for a year beyond 0..=9999, which that format writes otherwise. The date
+/// is the proleptic Gregorian one chrono computes, by the days-to-civil
+/// arithmetic of H. Hinnant's `civil_from_days`
+/// (<https://howardhinnant.github.io/date_algorithms.html>): chrono built a
+/// calendar date and then took it apart field by field, each accessor
+/// applying the UTC offset again. A `SystemTime` carries no leap second, so
+/// neither did `Utc::now()`: the second is never `60`.
+fn timestamp(secs: i64, buf: &mut [u8; 20]) -> Option<&str> {
+    let (days, time) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Days since 0000-03-01, in 400-year eras of 146 097 days.
+    let z = days + 719_468;
+    let (era, doe) = (z.div_euclid(146_097), z.rem_euclid(146_097));
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    // Months from March: January and February belong to the next year.
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = era * 400 + yoe + i64::from(month <= 2);
+    let year = u32::try_from(year).ok().filter(|y| *y <= 9999)?;
+    // Each of these is below 10 000 (checked or by construction).
+    let field = |n: i64| n as u32;
     let fields = [
         (0, 4, year),
-        (5, 2, now.month()),
-        (8, 2, now.day()),
-        (11, 2, now.hour()),
-        (14, 2, now.minute()),
-        (17, 2, second),
+        (5, 2, field(month)),
+        (8, 2, field(day)),
+        (11, 2, field(time / 3_600)),
+        (14, 2, field(time / 60 % 60)),
+        (17, 2, field(time % 60)),
     ];
     *buf = *b"0000-00-00T00:00:00Z";
     for (at, width, mut n) in fields {
@@ -954,6 +1101,201 @@ mod tests {
         }
     }
 
+    fn client(base: &str) -> Client {
+        Client::builder()
+            .base_url(base)
+            .api_token("tok")
+            .api_key("key")
+            .build()
+            .unwrap()
+    }
+
+    /// Bases for the URL tests: with and without a prefix and a trailing
+    /// slash (or two), a prefix that starts with `//` (a past bug sent such
+    /// requests to the host `evil.example`), encoded and non-ASCII prefixes,
+    /// an IDNA host, IPv4 and IPv6 loopback with ports.
+    const URL_BASES: [&str; 13] = [
+        "https://pay.example.com/api",
+        "https://pay.example.com/api/",
+        "https://pay.example.com/api//",
+        "https://pay.example.com",
+        "https://pay.example.com/",
+        "https://gw.example//evil.example/",
+        "https://gw.example//evil.example",
+        "https://pay.example.com/a/b/",
+        "https://pay.example.com/a%20b/%2e%2e/c/",
+        "https://pay.example.com/\u{e4}/x y",
+        "https://b\u{fc}cher.example/p",
+        "http://127.0.0.1:8080/api",
+        "http://[::1]:9",
+    ];
+
+    /// The request URL `url` builds (segments pushed onto the parsed base) is
+    /// the one the old way built (`url_as_before`: the encoded path and query
+    /// parsed against the base, as `url` did until issue 15), byte for byte
+    /// and part for part, for every base and row; and the rows `pushed_url`
+    /// leaves to the old way are exactly the ones `url` would write otherwise.
+    #[test]
+    fn url_pushes_the_url_it_parsed_before() {
+        // (segments, query, pushed): `pushed` is false only for the rows
+        // `pushed_url` documents (a tab, line feed or carriage return; a first
+        // empty segment and more, left to the old way on a base without prefix).
+        type Row<'a> = (&'a [&'a str], &'a [(&'static str, &'a str)], bool);
+        let rows: &[Row] = &[
+            (&["payments", "payment-uuid-123"], &[], true),
+            (&["payments", "p-1", "simulate"], &[], true),
+            (&["payments"], &[], true),
+            (&["payments", ""], &[], true),
+            (&["payments", "%2e%2e", "a/b?c#d e\u{e4}\\"], &[], true),
+            (&["orders", "o-1"], &[("k", "v")], true),
+            (&["paymentsx", "p"], &[], true),
+            (&["Orders", "o"], &[], true),
+            (
+                &["orders", "550e8400-e29b-41d4-a716-446655440000", "status"],
+                &[],
+                true,
+            ),
+            (&["orders"], &[("page", "2"), ("status", "pending")], true),
+            (
+                &["orders"],
+                &[("q", "a b&c=d+e%f/g?h#i"), ("x", "\u{e4}'\"<>`\\")],
+                true,
+            ),
+            (&[], &[], true),
+            (&[], &[("page", "1")], true),
+            (&[""], &[], true),
+            (&["%"], &[], true),
+            (&["%2e"], &[], true),
+            (&["%2e%2e"], &[], true),
+            (&[".%2e", "%2E."], &[], true),
+            (&["...", ". ", " .."], &[], true),
+            (&["a/b", "/", "//"], &[], true),
+            (&["a?b", "?"], &[("k", "v")], true),
+            (&["a#b", "#"], &[], true),
+            (&["a b", " "], &[], true),
+            (&["\u{e4}\u{20ac}\u{1f600}", "\u{fc}"], &[], true),
+            (&["a\\b", "\\"], &[], true),
+            (&["\"<>`{}|^[]", "~!$&'()*+,;=:@"], &[], true),
+            (&["\u{0}\u{1}\u{1f}\u{7f}", "\u{85}\u{9f}"], &[], true),
+            (&["x", ""], &[], true),
+            (&["x", "", "y"], &[], true),
+            (&["x", "", ""], &[], true),
+            (&["a\tb"], &[], false),
+            (&["a\nb"], &[], false),
+            (&["x", "\r"], &[], false),
+        ];
+        // A first empty segment and more: pushed only after a prefix.
+        let leading_empty: &[Row] = &[(&["", "x"], &[], true), (&["", ""], &[], true)];
+        let mut pushed_rows = 0;
+        for base in URL_BASES {
+            let c = client(base);
+            let root = c.base_url().path() == "/";
+            // The base with its room taken off is the base `url_as_before` resolves against.
+            let mut bare = c.inner.request_base.clone();
+            bare.set_query(None);
+            assert_eq!(bare, *c.base_url(), "{base}");
+            let names: Vec<&str> = c.inner.collection_bases.iter().map(|b| b.0).collect();
+            assert_eq!(
+                names, COLLECTIONS,
+                "{base}: every collection's base was built"
+            );
+            for (i, &(segments, query, pushed)) in rows.iter().chain(leading_empty).enumerate() {
+                let pushed = pushed && !(i >= rows.len() && root);
+                let query: Vec<(&'static str, String)> =
+                    query.iter().map(|(k, v)| (*k, v.to_string())).collect();
+                let want = c.url_as_before(segments, &query).unwrap();
+                let got = c.url(segments, &query).unwrap();
+                let why = format!("{base} + {segments:?} ? {query:?}");
+                assert_eq!(got.as_str(), want.as_str(), "{why}");
+                assert_eq!(
+                    (
+                        got.scheme(),
+                        got.host_str(),
+                        got.port(),
+                        got.path(),
+                        got.query()
+                    ),
+                    (
+                        want.scheme(),
+                        want.host_str(),
+                        want.port(),
+                        want.path(),
+                        want.query()
+                    ),
+                    "{why}"
+                );
+                assert_eq!(got.host_str(), c.base_url().host_str(), "{why}: same host");
+                match c.pushed_url(segments, &query) {
+                    Some(p) => {
+                        assert!(pushed, "{why}: pushed");
+                        assert_eq!(p.as_str(), want.as_str(), "{why}");
+                        pushed_rows += 1;
+                    }
+                    None => {
+                        assert!(!pushed, "{why}: left to the old way");
+                        // The fallback is needed: pushed, `url` writes another URL.
+                        let mut p = c.base_url().clone();
+                        p.path_segments_mut().unwrap().extend(segments);
+                        assert_ne!(p.path(), want.path(), "{why}: pushing would differ");
+                    }
+                }
+            }
+        }
+        assert!(pushed_rows > 20 * URL_BASES.len(), "{pushed_rows}");
+    }
+
+    /// `.` and `..` are refused, by both ways, with the same error (`url`
+    /// would drop them silently; the old parser climbed with them).
+    #[test]
+    fn url_refuses_dot_segments() {
+        let c = client("https://pay.example.com/api");
+        for segments in [
+            &["."][..],
+            &[".."],
+            &["payments", ".."],
+            &["..", "x"],
+            &["x", ".", "y"],
+        ] {
+            for got in [c.url(segments, &[]), c.url_as_before(segments, &[])] {
+                match got {
+                    Err(Error::Validation { field, reason }) => {
+                        assert_eq!(field, "path");
+                        assert!(
+                            reason.starts_with("a path segment must not be `."),
+                            "{reason}"
+                        );
+                    }
+                    other => panic!("{segments:?}: {other:?}"),
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Any segments (printable ASCII, the characters that need encoding,
+        /// controls, non-ASCII), after a collection's name or not, and query
+        /// values: `url` is the old way's URL, or the same error.
+        #[test]
+        fn url_is_the_old_way_for_any_segments(
+            base in proptest::sample::select(&URL_BASES[..]),
+            first in proptest::option::of(proptest::sample::select(&["payments", "orders", "", "."][..])),
+            segments in proptest::collection::vec("[ -~\t\n\r\u{0}\u{7f}\u{85}\u{e4}\u{1f600}%./\\\\?#]{0,12}", 0..5),
+            query in proptest::collection::vec("[ -~\u{e4}\n]{0,12}", 0..3),
+        ) {
+            let c = client(base);
+            let segments: Vec<&str> = first.into_iter().chain(segments.iter().map(String::as_str)).collect();
+            let query: Vec<(&'static str, String)> = query.into_iter().map(|v| ("k", v)).collect();
+            let want = c.url_as_before(&segments, &query).map(|u| u.to_string());
+            let got = c.url(&segments, &query).map(|u| u.to_string());
+            match (got, want) {
+                (Ok(g), Ok(w)) => proptest::prop_assert_eq!(g, w),
+                (Err(g), Err(w)) => proptest::prop_assert_eq!(g.to_string(), w.to_string()),
+                (g, w) => proptest::prop_assert!(false, "{:?} vs {:?}", g, w),
+            }
+        }
+    }
+
     /// Base-URL rules every client applies (https only, loopback
     /// http, no userinfo, no query), one row per case.
     #[test]
@@ -1053,48 +1395,120 @@ mod tests {
         }
     }
 
-    /// The timestamp written into a stack buffer is the one sign-core's
-    /// `format_timestamp` writes (the signature covers it byte for byte).
+    /// The timestamp written into a stack buffer for a clock reading is the one
+    /// sign-core's `format_timestamp` writes for chrono's reading of the same
+    /// `SystemTime` (what `Utc::now()` gave before issue 15; the signature
+    /// covers it byte for byte), or `None` exactly where that one is not 20
+    /// bytes (a year beyond 0..=9999).
     #[test]
     fn timestamp_is_sign_cores() {
         use chrono::TimeZone as _;
+        let at = |secs: i64, nanos: u32| Utc.timestamp_opt(secs, nanos).unwrap();
+        let ymd = |y, m, d, hh, mm, ss| Utc.with_ymd_and_hms(y, m, d, hh, mm, ss).unwrap();
         let cases = [
-            ("epoch", Utc.timestamp_opt(0, 0).unwrap()),
-            (
-                "spec example",
-                Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
-            ),
-            (
-                "end of a year",
-                Utc.with_ymd_and_hms(2025, 12, 31, 23, 59, 59).unwrap(),
-            ),
-            (
-                "sub-second dropped",
-                Utc.timestamp_opt(1_767_225_599, 999_999_999).unwrap(),
-            ),
-            (
-                "year 9999",
-                Utc.with_ymd_and_hms(9999, 12, 31, 23, 59, 59).unwrap(),
-            ),
-            (
-                "year 10000 falls back",
-                Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
-            ),
-            (
-                "leap second falls back",
-                Utc.timestamp_opt(1_483_228_799, 1_500_000_000).unwrap(),
-            ),
+            ("epoch", at(0, 0)),
+            ("spec example", ymd(2024, 1, 1, 0, 0, 0)),
+            ("end of a year", ymd(2025, 12, 31, 23, 59, 59)),
+            ("sub-second dropped", at(1_767_225_599, 999_999_999)),
+            ("year 9999", ymd(9999, 12, 31, 23, 59, 59)),
+            ("year 10000 falls back", ymd(10000, 1, 1, 0, 0, 0)),
+            // chrono's `:60`; a `SystemTime` has no leap second: the next second.
+            ("leap second", at(1_483_228_799, 1_500_000_000)),
+            ("leap day", ymd(2024, 2, 29, 23, 59, 59)),
+            ("leap day of a 400th year", ymd(2000, 2, 29, 12, 0, 0)),
+            ("no leap day in 2100", ymd(2100, 2, 28, 23, 59, 59)),
+            ("1 March 2100", ymd(2100, 3, 1, 0, 0, 0)),
+            ("1 March 1900", ymd(1900, 3, 1, 0, 0, 0)),
+            ("a nanosecond before 1970", at(-1, 999_999_999)),
+            ("a day and a half before 1970", at(-129_600, 0)),
+            ("year 0", ymd(0, 1, 1, 0, 0, 0)),
+            ("year -1 falls back", ymd(-1, 12, 31, 23, 59, 59)),
         ];
         for (name, t) in cases {
-            let want = sign_core::octopus::format_timestamp(t);
-            let mut buf = [0u8; 20];
-            match timestamp(t, &mut buf) {
-                Some(got) => assert_eq!(got, want, "{name}"),
-                None => assert_ne!(
-                    want.len(),
-                    20,
-                    "{name}: {want} falls back only when it must"
-                ),
+            check_timestamp(SystemTime::from(t)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        }
+        // Every day of two whole 400-year cycles (all the leap-year rules), at
+        // its last second.
+        let (first, last) = (ymd(1600, 1, 1, 23, 59, 59), ymd(2400, 12, 31, 23, 59, 59));
+        let mut day = first.timestamp();
+        while day <= last.timestamp() {
+            check_timestamp(SystemTime::from(at(day, 0))).unwrap();
+            day += 86_400;
+        }
+        // The clock: the seconds between two chrono readings.
+        let before = Utc::now().timestamp();
+        let got = unix_seconds(SystemTime::now());
+        let after = Utc::now().timestamp();
+        assert!((before..=after).contains(&got), "{before} {got} {after}");
+    }
+
+    /// `timestamp(unix_seconds(t))` against chrono's reading of `t`.
+    fn check_timestamp(t: SystemTime) -> std::result::Result<(), String> {
+        let chrono = DateTime::<Utc>::from(t);
+        if unix_seconds(t) != chrono.timestamp() {
+            return Err(format!(
+                "{t:?}: seconds {} vs {}",
+                unix_seconds(t),
+                chrono.timestamp()
+            ));
+        }
+        let want = sign_core::octopus::format_timestamp(chrono);
+        let mut buf = [0u8; 20];
+        match timestamp(unix_seconds(t), &mut buf) {
+            Some(got) if got == want => Ok(()),
+            None if want.len() != 20 => Ok(()),
+            got => Err(format!("{t:?}: {got:?} vs {want}")),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Any instant from before year 0 to after year 9999, to the nanosecond.
+        #[test]
+        fn timestamp_is_sign_cores_for_any_instant(
+            secs in -62_167_219_200i64 - 86_400 * 800..253_402_300_800 + 86_400 * 800,
+            nanos in 0u32..1_000_000_000,
+        ) {
+            let t = SystemTime::from(DateTime::<Utc>::from_timestamp(secs, nanos).unwrap());
+            proptest::prop_assert_eq!(check_timestamp(t), Ok(()));
+        }
+    }
+
+    /// `sign` overwrites the template's empty values in place, also with the
+    /// fallback timestamp (`format_timestamp`'s, for year 10000), and adds
+    /// the three names to a map that lacks them; the signature stays sensitive
+    /// and is the one `auth_signature_with` computes over the sent values.
+    #[test]
+    fn sign_fills_the_templates_names() {
+        use chrono::TimeZone as _;
+        let key = HmacKey::new(&Secret::from("secret"));
+        let times = [
+            Utc.with_ymd_and_hms(2024, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(10000, 1, 1, 0, 0, 0).unwrap(),
+        ];
+        let mut fixed = HeaderMap::new();
+        fixed.insert(ACCEPT, APPLICATION_JSON);
+        for t in times {
+            let [_, template] = templates(fixed.clone(), true);
+            for mut h in [template, fixed.clone()] {
+                sign(&mut h, "m-1", &key, SystemTime::from(t));
+                let names: Vec<&str> = h.keys().map(|k| k.as_str()).collect();
+                assert_eq!(
+                    names[names.len() - 3..],
+                    [
+                        "x-octopus-timestamp",
+                        "x-octopus-nonce",
+                        "x-octopus-signature"
+                    ],
+                    "{names:?}"
+                );
+                assert_eq!(h.len(), names.len(), "one value a name");
+                let ts = h[TIMESTAMP].to_str().unwrap();
+                assert_eq!(ts, sign_core::octopus::format_timestamp(t));
+                let nonce = h[NONCE].to_str().unwrap();
+                let want = sign_core::octopus::auth_signature_with(&key, "m-1", ts, nonce);
+                assert_eq!(h[SIGNATURE].as_bytes(), &want[..]);
+                assert!(h[SIGNATURE].is_sensitive());
             }
         }
     }

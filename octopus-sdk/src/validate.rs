@@ -84,17 +84,37 @@ pub(crate) fn non_empty(field: &str, value: &str) -> Result<()> {
 }
 
 /// An id used as a path segment: non-empty, no control characters, ≤ 128 chars.
+///
+/// The length is counted in bytes (UTF-8), as it always was: an id of
+/// non-ASCII characters is refused before 128 of them.
 pub(crate) fn id(field: &str, value: &str) -> Result<()> {
-    if value.trim().is_empty() {
+    // `value.trim().is_empty()`, without walking in from both ends.
+    if value.chars().all(char::is_whitespace) {
         return Err(Error::validation(field, "must not be empty"));
     }
-    if value.len() > 128 || value.chars().any(|c| c.is_control()) {
+    // Printable ASCII (nearly every id) has no control character; any other
+    // text is checked character by character as before.
+    if value.len() > 128
+        || !printable_ascii(value.as_bytes()) && value.chars().any(|c| c.is_control())
+    {
         return Err(Error::validation(
             field,
             "must be at most 128 printable characters",
         ));
     }
     Ok(())
+}
+
+/// Whether every byte of `s` is printable ASCII (`20` to `7E`): in whole
+/// blocks of 16 bytes, each checked without a branch (one vector compare),
+/// then the few bytes left over one by one.
+fn printable_ascii(s: &[u8]) -> bool {
+    let printable = |b: u8| b.wrapping_sub(0x20) < 0x5f;
+    let mut blocks = s.chunks_exact(16);
+    let whole = blocks
+        .by_ref()
+        .all(|block| block.iter().fold(true, |ok, &b| ok & printable(b)));
+    whole && blocks.remainder().iter().all(|&b| printable(b))
 }
 
 /// An absolute http(s) URL.
@@ -130,6 +150,102 @@ mod tests {
                 assert!(reason.contains("2 decimal"), "{reason}");
             }
             other => panic!("{other:?}"),
+        }
+    }
+
+    /// The id rule as it was written before issue 15 (the reference: trimmed
+    /// empty, then more than 128 bytes or any `char::is_control`).
+    fn id_as_written(value: &str) -> std::result::Result<(), &'static str> {
+        if value.trim().is_empty() {
+            Err("must not be empty")
+        } else if value.len() > 128 || value.chars().any(|c| c.is_control()) {
+            Err("must be at most 128 printable characters")
+        } else {
+            Ok(())
+        }
+    }
+
+    fn id_reason(value: &str) -> std::result::Result<(), String> {
+        match id("paymentId", value) {
+            Ok(()) => Ok(()),
+            Err(Error::Validation { field, reason }) => {
+                assert_eq!(field, "paymentId");
+                Err(reason)
+            }
+            Err(other) => panic!("{value:?}: {other:?}"),
+        }
+    }
+
+    /// Accepted and refused ids, one row each, with the error text: against
+    /// the rule as written (`id_as_written`) and the row's own expectation.
+    #[test]
+    fn ids() {
+        const EMPTY: Option<&str> = Some("must not be empty");
+        const BAD: Option<&str> = Some("must be at most 128 printable characters");
+        let ascii_128 = "a".repeat(128);
+        let ascii_129 = "a".repeat(129);
+        let e_acute_64 = "\u{e9}".repeat(64); // 128 bytes
+        let e_acute_65 = "\u{e9}".repeat(65); // 130 bytes: counted in bytes
+        let control_last = format!("{}\u{1f}", "a".repeat(127));
+        let rows: [(&str, Option<&str>); 31] = [
+            ("payment-uuid-123", None),
+            ("550e8400-e29b-41d4-a716-446655440000", None),
+            ("a", None),
+            (" padded ", None),
+            ("a b", None),
+            ("\u{e4}\u{20ac}\u{1f600}", None),
+            ("a\u{a0}b", None),       // no-break space (C2 A0): not a control
+            ("\u{100}\u{180}", None), // C4 80, C6 80: continuation 80 after another lead
+            ("%/?#\\", None),
+            (&ascii_128, None),
+            (&e_acute_64, None),
+            ("", EMPTY),
+            (" ", EMPTY),
+            ("\t\n\r ", EMPTY),  // whitespace first, though also control
+            ("\u{3000}", EMPTY), // ideographic space
+            ("\u{2028}", EMPTY), // line separator: whitespace, not a control
+            ("\u{85}", EMPTY),   // next line: whitespace and control
+            ("a\u{0}", BAD),
+            ("\u{1}a", BAD),
+            ("a\tb", BAD),
+            ("a\nb", BAD),
+            ("a\u{1b}[31m", BAD),
+            ("a\u{7f}", BAD),
+            ("a\u{80}", BAD),
+            ("a\u{85}b", BAD),
+            ("a\u{9f}", BAD),
+            ("\u{e9}\u{9f}", BAD),
+            (&control_last, BAD),
+            (&ascii_129, BAD),
+            (&e_acute_65, BAD),
+            (" a\u{0}", BAD),
+        ];
+        for (value, want) in rows {
+            let want = want.map_or(Ok(()), |r| Err(r.to_owned()));
+            assert_eq!(id_reason(value), want, "{value:?}");
+            assert_eq!(
+                id_as_written(value).map_err(str::to_owned),
+                want,
+                "{value:?}"
+            );
+        }
+    }
+
+    /// Every character (every Unicode scalar value), alone and between ASCII
+    /// letters: `id` agrees with the rule as written, and the printable-ASCII
+    /// test with `char`'s own (alone, after one letter, after a whole block).
+    #[test]
+    fn ids_every_character() {
+        for c in (0..=0x10ffff).filter_map(char::from_u32) {
+            for value in [format!("a{c}b"), c.to_string()] {
+                let want = id_as_written(&value).map_err(str::to_owned);
+                assert_eq!(id_reason(&value), want, "{c:?}");
+            }
+            let ascii = c.is_ascii() && !c.is_ascii_control();
+            let long = format!("{}{c}", "a".repeat(16));
+            for text in [c.to_string(), format!("a{c}"), long] {
+                assert_eq!(printable_ascii(text.as_bytes()), ascii, "{c:?} in {text:?}");
+            }
         }
     }
 
