@@ -36,6 +36,13 @@
 //! | hmac/octopus_verify_webhook | 1.04 / 1.04 | **1.03 / 1.02** | ≤ 1.1 |
 //! | hmac/octopus_auth_signature | 1.08 / 1.06 | **1.06 / 1.07** | ≤ 1.1 |
 //!
+//! Again on 2026-12-02 17:39 UTC (load average 1.3, code unchanged since), two runs of the
+//! six ECPay cases, fastest burst ours / bare (ns): check_mac_value_sha256 882.5 / 591.3
+//! (**1.49**) and 926.0 / 638.7 (**1.45**); verify_sha256 860.1 / 591.3 (1.45) and 929.4 / 638.7
+//! (1.46); check_mac_value_md5 1769.8 / 1465.4 (1.21) and 1890.4 / 1575.1 (1.20); verify_md5
+//! 1.21 / 1.21. The one-client-many-callers table (throughput against bare reqwest and against
+//! what the protocol's bytes alone allow) is in `examples/benches/concurrency.rs`.
+//!
 //! The ECPay rows below were measured with the machine loaded; there the bare hash ran
 //! slower (600-620 ns against 557-584 ns idle) while CheckMacValue did not, so the loaded
 //! ratios (1.42) flatter it: idle, CheckMacValue is at the 1.5 target, not under it.
