@@ -83,10 +83,9 @@ pub(crate) fn non_empty(field: &str, value: &str) -> Result<()> {
     }
 }
 
-/// An id used as a path segment: non-empty, no control characters, ≤ 128 chars.
-///
-/// The length is counted in bytes (UTF-8), as it always was: an id of
-/// non-ASCII characters is refused before 128 of them.
+/// An id used as a path segment: non-empty, no control characters, ≤ 128
+/// characters (Unicode scalar values, as the error says; until issue 15's
+/// read-through the bytes were counted, refusing 65 × `é`).
 pub(crate) fn id(field: &str, value: &str) -> Result<()> {
     // `value.trim().is_empty()`, without walking in from both ends.
     if value.chars().all(char::is_whitespace) {
@@ -94,7 +93,8 @@ pub(crate) fn id(field: &str, value: &str) -> Result<()> {
     }
     // Printable ASCII (nearly every id) has no control character; any other
     // text is checked character by character as before.
-    if value.len() > 128
+    // A string has at most as many characters as bytes: most ids need no count.
+    if value.len() > 128 && value.chars().count() > 128
         || !printable_ascii(value.as_bytes()) && value.chars().any(|c| c.is_control())
     {
         return Err(Error::validation(
@@ -158,7 +158,7 @@ mod tests {
     fn id_as_written(value: &str) -> std::result::Result<(), &'static str> {
         if value.trim().is_empty() {
             Err("must not be empty")
-        } else if value.len() > 128 || value.chars().any(|c| c.is_control()) {
+        } else if value.chars().count() > 128 || value.chars().any(|c| c.is_control()) {
             Err("must be at most 128 printable characters")
         } else {
             Ok(())
@@ -184,10 +184,12 @@ mod tests {
         const BAD: Option<&str> = Some("must be at most 128 printable characters");
         let ascii_128 = "a".repeat(128);
         let ascii_129 = "a".repeat(129);
-        let e_acute_64 = "\u{e9}".repeat(64); // 128 bytes
-        let e_acute_65 = "\u{e9}".repeat(65); // 130 bytes: counted in bytes
+        let e_acute_65 = "\u{e9}".repeat(65); // 130 bytes, 65 characters
+        let e_acute_128 = "\u{e9}".repeat(128); // 256 bytes, 128 characters
+        let e_acute_129 = "\u{e9}".repeat(129);
+        let emoji_128 = "\u{1f600}".repeat(128); // 512 bytes
         let control_last = format!("{}\u{1f}", "a".repeat(127));
-        let rows: [(&str, Option<&str>); 31] = [
+        let rows: [(&str, Option<&str>); 33] = [
             ("payment-uuid-123", None),
             ("550e8400-e29b-41d4-a716-446655440000", None),
             ("a", None),
@@ -198,7 +200,9 @@ mod tests {
             ("\u{100}\u{180}", None), // C4 80, C6 80: continuation 80 after another lead
             ("%/?#\\", None),
             (&ascii_128, None),
-            (&e_acute_64, None),
+            (&e_acute_65, None),
+            (&e_acute_128, None),
+            (&emoji_128, None),
             ("", EMPTY),
             (" ", EMPTY),
             ("\t\n\r ", EMPTY),  // whitespace first, though also control
@@ -217,7 +221,7 @@ mod tests {
             ("\u{e9}\u{9f}", BAD),
             (&control_last, BAD),
             (&ascii_129, BAD),
-            (&e_acute_65, BAD),
+            (&e_acute_129, BAD),
             (" a\u{0}", BAD),
         ];
         for (value, want) in rows {
