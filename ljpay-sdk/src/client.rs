@@ -456,7 +456,8 @@ impl Client {
         // On the stack: the nonce and the timestamp go into the signature and their headers,
         // and the site code's header value was built once at `build()`.
         let nonce = sign_core::Nonce::new();
-        let timestamp = chrono::Utc::now().timestamp();
+        // chrono's `Utc::now().timestamp()`, without building a calendar date first.
+        let timestamp = sign_core::unix_seconds(std::time::SystemTime::now());
         let parts = sign_core::ljpay::RequestParts {
             site_code: &inner.site_code,
             method: req.op.method.as_str(),

@@ -17,7 +17,7 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
@@ -31,6 +31,7 @@ use serde_json::value::RawValue;
 use sign_core::octopus::HmacKey;
 use sign_core::policy::{Attempt, BaseUrl, Idempotency, Verdict};
 use sign_core::transport::{attempt_header_values, in_span, Exchange, Transport, TransportConfig};
+use sign_core::unix_seconds;
 use sign_core::Secret;
 use url::Url;
 
@@ -857,20 +858,6 @@ fn templates(fixed: HeaderMap, signed: bool) -> [HeaderMap; 2] {
         }
         h
     })
-}
-
-/// The Unix time in whole seconds, rounded down (before 1970 too): the
-/// seconds of the `DateTime<Utc>` chrono made of the clock, which
-/// `Utc::now` read the same `SystemTime` for.
-fn unix_seconds(t: SystemTime) -> i64 {
-    let saturate = |secs: u64| i64::try_from(secs).unwrap_or(i64::MAX);
-    match t.duration_since(UNIX_EPOCH) {
-        Ok(after) => saturate(after.as_secs()),
-        Err(before) => {
-            let before = before.duration();
-            -saturate(before.as_secs()) - i64::from(before.subsec_nanos() > 0)
-        }
-    }
 }
 
 /// The Unix time `secs` as [`sign_core::octopus::format_timestamp`] writes

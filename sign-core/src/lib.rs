@@ -44,6 +44,7 @@ mod hmac_hex;
 mod nonce;
 mod pair;
 mod secret;
+mod unix_time;
 
 pub mod ecpay;
 pub mod ljpay;
@@ -65,6 +66,7 @@ pub use hmac_hex::HmacKey;
 pub use nonce::{new_nonce, Nonce};
 pub use pair::ParamPair;
 pub use secret::Secret;
+pub use unix_time::unix_seconds;
 
 /// The README's examples, compiled and run as doc tests.
 #[cfg(doctest)]

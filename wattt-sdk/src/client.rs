@@ -515,21 +515,9 @@ enum Attempts<'a> {
     Direct(&'a Direct),
 }
 
-/// The Unix time in whole seconds, as `chrono::Utc::now().timestamp()` gives it (rounded
-/// down, before 1970 too) without building a calendar date and taking it apart again.
+/// The clock in whole Unix seconds, the request's `timestamp`.
 fn now() -> i64 {
-    unix_seconds(std::time::SystemTime::now())
-}
-
-fn unix_seconds(t: std::time::SystemTime) -> i64 {
-    let saturate = |secs: u64| i64::try_from(secs).unwrap_or(i64::MAX);
-    match t.duration_since(std::time::UNIX_EPOCH) {
-        Ok(after) => saturate(after.as_secs()),
-        Err(before) => {
-            let before = before.duration();
-            -saturate(before.as_secs()) - i64::from(before.subsec_nanos() > 0)
-        }
-    }
+    sign_core::unix_seconds(std::time::SystemTime::now())
 }
 
 /// A request object fits without the buffer growing (`to_vec` starts empty and reallocates
@@ -962,32 +950,6 @@ mod tests {
             String::from_utf8(body).unwrap(),
             format!(r#"{{"sign":"{sign}","timestamp":1782347899,"uid":"ABCDE"}}"#)
         );
-    }
-
-    /// `now`'s seconds are chrono's (`DateTime<Utc>::timestamp`, what the client read
-    /// before) for times after and before 1970, whole and fractional, and for the clock now.
-    #[test]
-    fn unix_seconds_are_chronos() {
-        use std::time::{Duration, UNIX_EPOCH};
-        let offsets = [
-            0,
-            1,
-            999_999_999,
-            1_000_000_000,
-            1_782_347_899_000_000_000,
-            1_782_347_899_999_999_999,
-        ];
-        for nanos in offsets {
-            let d = Duration::from_nanos(nanos);
-            for t in [UNIX_EPOCH + d, UNIX_EPOCH - d] {
-                let want = chrono::DateTime::<chrono::Utc>::from(t).timestamp();
-                assert_eq!(unix_seconds(t), want, "{t:?}");
-            }
-        }
-        let before = chrono::Utc::now().timestamp();
-        let got = now();
-        let after = chrono::Utc::now().timestamp();
-        assert!((before..=after).contains(&got), "{before} {got} {after}");
     }
 
     /// The default contract, by `credentials` or handed in as `WatttSign`, writes bodies
