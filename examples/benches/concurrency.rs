@@ -101,9 +101,9 @@
 //! no client of those protocols reaches 0.95 of unsigned bare in this bench (callgrind agrees:
 //! bare-wire / bare is 110.4k / 99.3k and 119.5k / 107.4k instructions a call). Every SDK is
 //! at its ceiling within the spread of the runs. The start of the day (`431e692` with the flag
-//! fix of `5b0576f`), idle at 17:32-17:34, three runs: SDK / unsigned bare LJPay 0.812 / 0.819 / 0.786, Octopus
-//! 0.805 / 0.860 / 0.813 (Octopus's URL and signing work since: callgrind 123.3k -> 120.2k a
-//! call), Wattt 0.987 / 0.988 / 0.929, ECPay 0.990 / 0.933 / 0.967.
+//! fix of `5b0576f`), idle at 17:32-17:34, three runs: SDK / unsigned bare LJPay 0.812 / 0.819
+//! / 0.786, Octopus 0.805 / 0.860 / 0.813 (Octopus's URL and signing work since: callgrind
+//! 123.3k -> 120.2k a call), Wattt 0.987 / 0.988 / 0.929, ECPay 0.990 / 0.933 / 0.967.
 //!
 //! New TCP connections over the 10 rounds (warm-up included), per side: 277-607 for SDK and bare
 //! alike at 256 tasks (hyper's pool opens a connection when none is idle at checkout and keeps

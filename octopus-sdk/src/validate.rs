@@ -84,16 +84,15 @@ pub(crate) fn non_empty(field: &str, value: &str) -> Result<()> {
 }
 
 /// An id used as a path segment: non-empty, no control characters, ≤ 128
-/// characters (Unicode scalar values, as the error says; until issue 15's
-/// read-through the bytes were counted, refusing 65 × `é`).
+/// characters (Unicode scalar values, as the error says, not bytes).
 pub(crate) fn id(field: &str, value: &str) -> Result<()> {
     // `value.trim().is_empty()`, without walking in from both ends.
     if value.chars().all(char::is_whitespace) {
         return Err(Error::validation(field, "must not be empty"));
     }
-    // Printable ASCII (nearly every id) has no control character; any other
-    // text is checked character by character as before.
-    // A string has at most as many characters as bytes: most ids need no count.
+    // A string has at most as many characters as bytes, so most ids need no
+    // count; printable ASCII (nearly every id) has no control character, so
+    // only other text is checked character by character.
     if value.len() > 128 && value.chars().count() > 128
         || !printable_ascii(value.as_bytes()) && value.chars().any(|c| c.is_control())
     {
@@ -153,8 +152,8 @@ mod tests {
         }
     }
 
-    /// The id rule as it was written before issue 15 (the reference: trimmed
-    /// empty, then more than 128 bytes or any `char::is_control`).
+    /// The id rule as its doc states it (the reference: trimmed empty, then
+    /// more than 128 characters or any `char::is_control`).
     fn id_as_written(value: &str) -> std::result::Result<(), &'static str> {
         if value.trim().is_empty() {
             Err("must not be empty")
